@@ -1,0 +1,299 @@
+//! Renderers: the same diagnostics as rustc-like text (through miette) or as JSON.
+//!
+//! In: sorted diagnostics and the [`SourceMap`] their spans point into.
+//! Out: a string. Nothing here decides what is wrong; it only shows it.
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+use serde::Serialize;
+
+use super::{Diagnostic, Severity};
+use crate::source::{SourceFile, SourceMap, Span};
+
+#[derive(Clone, Copy, Debug)]
+pub struct HumanOptions {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Default for HumanOptions {
+    fn default() -> Self {
+        HumanOptions {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// rustc-like text: code, message, `file:line:col`, the source line underlined, labels, help.
+pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, opts: HumanOptions) -> String {
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let view = MietteView::new(diagnostic, sources);
+        if handler.render_report(&mut out, &view).is_err() {
+            out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
+        }
+    }
+    let (errors, warnings) = counts(diagnostics);
+    if errors + warnings > 0 {
+        out.push_str(&summary(errors, warnings));
+        out.push('\n');
+    }
+    out
+}
+
+fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    (errors, diagnostics.len() - errors)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    match (errors, warnings) {
+        (0, w) => format!("{} emitted", plural(w, "warning")),
+        (e, 0) => format!("{} emitted", plural(e, "error")),
+        (e, w) => format!(
+            "{} and {} emitted",
+            plural(e, "error"),
+            plural(w, "warning")
+        ),
+    }
+}
+
+/// A diagnostic seen through miette's `Diagnostic` trait, borrowing its source text.
+struct MietteView<'a> {
+    diagnostic: &'a Diagnostic,
+    source: Option<FileView<'a>>,
+    labels: Vec<LabeledSpan>,
+    notes: String,
+}
+
+impl<'a> MietteView<'a> {
+    fn new(diagnostic: &'a Diagnostic, sources: &'a SourceMap) -> Self {
+        let primary_file = diagnostic.primary_span().map(|s| s.file);
+        let source = primary_file.map(|f| FileView(sources.get(f)));
+        // miette shows one source per report: labels in other files become notes.
+        let mut notes = Vec::new();
+        let mut labels = Vec::new();
+        for (i, label) in diagnostic.labels.iter().enumerate() {
+            if Some(label.span.file) == primary_file {
+                let text = (!label.message.is_empty()).then(|| label.message.clone());
+                let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
+                labels.push(if i == 0 {
+                    LabeledSpan::new_primary_with_span(text, span)
+                } else {
+                    LabeledSpan::new_with_span(text, span)
+                });
+            } else {
+                let (name, line, col) = location(sources, label.span);
+                notes.push(format!("{name}:{line}:{col}: {}", label.message));
+            }
+        }
+        notes.extend(diagnostic.notes.iter().cloned());
+        let notes = notes
+            .iter()
+            .map(|n| format!("note: {n}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        MietteView {
+            diagnostic,
+            source,
+            labels,
+            notes,
+        }
+    }
+}
+
+impl fmt::Debug for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for MietteView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)?;
+        if !self.notes.is_empty() {
+            write!(f, "\n{}", self.notes)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for MietteView<'_> {}
+
+impl miette::Diagnostic for MietteView<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code.id()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+/// A source file as miette reads it: its text, under the name the user gave.
+struct FileView<'a>(&'a SourceFile);
+
+impl SourceCode for FileView<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let inner = self.0.text.as_str().read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+fn location(sources: &SourceMap, span: Span) -> (&str, usize, usize) {
+    let file = sources.get(span.file);
+    let (line, col) = file.line_col(span.start);
+    (&file.name, line, col)
+}
+
+/// Version of the JSON diagnostics format; bumped on any incompatible change.
+pub const JSON_FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    errors: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    labels: Vec<JsonLabel<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    primary: bool,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    byte_start: u32,
+    byte_end: u32,
+}
+
+/// `{"version":1,"diagnostics":[…],"errors":N,"warnings":N}`: lines and columns are 1-based,
+/// columns count characters, byte offsets are into the file as read.
+pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    let items = diagnostics
+        .iter()
+        .map(|d| {
+            let labels: Vec<JsonLabel> = d
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let (file, line, column) = location(sources, l.span);
+                    let (end_line, end_column) = sources.get(l.span.file).line_col(l.span.end);
+                    JsonLabel {
+                        primary: i == 0,
+                        message: &l.message,
+                        file,
+                        line,
+                        column,
+                        end_line,
+                        end_column,
+                        byte_start: l.span.start,
+                        byte_end: l.span.end,
+                    }
+                })
+                .collect();
+            let primary = labels.first();
+            JsonDiagnostic {
+                code: d.code.id(),
+                severity: d.severity.as_str(),
+                message: &d.message,
+                file: primary.map(|l| l.file),
+                line: primary.map(|l| l.line),
+                column: primary.map(|l| l.column),
+                help: d.help.as_deref(),
+                notes: &d.notes,
+                labels,
+            }
+        })
+        .collect();
+    let (errors, warnings) = counts(diagnostics);
+    let report = JsonReport {
+        version: JSON_FORMAT_VERSION,
+        diagnostics: items,
+        errors,
+        warnings,
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    text.push('\n');
+    text
+}

@@ -1,0 +1,17 @@
+//! genops: one declarative spec of a production GenAI system in, the infrastructure that runs
+//! and guards it out.
+//!
+//! The pipeline, one module a stage:
+//! `source` (texts, spans) → `yaml` (node tree) → `spec` (typed, unresolved) → `check`
+//! (resolved [`model::System`] + diagnostics) → `graph` (dependencies) → emitters.
+//! Every stage after loading is a pure function; `cli` is the only code that touches argv,
+//! the filesystem, stdout and exit codes.
+
+pub mod check;
+pub mod cli;
+pub mod diag;
+pub mod graph;
+pub mod model;
+pub mod source;
+pub mod spec;
+pub mod yaml;

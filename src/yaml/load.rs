@@ -1,0 +1,503 @@
+//! YAML text -> [`Node`] tree, within limits.
+//!
+//! In: one source file. Out: its single document as a node tree, or diagnostics. Hostile input
+//! is bounded: nesting depth, the number of nodes after alias expansion (a "billion laughs"
+//! file stops here, not in memory), one document per file. Duplicate keys are errors; YAML merge
+//! keys (`<<: *defaults`) are supported, explicit keys win over merged ones.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
+
+use super::node::{Entry, Node, NodeKind, Scalar};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceFile, Span, Spanned};
+
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Most nodes in the document, counting every expansion of an alias.
+    pub max_nodes: usize,
+}
+
+impl Limits {
+    /// Limits that scale with the file: a large real spec passes, an alias bomb does not.
+    pub fn for_len(len: usize) -> Limits {
+        Limits {
+            max_depth: 64,
+            max_nodes: (len / 2).max(1_000_000),
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<PendingKey>,
+        merges: Vec<Node>,
+    },
+}
+
+enum PendingKey {
+    Key(Spanned<String>, bool),
+    /// A key genops cannot use (not a scalar): its value is read and dropped.
+    Skip,
+}
+
+struct Builder<'a> {
+    file: &'a SourceFile,
+    id: FileId,
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    root: Option<Node>,
+    diags: Diagnostics,
+}
+
+/// Stops the build: the diagnostic that says why has been pushed.
+struct Abort;
+
+pub fn load(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnostics) -> Option<Node> {
+    let mut builder = Builder {
+        file,
+        id,
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+        diags: Diagnostics::new(),
+    };
+    let result = builder.run();
+    let failed = builder.diags.has_errors();
+    diags.extend(builder.diags);
+    match result {
+        Ok(()) if !failed => match builder.root {
+            Some(root) if !root.is_null() => Some(root),
+            _ => {
+                diags.push(
+                    Diagnostic::new(Code::EmptySpec, "the spec is empty")
+                        .label(Span::new(id, 0, 0), "no YAML document here")
+                        .help("start from `genops init`, or write at least `version: genops/v1` and a `system:` section"),
+                );
+                None
+            }
+        },
+        _ => None,
+    }
+}
+
+impl Builder<'_> {
+    fn offset(&self, marker: &Marker) -> usize {
+        self.file.offset_of(marker.line(), marker.col())
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.id, start, end)
+    }
+
+    fn run(&mut self) -> Result<(), Abort> {
+        let mut parser = Parser::new_from_str(&self.file.text).keep_tags(true);
+        let mut documents = 0;
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(|e| self.scan_error(e))?;
+            let start = self.offset(&span.start);
+            let end = self.offset(&span.end).max(start);
+            match event {
+                Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
+                Event::DocumentStart(_) => {
+                    documents += 1;
+                    if documents > 1 {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::UnsupportedYaml,
+                                "a spec holds exactly one YAML document",
+                            )
+                            .label(self.span(start, end), "a second document starts here")
+                            .help("split the documents into separate spec files, or remove the extra `---`"),
+                        );
+                        return Err(Abort);
+                    }
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    let mut plain = style == ScalarStyle::Plain;
+                    if let Some(tag) = tag {
+                        plain = self.scalar_tag(&tag, plain, start, end);
+                    }
+                    let node = Node {
+                        span: self.span(start, end),
+                        kind: NodeKind::Scalar(Scalar {
+                            text: text.into_owned(),
+                            plain,
+                        }),
+                    };
+                    self.finish_node(node, anchor, 1)?;
+                }
+                Event::SequenceStart(anchor, tag) => {
+                    self.collection_tag(tag.as_deref(), "seq", start, end);
+                    self.open(
+                        Frame::Seq {
+                            start,
+                            anchor,
+                            items: Vec::new(),
+                        },
+                        start,
+                        end,
+                    )?;
+                }
+                Event::MappingStart(anchor, tag) => {
+                    self.collection_tag(tag.as_deref(), "map", start, end);
+                    self.open(
+                        Frame::Map {
+                            start,
+                            anchor,
+                            entries: Vec::new(),
+                            key: None,
+                            merges: Vec::new(),
+                        },
+                        start,
+                        end,
+                    )?;
+                }
+                Event::SequenceEnd | Event::MappingEnd => self.close(end)?,
+                Event::Alias(anchor) => {
+                    let Some((node, size)) = self.anchors.get(&anchor) else {
+                        self.diags.push(
+                            Diagnostic::new(Code::YamlSyntax, "alias to an unknown anchor")
+                                .label(self.span(start, end), "no anchor of this name before here")
+                                .help("define the anchor (`&name`) before using it (`*name`)"),
+                        );
+                        return Err(Abort);
+                    };
+                    let (node, size) = (node.clone(), *size);
+                    self.finish_node(node, 0, size)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, frame: Frame, start: usize, end: usize) -> Result<(), Abort> {
+        if self.stack.len() >= self.limits.max_depth {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::YamlLimit,
+                    format!(
+                        "the YAML nests deeper than {} levels",
+                        self.limits.max_depth
+                    ),
+                )
+                .label(self.span(start, end), "too deep here")
+                .help("a genops spec needs a few levels of nesting; this file is not a spec"),
+            );
+            return Err(Abort);
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn close(&mut self, end: usize) -> Result<(), Abort> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let (node, anchor) = match frame {
+            Frame::Seq {
+                start,
+                anchor,
+                items,
+            } => {
+                let end = items.last().map_or(end, |n| n.span.end as usize).max(start);
+                (
+                    Node {
+                        span: self.span(start, end),
+                        kind: NodeKind::Seq(items),
+                    },
+                    anchor,
+                )
+            }
+            Frame::Map {
+                start,
+                anchor,
+                mut entries,
+                merges,
+                ..
+            } => {
+                let end = entries
+                    .last()
+                    .map_or(end, |e| e.value.span.end as usize)
+                    .max(start);
+                self.apply_merges(&mut entries, merges);
+                (
+                    Node {
+                        span: self.span(start, end),
+                        kind: NodeKind::Map(entries),
+                    },
+                    anchor,
+                )
+            }
+        };
+        self.finish_node(node, anchor, 1)
+    }
+
+    /// Merge keys: entries of the merged mappings that the mapping does not set itself.
+    fn apply_merges(&mut self, entries: &mut Vec<Entry>, merges: Vec<Node>) {
+        for merge in merges {
+            let sources: Vec<Node> = match merge.kind {
+                NodeKind::Map(_) => vec![merge],
+                NodeKind::Seq(items) => items,
+                NodeKind::Scalar(_) => vec![merge],
+            };
+            for source in sources {
+                match source.kind {
+                    NodeKind::Map(merged) => {
+                        for entry in merged {
+                            if !entries.iter().any(|e| e.key.value == entry.key.value) {
+                                entries.push(entry);
+                            }
+                        }
+                    }
+                    _ => self.diags.push(
+                        Diagnostic::new(Code::UnsupportedYaml, "a merge key (`<<`) takes a mapping or a list of mappings")
+                            .label(source.span, "not a mapping")
+                            .help("write `<<: *anchor` where `&anchor` names a mapping"),
+                    ),
+                }
+            }
+        }
+    }
+
+    fn finish_node(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Abort> {
+        self.nodes = self.nodes.saturating_add(size);
+        if self.nodes > self.limits.max_nodes {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::YamlLimit,
+                    format!(
+                        "the YAML expands to more than {} nodes",
+                        self.limits.max_nodes
+                    ),
+                )
+                .label(node.span, "the limit is reached while reading this")
+                .help("aliases (`*name`) that repeat large anchors multiply the document; write the values out or use fewer levels of aliases"),
+            );
+            return Err(Abort);
+        }
+        if anchor != 0 {
+            let subtree = count_nodes(&node);
+            self.anchors.insert(anchor, (node.clone(), subtree));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                key,
+                merges,
+                ..
+            }) => match key.take() {
+                None => {
+                    *key = Some(match node.kind {
+                        NodeKind::Scalar(s) => {
+                            PendingKey::Key(Spanned::new(s.text, node.span), s.plain)
+                        }
+                        _ => {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    Code::UnsupportedYaml,
+                                    "mapping keys must be plain strings",
+                                )
+                                .label(node.span, "this key is a collection")
+                                .help("use a string as the key"),
+                            );
+                            PendingKey::Skip
+                        }
+                    })
+                }
+                Some(PendingKey::Skip) => {}
+                Some(PendingKey::Key(k, plain)) => {
+                    if plain && k.value == "<<" {
+                        merges.push(node);
+                    } else if let Some(first) = entries.iter().find(|e| e.key.value == k.value) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::DuplicateKey,
+                                format!("duplicate key `{}`", k.value),
+                            )
+                            .label(k.span, "defined again here")
+                            .label(first.key.span, "first defined here")
+                            .help("remove one of the two entries; YAML keeps only one of them and tools disagree on which"),
+                        );
+                    } else {
+                        entries.push(Entry {
+                            key: k,
+                            value: node,
+                        });
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Core-schema tags: `!!str` makes a scalar a string; others keep it plain. Anything else is refused.
+    fn scalar_tag(&mut self, tag: &Tag, plain: bool, start: usize, end: usize) -> bool {
+        let core = tag.is_yaml_core_schema() || tag.handle == "!!";
+        match (core, tag.suffix.as_str()) {
+            (true, "str") => false,
+            (true, "int" | "float" | "bool" | "null") => plain,
+            _ => {
+                self.unsupported_tag(tag, start, end);
+                plain
+            }
+        }
+    }
+
+    fn collection_tag(&mut self, tag: Option<&Tag>, kind: &str, start: usize, end: usize) {
+        if let Some(tag) = tag {
+            let core = tag.is_yaml_core_schema() || tag.handle == "!!";
+            if !(core && tag.suffix == kind) {
+                self.unsupported_tag(tag, start, end);
+            }
+        }
+    }
+
+    fn unsupported_tag(&mut self, tag: &Tag, start: usize, end: usize) {
+        self.diags.push(
+            Diagnostic::new(
+                Code::UnsupportedYaml,
+                format!("YAML tag `{}{}` is not supported", tag.handle, tag.suffix),
+            )
+            .label(self.span(start, end), "tagged here")
+            .help("remove the tag; genops reads plain YAML values"),
+        );
+    }
+
+    fn scan_error(&mut self, error: ScanError) -> Abort {
+        let at = self.offset(error.marker());
+        let info = error.info();
+        let (code, help) = if info.contains("recursion limit") {
+            (
+                Code::YamlLimit,
+                "a genops spec needs a few levels of nesting; this file is not a spec",
+            )
+        } else if info.contains("tab") {
+            (Code::YamlSyntax, "indent with spaces: YAML does not allow tabs for indentation")
+        } else if info.contains("mapping values are not allowed") {
+            (
+                Code::YamlSyntax,
+                "a value that contains `: ` must be quoted, and nested keys must be indented under their parent",
+            )
+        } else {
+            (
+                Code::YamlSyntax,
+                "check the indentation and the quoting on this line and the one before it",
+            )
+        };
+        let end = (at + 1).min(self.file.text.len()).max(at);
+        self.diags.push(
+            Diagnostic::new(code, format!("invalid YAML: {info}"))
+                .label(self.span(at, end), "here")
+                .help(help),
+        );
+        Abort
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Scalar(_) => 1,
+        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        NodeKind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|e| 1 + count_nodes(&e.value))
+                .sum::<usize>()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+
+    fn parse(text: &str) -> (Option<Node>, Vec<Code>, SourceMap) {
+        let mut sources = SourceMap::new();
+        let id = sources.add("t.yaml", text);
+        let mut diags = Diagnostics::new();
+        let node = load(sources.get(id), id, Limits::for_len(text.len()), &mut diags);
+        let codes = diags.into_sorted().iter().map(|d| d.code).collect();
+        (node, codes, sources)
+    }
+
+    #[test]
+    fn spans_point_at_values() {
+        let (node, codes, sources) = parse("a:\n  b: héllo\n  c: [1, 2]\n");
+        assert!(codes.is_empty());
+        let node = node.unwrap();
+        let b = node.get("a").unwrap().get("b").unwrap();
+        assert_eq!(sources.text(b.span), "héllo");
+        let (line, col) = sources.get(b.span.file).line_col(b.span.start);
+        assert_eq!((line, col), (2, 6));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let (_, codes, _) = parse("a: 1\nb: 2\na: 3\n");
+        assert_eq!(codes, vec![Code::DuplicateKey]);
+    }
+
+    #[test]
+    fn merge_keys_fill_in_missing_entries() {
+        let (node, codes, _) = parse("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\n");
+        assert!(codes.is_empty(), "{codes:?}");
+        let used = node.unwrap();
+        let used = used.get("use").unwrap();
+        assert_eq!(used.get("x").unwrap().as_scalar().unwrap().text, "1");
+        assert_eq!(used.get("y").unwrap().as_scalar().unwrap().text, "3");
+    }
+
+    #[test]
+    fn alias_bombs_stop_at_the_node_limit() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+                p = i - 1
+            ));
+        }
+        let (node, codes, _) = parse(&text);
+        assert!(node.is_none());
+        assert_eq!(codes, vec![Code::YamlLimit]);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let (node, codes, _) = parse(&text);
+        assert!(node.is_none());
+        assert_eq!(codes, vec![Code::YamlLimit]);
+    }
+
+    #[test]
+    fn empty_and_multi_document_files() {
+        assert_eq!(parse("").1, vec![Code::EmptySpec]);
+        assert_eq!(parse("# only a comment\n").1, vec![Code::EmptySpec]);
+        assert_eq!(parse("a: 1\n---\nb: 2\n").1, vec![Code::UnsupportedYaml]);
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let (_, codes, _) = parse("a: [1, 2\nb: 3\n");
+        assert_eq!(codes, vec![Code::YamlSyntax]);
+    }
+}

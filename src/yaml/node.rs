@@ -1,0 +1,174 @@
+//! The YAML node tree: scalars, sequences and mappings, each with its span.
+
+use crate::source::{Span, Spanned};
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub span: Span,
+    pub kind: NodeKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: Spanned<String>,
+    pub value: Node,
+}
+
+/// A scalar's text and whether it was written plain (unquoted, not a block scalar):
+/// only plain scalars can be numbers, booleans or null.
+#[derive(Clone, Debug)]
+pub struct Scalar {
+    pub text: String,
+    pub plain: bool,
+}
+
+/// What a scalar means under the YAML 1.2 core schema.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ScalarValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str,
+}
+
+impl Scalar {
+    pub fn value(&self) -> ScalarValue {
+        if !self.plain {
+            return ScalarValue::Str;
+        }
+        let t = self.text.as_str();
+        match t {
+            "" | "~" | "null" | "Null" | "NULL" => return ScalarValue::Null,
+            "true" | "True" | "TRUE" => return ScalarValue::Bool(true),
+            "false" | "False" | "FALSE" => return ScalarValue::Bool(false),
+            ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+                return ScalarValue::Float(f64::INFINITY);
+            }
+            "-.inf" | "-.Inf" | "-.INF" => return ScalarValue::Float(f64::NEG_INFINITY),
+            ".nan" | ".NaN" | ".NAN" => return ScalarValue::Float(f64::NAN),
+            _ => {}
+        }
+        let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return match t.parse::<i64>() {
+                Ok(i) => ScalarValue::Int(i),
+                Err(_) => ScalarValue::Float(t.parse().unwrap_or(f64::INFINITY)),
+            };
+        }
+        if let Some(hex) = t.strip_prefix("0x") {
+            if let Ok(i) = i64::from_str_radix(hex, 16) {
+                return ScalarValue::Int(i);
+            }
+        }
+        if let Some(oct) = t.strip_prefix("0o") {
+            if let Ok(i) = i64::from_str_radix(oct, 8) {
+                return ScalarValue::Int(i);
+            }
+        }
+        let looks_numeric = digits
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+            && digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+        if looks_numeric {
+            if let Ok(f) = t.parse::<f64>() {
+                return ScalarValue::Float(f);
+            }
+        }
+        ScalarValue::Str
+    }
+
+    /// `y`, `yes`, `no`, `on`, `off` …: booleans in YAML 1.1 (PyYAML, older tools), strings in
+    /// YAML 1.2. A spec that means one and gets the other is a trap.
+    pub fn is_yaml11_bool_word(&self) -> bool {
+        self.plain
+            && matches!(
+                self.text.as_str(),
+                "y" | "Y"
+                    | "yes"
+                    | "Yes"
+                    | "YES"
+                    | "n"
+                    | "N"
+                    | "no"
+                    | "No"
+                    | "NO"
+                    | "on"
+                    | "On"
+                    | "ON"
+                    | "off"
+                    | "Off"
+                    | "OFF"
+            )
+    }
+}
+
+impl Node {
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            NodeKind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.kind {
+            NodeKind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(&self.kind, NodeKind::Scalar(s) if s.value() == ScalarValue::Null)
+    }
+
+    /// Looks a key up in a mapping node.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|e| e.key.value == key)
+            .map(|e| &e.value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(t: &str) -> ScalarValue {
+        Scalar {
+            text: t.into(),
+            plain: true,
+        }
+        .value()
+    }
+
+    #[test]
+    fn core_schema() {
+        assert_eq!(plain("12"), ScalarValue::Int(12));
+        assert_eq!(plain("-3"), ScalarValue::Int(-3));
+        assert_eq!(plain("0.5"), ScalarValue::Float(0.5));
+        assert_eq!(plain("1e3"), ScalarValue::Float(1000.0));
+        assert_eq!(plain("~"), ScalarValue::Null);
+        assert_eq!(plain("no"), ScalarValue::Str);
+        assert_eq!(plain("True"), ScalarValue::Bool(true));
+        assert_eq!(plain("8s"), ScalarValue::Str);
+        assert_eq!(plain("2.1.0"), ScalarValue::Str);
+        assert_eq!(plain("99.9%"), ScalarValue::Str);
+        let quoted = Scalar {
+            text: "12".into(),
+            plain: false,
+        };
+        assert_eq!(quoted.value(), ScalarValue::Str);
+    }
+}
