@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod graph;
+pub mod load;
 pub mod model;
 pub mod source;
 pub mod spec;

@@ -1,0 +1,165 @@
+//! Compliance: each declared framework's required controls, from the built-in table in
+//! `src/data/frameworks.yaml`, checked against the spec.
+
+use std::sync::OnceLock;
+
+use super::Checker;
+use crate::decode_struct;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::source::{SourceMap, Span};
+use crate::spec::NamedMap;
+use crate::spec::compliance::Framework;
+use crate::spec::data_classes::{Encryption, Network};
+use crate::spec::models::Provider;
+use crate::spec::routes::Auth;
+use crate::spec::units::Duration;
+use crate::yaml::{Decode, Decoder, Limits};
+
+const FRAMEWORKS: &str = include_str!("../data/frameworks.yaml");
+
+/// One control a framework requires.
+#[derive(Clone, Debug)]
+pub struct Control {
+    pub control: String,
+    pub title: String,
+    pub requires: String,
+    pub fix: String,
+}
+
+decode_struct!(Control "control" { control: req, title: req, requires: req, fix: req });
+
+/// The built-in controls per framework.
+pub fn controls() -> &'static [(Framework, Vec<Control>)] {
+    static TABLE: OnceLock<Vec<(Framework, Vec<Control>)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut sources = SourceMap::new();
+        let id = sources.add("frameworks.yaml", FRAMEWORKS);
+        let mut diags = Diagnostics::new();
+        let node = crate::yaml::load(sources.get(id), id, Limits::for_len(FRAMEWORKS.len()), &mut diags);
+        let map = node
+            .and_then(|n| NamedMap::<Vec<Control>>::decode(&n, &mut Decoder { diags: &mut diags }))
+            .expect("built-in frameworks parse (tested)");
+        map.valid()
+            .filter_map(|(name, controls)| Framework::parse(name.value.as_str()).map(|f| (f, controls.clone())))
+            .collect()
+    })
+}
+
+/// Six years, HIPAA's documentation retention.
+const SIX_YEARS: Duration = Duration { millis: 2190 * 86_400_000 };
+
+impl Checker<'_> {
+    pub(super) fn check_compliance(&mut self) {
+        let Some(compliance) = &self.doc.compliance else { return };
+        let c = &compliance.value;
+        let mut seen: Vec<(Framework, Span)> = Vec::new();
+        for framework in &c.frameworks.value {
+            if let Some((_, first)) = seen.iter().find(|(f, _)| *f == framework.value) {
+                self.diags.push(
+                    Diagnostic::new(Code::RedundantReference, format!("framework `{}` is listed twice", framework.value))
+                        .label(framework.span, "listed again")
+                        .label(*first, "first listed here")
+                        .help("list each framework once"),
+                );
+                continue;
+            }
+            seen.push((framework.value, framework.span));
+            let Some((_, controls)) = controls().iter().find(|(f, _)| *f == framework.value) else { continue };
+            for control in controls {
+                for (span, why) in self.control_gaps(&control.requires) {
+                    let mut d = Diagnostic::new(
+                        Code::ComplianceControl,
+                        format!("`{}` requires {}: {why}", framework.value, control.title),
+                    )
+                    .label(span, why.clone());
+                    if span != framework.span {
+                        d = d.label(framework.span, format!("`{}` declared here", framework.value));
+                    }
+                    self.diags.push(d.help(control.fix.clone()).note(format!("control `{}`", control.control)));
+                }
+            }
+        }
+    }
+
+    /// Where the spec falls short of a requirement: (span to point at, what is missing).
+    fn control_gaps(&self, requires: &str) -> Vec<(Span, String)> {
+        let Some(compliance) = &self.doc.compliance else { return Vec::new() };
+        let c = &compliance.value;
+        let anchor = c.frameworks.span;
+        let retention = c.retention.as_ref().map(|r| &r.value);
+        match requires {
+            "trace-retention" => match retention.and_then(|r| r.traces.as_ref()) {
+                Some(_) => Vec::new(),
+                None => vec![(anchor, "traces are kept forever: no `retention.traces`".into())],
+            },
+            "decision-logging" => match &c.decision_logging {
+                Some(d) if d.value => Vec::new(),
+                Some(d) => vec![(d.span, "`decision_logging` is false".into())],
+                None => vec![(anchor, "no `decision_logging: true`".into())],
+            },
+            "customer-managed-keys" => match &c.encryption {
+                Some(e) if e.value == Encryption::CustomerManaged => Vec::new(),
+                Some(e) => vec![(e.span, format!("encryption is `{}`", e.value))],
+                None => vec![(anchor, "no `encryption: customer-managed`".into())],
+            },
+            "audit-retention-6y" => match retention.and_then(|r| r.audit.as_ref()) {
+                Some(a) if a.value >= SIX_YEARS => Vec::new(),
+                Some(a) => vec![(a.span, format!("audit records kept {} only", a.value))],
+                None => vec![(anchor, "no `retention.audit`".into())],
+            },
+            "route-authentication" => self
+                .doc
+                .routes
+                .value
+                .valid()
+                .filter_map(|(name, route)| match &route.auth {
+                    Some(a) if matches!(a.value, Auth::Jwt(_)) => None,
+                    Some(a) => Some((a.span, format!("route `{}` has no authentication", name.value))),
+                    None => Some((name.span, format!("route `{}` has no `auth`", name.value))),
+                })
+                .collect(),
+            "network-isolation" => {
+                let mut gaps: Vec<(Span, String)> = self
+                    .doc
+                    .routes
+                    .value
+                    .valid()
+                    .filter(|(_, r)| self.classes.get(r.data_class.value).network == Network::Public)
+                    .map(|(name, r)| (r.data_class.span, format!("route `{}` is served on a public network", name.value)))
+                    .collect();
+                gaps.extend(
+                    self.doc
+                        .models
+                        .value
+                        .valid()
+                        .filter(|(_, m)| m.provider.value == Provider::External)
+                        .map(|(name, m)| (m.provider.span, format!("model `{}` runs outside OCI", name.value))),
+                );
+                gaps
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_framework_has_controls_with_known_requirements() {
+        let known = [
+            "trace-retention",
+            "decision-logging",
+            "route-authentication",
+            "customer-managed-keys",
+            "audit-retention-6y",
+            "network-isolation",
+        ];
+        for framework in Framework::ALL {
+            let (_, list) = controls().iter().find(|(f, _)| f == framework).expect("framework in table");
+            assert!(!list.is_empty());
+            assert!(list.iter().all(|c| known.contains(&c.requires.as_str())), "{framework}");
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Cost arithmetic: the estimated cost of one query on a route, against its cost SLOs, and
+//! the cheaper-model rule of budget downgrades.
+//!
+//! On-demand and external models cost their per-token price times the route's average tokens.
+//! A dedicated model costs its cluster's hours (730 a month) shared over the requests of every
+//! route whose primary model runs on that cluster. A rollout mixes in its candidate: canary and
+//! A/B by weight, shadow adds the mirrored share, blue-green counts the active side.
+
+use super::Checker;
+use crate::diag::{Code, Diagnostic};
+use crate::model::{ModelId, RouteId, Serving, System, Traffic};
+use crate::spec::routes::Strategy;
+use crate::spec::slos::Sli;
+use crate::spec::units::{Threshold, format_number};
+
+/// Hours in an average month, as cloud price lists count them.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+/// Days in an average month.
+pub const DAYS_PER_MONTH: f64 = 30.4;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CostEstimate {
+    pub per_query: f64,
+    pub per_month: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CostUnknown {
+    NoTraffic,
+    Unpriced(ModelId),
+}
+
+/// Estimated cost of one query on `route` (and per month at its expected traffic).
+pub fn estimate_cost_per_query(system: &System, route: RouteId) -> Result<CostEstimate, CostUnknown> {
+    let r = system.route(route);
+    let traffic = r.traffic.ok_or(CostUnknown::NoTraffic)?;
+    let primary = model_cost(system, r.model, traffic)?;
+    let per_query = match r.rollout {
+        None => primary,
+        Some(rollout) => {
+            let candidate = match rollout.candidate_model {
+                Some(m) => model_cost(system, m, traffic)?,
+                None => primary,
+            };
+            let w = rollout.weight;
+            match rollout.strategy {
+                Strategy::Canary | Strategy::Ab | Strategy::BlueGreen => (1.0 - w) * primary + w * candidate,
+                Strategy::Shadow => primary + w * candidate,
+            }
+        }
+    };
+    Ok(CostEstimate {
+        per_query,
+        per_month: per_query * traffic.per_day as f64 * DAYS_PER_MONTH,
+    })
+}
+
+/// Cost of one call to `model` with the route's average tokens.
+pub fn model_cost(system: &System, model: ModelId, traffic: Traffic) -> Result<f64, CostUnknown> {
+    let m = system.model(model);
+    match m.serving {
+        Serving::Dedicated(cluster) => {
+            let c = system.cluster(cluster);
+            let hourly = c.price_per_unit_hour.ok_or(CostUnknown::Unpriced(model))?;
+            let monthly = hourly * c.units as f64 * HOURS_PER_MONTH;
+            let per_day: u64 = system
+                .routes
+                .iter()
+                .filter(|r| matches!(system.model(r.model).serving, Serving::Dedicated(x) if x == cluster))
+                .filter_map(|r| r.traffic.map(|t| t.per_day))
+                .sum();
+            let per_day = per_day.max(traffic.per_day).max(1);
+            Ok(monthly / (per_day as f64 * DAYS_PER_MONTH))
+        }
+        Serving::OnDemand | Serving::External => {
+            let p = m.price.ok_or(CostUnknown::Unpriced(model))?;
+            Ok(traffic.input_tokens as f64 / 1000.0 * p.input_per_1k + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
+        }
+    }
+}
+
+fn money(value: f64) -> String {
+    if value >= 1.0 { format!("{value:.2}") } else { format_number((value * 1e6).round() / 1e6) }
+}
+
+impl Checker<'_> {
+    pub(super) fn check_costs(&mut self, system: &System) {
+        // Routes whose cost something depends on: a cost SLO or a budget.
+        let mut needed: Vec<(RouteId, &str)> = Vec::new();
+        for slo in &system.slos {
+            if slo.sli == Sli::CostPerQuery {
+                needed.push((slo.route, "a cost_per_query SLO"));
+            }
+        }
+        for budget in &system.budgets {
+            let scope: Vec<RouteId> = if budget.routes.is_empty() { (0..system.routes.len()).map(RouteId).collect() } else { budget.routes.clone() };
+            needed.extend(scope.into_iter().map(|r| (r, "a budget")));
+        }
+        needed.sort_by_key(|(r, _)| *r);
+        needed.dedup_by_key(|(r, _)| *r);
+        for (route, why) in needed {
+            if let Err(unknown) = estimate_cost_per_query(system, route) {
+                let r = system.route(route);
+                let (span, what) = match unknown {
+                    CostUnknown::NoTraffic => (r.span, "no `traffic:` to estimate from".to_string()),
+                    CostUnknown::Unpriced(m) => (system.model(m).span, format!("model `{}` has no price", system.model(m).name)),
+                };
+                self.diags.push(
+                    Diagnostic::new(Code::CostUnknown, format!("the cost of route `{}` cannot be estimated, and {why} depends on it", r.name))
+                        .label(span, what)
+                        .help("give the route `traffic: { per_day, input_tokens, output_tokens }` and its models a `price` (on-demand) or their cluster a `price_per_unit_hour`"),
+                );
+            }
+        }
+        for (i, slo) in system.slos.iter().enumerate() {
+            let (Sli::CostPerQuery, Some(Threshold::Number(limit))) = (slo.sli, slo.threshold) else { continue };
+            let Ok(estimate) = estimate_cost_per_query(system, slo.route) else { continue };
+            if estimate.per_query <= limit {
+                continue;
+            }
+            let route = system.route(slo.route);
+            let span = self.doc.slos.value.entries[i].value.as_ref().and_then(|s| s.threshold.as_ref()).map_or(slo.span, |t| t.span);
+            self.diags.push(
+                Diagnostic::new(
+                    Code::CostSlo,
+                    format!("route `{}` costs an estimated {} {} per query, over the {} of SLO `{}`", route.name, money(estimate.per_query), system.currency, money(limit), slo.name),
+                )
+                .label(span, format!("at most {}", money(limit)))
+                .label(route.span, format!("estimated {} per query with `{}`", money(estimate.per_query), system.model(route.model).name))
+                .help("use a cheaper model or tier small requests to one, shorten the prompt, add a cache, or raise the threshold"),
+            );
+        }
+        for (b, budget) in system.budgets.iter().enumerate() {
+            let Some(pressure) = &budget.on_pressure else { continue };
+            for (k, downgrade) in pressure.downgrades.iter().enumerate() {
+                let route = system.route(downgrade.route);
+                let traffic = route.traffic.unwrap_or(Traffic { per_day: 1, input_tokens: 1000, output_tokens: 1000 });
+                let (Ok(current), Ok(target)) = (model_cost(system, route.model, traffic), model_cost(system, downgrade.to, traffic)) else { continue };
+                if target < current {
+                    continue;
+                }
+                let spec_to = self.doc.budgets.value.entries[b]
+                    .value
+                    .as_ref()
+                    .and_then(|bd| bd.on_pressure.as_ref())
+                    .and_then(|p| p.value.downgrade.0.get(k))
+                    .map_or(budget.span, |d| d.value.to.span);
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DowngradeTarget,
+                        format!("downgrade target `{}` is not cheaper than `{}` on route `{}`", system.model(downgrade.to).name, system.model(route.model).name, route.name),
+                    )
+                    .label(spec_to, format!("{} per query, against {} now", money(target), money(current)))
+                    .help("under budget pressure, switch to a model that costs less per query"),
+                );
+            }
+        }
+    }
+}

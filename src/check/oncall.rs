@@ -1,0 +1,102 @@
+//! On-call: rotations that can page someone, an escalation ladder whose timings increase,
+//! and channels that reach somewhere.
+
+use super::{Checker, valid_indexed};
+use crate::diag::{Code, Diagnostic};
+use crate::source::Spanned;
+use crate::spec::oncall::Channel;
+
+impl Checker<'_> {
+    pub(super) fn check_oncall(&mut self) {
+        let Some(oncall) = &self.doc.oncall else { return };
+        let o = &oncall.value;
+        for (_, name, rotation) in valid_indexed(&o.rotations.value) {
+            if rotation.members.value.is_empty() {
+                self.diags.push(
+                    Diagnostic::new(Code::RotationDefinition, format!("rotation `{}` has no members", name.value))
+                        .label(rotation.members.span, "nobody to page")
+                        .help("list the members' email addresses"),
+                );
+            }
+            let members = &rotation.members.value;
+            for (i, member) in members.iter().enumerate() {
+                if let Some(first) = members[..i].iter().find(|m| m.value.as_str().eq_ignore_ascii_case(member.value.as_str())) {
+                    self.diags.push(
+                        Diagnostic::new(Code::RedundantReference, format!("`{}` is listed twice in rotation `{}`", member.value, name.value))
+                            .label(member.span, "listed again")
+                            .label(first.span, "first listed here")
+                            .help("list each member once"),
+                    );
+                }
+            }
+            if let Some(length) = &rotation.length {
+                if length.value.millis < 3_600_000 {
+                    self.diags.push(
+                        Diagnostic::new(Code::InvalidDuration, format!("rotation `{}` hands over every {}", name.value, length.value))
+                            .label(length.span, "shorter than an hour")
+                            .help("shifts are usually `1d` or `1w`"),
+                    );
+                }
+            }
+        }
+        if o.escalation.value.is_empty() {
+            self.diags.push(
+                Diagnostic::new(Code::EscalationOrder, "the escalation ladder is empty")
+                    .label(o.escalation.span, "nobody is paged")
+                    .help("start with `- rotation: primary`, then later steps with `after:`"),
+            );
+        }
+        let mut previous: Option<&Spanned<crate::spec::units::Duration>> = None;
+        for (i, step) in o.escalation.value.iter().enumerate() {
+            let s = &step.value;
+            self.rotations.resolve(&s.rotation, &mut self.diags);
+            match (&s.after, previous) {
+                (Some(after), None) if i == 0 && after.value.millis > 0 => self.diags.push(
+                    Diagnostic::new(Code::EscalationOrder, format!("the first escalation step waits {}", after.value))
+                        .label(after.span, "the first step is paged at once")
+                        .help("remove `after` from the first step"),
+                ),
+                (Some(after), Some(prev)) if after.value <= prev.value => self.diags.push(
+                    Diagnostic::new(Code::EscalationOrder, format!("escalation step {} at {} does not come after {}", i + 1, after.value, prev.value))
+                        .label(after.span, "not later than the step before")
+                        .label(prev.span, "previous step")
+                        .help("each step's `after` must be later than the one before it"),
+                ),
+                (None, _) if i > 0 => self.diags.push(
+                    Diagnostic::new(Code::EscalationOrder, format!("escalation step {} has no `after`", i + 1))
+                        .label(step.span, "when is this step paged?")
+                        .help("add `after: 15m` (time since the page, without acknowledgement)"),
+                ),
+                _ => {}
+            }
+            if let Some(after) = &s.after {
+                previous = Some(after);
+            }
+        }
+        let channels = &o.channels.value;
+        let all = [("alerts", Some(&channels.alerts)), ("incidents", channels.incidents.as_ref()), ("pager", channels.pager.as_ref()), ("support", channels.support.as_ref())];
+        for (role, channel) in all {
+            if let Some(channel) = channel {
+                self.check_channel(role, channel);
+            }
+        }
+    }
+
+    fn check_channel(&mut self, role: &str, channel: &Spanned<Channel>) {
+        let c = &channel.value;
+        if c.slack.is_none() && c.webhook.is_none() && c.email.is_none() && c.pagerduty.is_none() && c.https.is_none() {
+            self.diags.push(
+                Diagnostic::new(Code::RotationDefinition, format!("channel `{role}` has no destination"))
+                    .label(channel.span, "notifications would go nowhere")
+                    .help("add `slack` + `webhook`, `email`, `pagerduty` or `https`"),
+            );
+        }
+        if let (Some(slack), None) = (&c.slack, &c.webhook) {
+            self.diags.push(
+                Diagnostic::new(Code::RotationDefinition, format!("Slack channel `{}` has no webhook", slack.value))
+                    .label(slack.span, "OCI Notifications posts to Slack through an incoming webhook")
+                    .help("add `webhook: vault:<secret OCID>` holding the channel's incoming-webhook URL"),
+            );
+        }
+    }
+}
