@@ -9,10 +9,14 @@
 
 pub mod check;
 pub mod cli;
+pub mod compile;
+pub mod cost;
+pub mod emit;
 pub mod diag;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod yaml;

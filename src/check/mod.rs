@@ -98,7 +98,10 @@ impl<'a> Checker<'a> {
         self.check_compliance();
         self.check_oncall();
         self.check_incidents();
-        self.check_unused();
+        // "never used" is noise while a definition that might use it has errors.
+        if !self.diags.has_errors() {
+            self.check_unused();
+        }
     }
 
     /// The model definition behind an id, when it decoded.

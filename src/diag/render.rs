@@ -31,21 +31,25 @@ impl Default for HumanOptions {
 
 /// rustc-like text: code, message, `file:line:col`, the source line underlined, labels, help.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, opts: HumanOptions) -> String {
-    let theme = if opts.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(opts.width)
-        .with_links(false)
-        .with_context_lines(1);
     let mut out = String::new();
     for diagnostic in diagnostics {
+        let mut theme = if opts.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        // rustc's header: `error[GO0201]: unknown model `x``.
+        theme.characters.error = format!("error[{}]:", diagnostic.code);
+        theme.characters.warning = format!("warning[{}]:", diagnostic.code);
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(opts.width)
+            .with_links(false)
+            .with_context_lines(1);
         let view = MietteView::new(diagnostic, sources);
         if handler.render_report(&mut out, &view).is_err() {
-            out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
+            out.push_str(&format!("{}[{}]: {}\n", diagnostic.severity.as_str(), diagnostic.code, diagnostic.message));
         }
+        out.push('\n');
     }
     let (errors, warnings) = counts(diagnostics);
     if errors + warnings > 0 {
@@ -146,10 +150,6 @@ impl fmt::Display for MietteView<'_> {
 impl std::error::Error for MietteView<'_> {}
 
 impl miette::Diagnostic for MietteView<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.diagnostic.code.id()))
-    }
-
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diagnostic.severity {
             Severity::Error => miette::Severity::Error,

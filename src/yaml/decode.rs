@@ -248,23 +248,23 @@ impl<'n> MapReader<'n> {
         self.entry(key).map(|e| &e.value)
     }
 
-    /// Records that a hand-decoded field failed.
-    pub fn fail(&mut self) {
-        self.failed = true;
-    }
-
+    /// An optional field. When present but invalid it is reported and read as absent: the
+    /// definition stays usable for the checks of its other fields (nothing is lowered while
+    /// any error stands).
     pub fn opt<T: Decode>(&mut self, d: &mut Decoder, key: &'static str) -> Option<T> {
         let entry = self.entry(key)?;
-        let value = T::decode(&entry.value, d);
-        if value.is_none() {
-            self.failed = true;
-        }
-        value
+        T::decode(&entry.value, d)
     }
 
     pub fn req<T: Decode>(&mut self, d: &mut Decoder, key: &'static str) -> Option<T> {
         match self.entries.iter().find(|e| e.key.value == key) {
-            Some(entry) if !entry.value.is_null() => self.opt(d, key),
+            Some(entry) if !entry.value.is_null() => {
+                let value = self.opt(d, key);
+                if value.is_none() {
+                    self.failed = true;
+                }
+                value
+            }
             present => {
                 self.entry(key);
                 self.failed = true;
@@ -304,14 +304,13 @@ impl<'n> MapReader<'n> {
         }
     }
 
-    /// Reports unknown keys; `None` when any field failed.
+    /// Reports unknown keys; `None` when a required field is missing or invalid.
     pub fn finish(self, d: &mut Decoder) -> Option<()> {
-        let mut failed = self.failed;
+        let failed = self.failed;
         for (entry, used) in self.entries.iter().zip(&self.used) {
             if *used || self.known.contains(&entry.key.value.as_str()) {
                 continue;
             }
-            failed = true;
             let key = &entry.key.value;
             let help = suggest::help_for(key, self.known.iter().copied()).unwrap_or_else(|| {
                 format!("the fields of {} are: {}", article(self.what), list(&self.known))
@@ -360,5 +359,5 @@ macro_rules! decode_struct {
     (@key $field:ident) => { stringify!($field) };
     (@take req $f:ident) => { $f? };
     (@take opt $f:ident) => { $f };
-    (@take default $f:ident) => { $f? };
+    (@take default $f:ident) => { $f.unwrap_or_default() };
 }
