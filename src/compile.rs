@@ -49,10 +49,5 @@ pub fn compile(spec_name: &str, spec_bytes: Vec<u8>, files: &dyn Files) -> Compi
 
 fn finish(sources: SourceMap, system: Option<System>, diags: Diagnostics) -> Compilation {
     let graph = system.as_ref().map(DepGraph::build);
-    Compilation {
-        sources,
-        system,
-        graph,
-        diagnostics: diags.into_sorted(),
-    }
+    Compilation { sources, system, graph, diagnostics: diags.into_sorted() }
 }

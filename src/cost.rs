@@ -65,15 +65,22 @@ impl CostReport {
             .budgets
             .iter()
             .map(|b| {
-                let scope: Vec<RouteId> =
-                    if b.routes.is_empty() { (0..system.routes.len()).map(RouteId).collect() } else { b.routes.clone() };
+                let scope: Vec<RouteId> = if b.routes.is_empty() {
+                    (0..system.routes.len()).map(RouteId).collect()
+                } else {
+                    b.routes.clone()
+                };
                 let estimated = scope.iter().filter_map(|r| estimates[r.0]).map(|e| e.per_month).sum::<f64>();
                 BudgetCost {
                     budget: b.name.to_string(),
                     amount: b.amount,
                     estimated,
                     share: if b.amount > 0.0 { estimated / b.amount } else { 0.0 },
-                    unknown_routes: scope.iter().filter(|r| estimates[r.0].is_none()).map(|r| system.route(*r).name.to_string()).collect(),
+                    unknown_routes: scope
+                        .iter()
+                        .filter(|r| estimates[r.0].is_none())
+                        .map(|r| system.route(*r).name.to_string())
+                        .collect(),
                 }
             })
             .collect();
@@ -102,7 +109,8 @@ impl CostReport {
 
     pub fn to_text(&self) -> String {
         let cur = &self.currency;
-        let mut out = format!("{:<24} {:<24} {:>14} {:>14}\n", "route", "model", format!("{cur}/query"), format!("{cur}/month"));
+        let mut out =
+            format!("{:<24} {:<24} {:>14} {:>14}\n", "route", "model", format!("{cur}/query"), format!("{cur}/month"));
         for r in &self.routes {
             out.push_str(&format!(
                 "{:<24} {:<24} {:>14} {:>14}\n",
@@ -112,12 +120,28 @@ impl CostReport {
                 r.per_month.map_or("unknown".into(), |m| format!("{m:.2}"))
             ));
         }
-        out.push_str(&format!("{:<24} {:<24} {:>14} {:>14}\n", "total", "", "", format!("{:.2}", self.total_per_month)));
+        out.push_str(&format!(
+            "{:<24} {:<24} {:>14} {:>14}\n",
+            "total",
+            "",
+            "",
+            format!("{:.2}", self.total_per_month)
+        ));
         if !self.budgets.is_empty() {
             out.push_str("\nbudgets\n");
             for b in &self.budgets {
-                let unknown = if b.unknown_routes.is_empty() { String::new() } else { format!(" (unknown: {})", b.unknown_routes.join(", ")) };
-                out.push_str(&format!("  {:<22} {:>10.2} of {:>10.2} {cur}  {:>5.1}%{unknown}\n", b.budget, b.estimated, b.amount, b.share * 100.0));
+                let unknown = if b.unknown_routes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (unknown: {})", b.unknown_routes.join(", "))
+                };
+                out.push_str(&format!(
+                    "  {:<22} {:>10.2} of {:>10.2} {cur}  {:>5.1}%{unknown}\n",
+                    b.budget,
+                    b.estimated,
+                    b.amount,
+                    b.share * 100.0
+                ));
             }
         }
         if !self.slos.is_empty() {

@@ -64,10 +64,7 @@ impl Files for MemoryFiles {
     fn read(&self, path: &str, limit: u64) -> Result<Vec<u8>, FileError> {
         let bytes = self.0.get(path).ok_or(FileError::NotFound)?;
         if bytes.len() as u64 > limit {
-            return Err(FileError::TooLarge {
-                size: bytes.len() as u64,
-                limit,
-            });
+            return Err(FileError::TooLarge { size: bytes.len() as u64, limit });
         }
         Ok(bytes.clone())
     }
@@ -79,9 +76,7 @@ pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, FileError> {
         Some(rest) => rest.to_vec(),
         None => bytes,
     };
-    String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
-        valid_up_to: e.utf8_error().valid_up_to(),
-    })
+    String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 { valid_up_to: e.utf8_error().valid_up_to() })
 }
 
 /// The referenced files, loaded.
@@ -97,23 +92,14 @@ impl Inputs {
 
     /// Loads every prompt and dataset the spec names, once each.
     pub fn load(doc: &Document, files: &dyn Files, sources: &mut SourceMap) -> Inputs {
-        let prompts = doc
-            .prompts
-            .valid()
-            .map(|(_, p)| (p.file.value.as_str(), MAX_PROMPT_BYTES));
-        let datasets = doc
-            .evaluations
-            .valid()
-            .map(|(_, e)| (e.dataset.value.as_str(), MAX_DATASET_BYTES));
+        let prompts = doc.prompts.valid().map(|(_, p)| (p.file.value.as_str(), MAX_PROMPT_BYTES));
+        let datasets = doc.evaluations.valid().map(|(_, e)| (e.dataset.value.as_str(), MAX_DATASET_BYTES));
         let mut inputs = Inputs::default();
         for (path, limit) in prompts.chain(datasets) {
             if inputs.files.contains_key(path) {
                 continue;
             }
-            let loaded = files
-                .read(path, limit)
-                .and_then(decode_utf8)
-                .map(|text| sources.add(path, text));
+            let loaded = files.read(path, limit).and_then(decode_utf8).map(|text| sources.add(path, text));
             inputs.files.insert(path.to_string(), loaded);
         }
         inputs
@@ -124,8 +110,12 @@ impl Inputs {
 pub fn spec_unreadable(path: &str, error: &FileError) -> Diagnostic {
     let (code, help) = match error {
         FileError::NotFound => (Code::SpecUnreadable, "check the path; `genops init` writes a starter spec"),
-        FileError::IsDirectory => (Code::SpecUnreadable, "give the spec file itself, e.g. `genops.yaml` inside that directory"),
-        FileError::TooLarge { .. } => (Code::TooLarge, "a real spec is a few megabytes at most; check that this is the right file"),
+        FileError::IsDirectory => {
+            (Code::SpecUnreadable, "give the spec file itself, e.g. `genops.yaml` inside that directory")
+        }
+        FileError::TooLarge { .. } => {
+            (Code::TooLarge, "a real spec is a few megabytes at most; check that this is the right file")
+        }
         FileError::NotUtf8 { .. } => (Code::NotUtf8, "save the file as UTF-8"),
         FileError::Other(_) => (Code::SpecUnreadable, "check the file's permissions"),
     };

@@ -8,13 +8,9 @@ use schemars::generate::SchemaSettings;
 
 use crate::spec::Document;
 
-/// Where the published schema lives.
-pub const SCHEMA_ID: &str = "https://genops.dev/schemas/genops.schema.json";
-
 pub fn json_schema() -> String {
     let generator = SchemaSettings::draft2020_12().into_generator();
-    let mut schema = generator.into_root_schema_for::<Document>();
-    schema.insert("$id".into(), SCHEMA_ID.into());
+    let schema = generator.into_root_schema_for::<Document>();
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text

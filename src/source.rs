@@ -21,11 +21,7 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span {
-            file,
-            start: start.min(u32::MAX as usize) as u32,
-            end: end.max(start).min(u32::MAX as usize) as u32,
-        }
+        Span { file, start: start.min(u32::MAX as usize) as u32, end: end.max(start).min(u32::MAX as usize) as u32 }
     }
 
     pub fn len(&self) -> usize {
@@ -38,11 +34,7 @@ impl Span {
 
     /// The smallest span covering both (same file assumed).
     pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -59,17 +51,11 @@ impl<T> Spanned<T> {
     }
 
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Spanned<U> {
-        Spanned {
-            value: f(self.value),
-            span: self.span,
-        }
+        Spanned { value: f(self.value), span: self.span }
     }
 
     pub fn as_ref(&self) -> Spanned<&T> {
-        Spanned {
-            value: &self.value,
-            span: self.span,
-        }
+        Spanned { value: &self.value, span: self.span }
     }
 }
 
@@ -110,17 +96,8 @@ pub struct SourceFile {
 impl SourceFile {
     fn new(name: String, text: String) -> SourceFile {
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| (i + 1) as u32),
-        );
-        SourceFile {
-            name,
-            text,
-            line_starts,
-        }
+        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| (i + 1) as u32));
+        SourceFile { name, text, line_starts }
     }
 
     /// Byte offset of a (1-based line, 0-based character column) position, as the YAML parser reports it.
@@ -130,13 +107,10 @@ impl SourceFile {
         };
         let start = start as usize;
         let rest = &self.text[start..];
-        rest.char_indices()
-            .nth(col_chars)
-            .map(|(i, _)| start + i)
-            .unwrap_or_else(|| {
-                // Columns past the end of the line point at the line end.
-                start + rest.find('\n').unwrap_or(rest.len())
-            })
+        rest.char_indices().nth(col_chars).map(|(i, _)| start + i).unwrap_or_else(|| {
+            // Columns past the end of the line point at the line end.
+            start + rest.find('\n').unwrap_or(rest.len())
+        })
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
@@ -144,11 +118,7 @@ impl SourceFile {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1] as usize;
         let end = (offset as usize).min(self.text.len());
-        let col = self
-            .text
-            .get(start..end)
-            .map(|s| s.chars().count())
-            .unwrap_or(0);
+        let col = self.text.get(start..end).map(|s| s.chars().count()).unwrap_or(0);
         (line, col + 1)
     }
 }
@@ -175,9 +145,7 @@ impl SourceMap {
 
     pub fn text(&self, span: Span) -> &str {
         let file = self.get(span.file);
-        file.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        file.text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
 }
 

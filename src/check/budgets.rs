@@ -14,24 +14,31 @@ impl Checker<'_> {
                         .help("give the spend allowed per period in the system's currency"),
                 );
             }
-            let scope: Vec<usize> = budget.routes.iter().filter_map(|r| self.routes.resolve(r, &mut self.diags)).collect();
+            let scope: Vec<usize> =
+                budget.routes.iter().filter_map(|r| self.routes.resolve(r, &mut self.diags)).collect();
             for pair in budget.alerts.windows(2) {
                 let (a, b) = (&pair[0].value, &pair[1].value);
                 if b.at.value.fraction <= a.at.value.fraction {
                     self.diags.push(
-                        Diagnostic::new(Code::BudgetThresholds, format!("budget `{}` alerts are not in increasing order", name.value))
-                            .label(b.at.span, format!("{} comes after {}", b.at.value, a.at.value))
-                            .label(a.at.span, "previous alert")
-                            .help("list alerts from the lowest threshold to the highest, each once"),
+                        Diagnostic::new(
+                            Code::BudgetThresholds,
+                            format!("budget `{}` alerts are not in increasing order", name.value),
+                        )
+                        .label(b.at.span, format!("{} comes after {}", b.at.value, a.at.value))
+                        .label(a.at.span, "previous alert")
+                        .help("list alerts from the lowest threshold to the highest, each once"),
                     );
                 }
             }
             for alert in &budget.alerts {
                 if alert.value.at.value.fraction <= 0.0 {
                     self.diags.push(
-                        Diagnostic::new(Code::BudgetThresholds, "a budget alert at 0% fires at the start of every period")
-                            .label(alert.value.at.span, "must be more than 0%")
-                            .help("alert at a share of the amount, e.g. `at: 50%`"),
+                        Diagnostic::new(
+                            Code::BudgetThresholds,
+                            "a budget alert at 0% fires at the start of every period",
+                        )
+                        .label(alert.value.at.span, "must be more than 0%")
+                        .help("alert at a share of the amount, e.g. `at: 50%`"),
                     );
                 }
             }
@@ -67,30 +74,50 @@ impl Checker<'_> {
                 let (Some(route_id), Some(to)) = (route, to) else { continue };
                 if !scope.is_empty() && !scope.contains(&route_id) {
                     self.diags.push(
-                        Diagnostic::new(Code::DowngradeTarget, format!("route `{}` does not count against budget `{}`", d.route.value, name.value))
-                            .label(d.route.span, "not in the budget's `routes`")
-                            .help(format!("add `{}` to the budget's `routes`, or downgrade a route the budget covers", d.route.value)),
+                        Diagnostic::new(
+                            Code::DowngradeTarget,
+                            format!("route `{}` does not count against budget `{}`", d.route.value, name.value),
+                        )
+                        .label(d.route.span, "not in the budget's `routes`")
+                        .help(format!(
+                            "add `{}` to the budget's `routes`, or downgrade a route the budget covers",
+                            d.route.value
+                        )),
                     );
                 }
                 let Some(route_def) = self.route(route_id) else { continue };
-                if self.model(to).is_some_and(|m| m.kind.as_ref().is_some_and(|k| k.value == crate::spec::models::ModelKind::Embedding)) {
+                if self.model(to).is_some_and(|m| {
+                    m.kind.as_ref().is_some_and(|k| k.value == crate::spec::models::ModelKind::Embedding)
+                }) {
                     self.diags.push(
-                        Diagnostic::new(Code::WrongKind, format!("downgrade target `{}` is an embedding model", d.to.value))
-                            .label(d.to.span, "a route needs a chat model")
-                            .help("downgrade to a cheaper chat model"),
+                        Diagnostic::new(
+                            Code::WrongKind,
+                            format!("downgrade target `{}` is an embedding model", d.to.value),
+                        )
+                        .label(d.to.span, "a route needs a chat model")
+                        .help("downgrade to a cheaper chat model"),
                     );
                     continue;
                 }
                 if route_def.model.value == d.to.value {
                     self.diags.push(
-                        Diagnostic::new(Code::DowngradeTarget, format!("route `{}` already uses `{}`", d.route.value, d.to.value))
-                            .label(d.to.span, "no change")
-                            .label(route_def.model.span, "the route's model")
-                            .help("downgrade to a cheaper model than the route's own"),
+                        Diagnostic::new(
+                            Code::DowngradeTarget,
+                            format!("route `{}` already uses `{}`", d.route.value, d.to.value),
+                        )
+                        .label(d.to.span, "no change")
+                        .label(route_def.model.span, "the route's model")
+                        .help("downgrade to a cheaper model than the route's own"),
                     );
                     continue;
                 }
-                self.check_model_allowed(route_def.data_class.value, route_def.data_class.span, to, d.to.span, "downgrade target");
+                self.check_model_allowed(
+                    route_def.data_class.value,
+                    route_def.data_class.span,
+                    to,
+                    d.to.span,
+                    "downgrade target",
+                );
             }
         }
     }

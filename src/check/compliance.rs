@@ -56,10 +56,13 @@ impl Checker<'_> {
         for framework in &c.frameworks.value {
             if let Some((_, first)) = seen.iter().find(|(f, _)| *f == framework.value) {
                 self.diags.push(
-                    Diagnostic::new(Code::RedundantReference, format!("framework `{}` is listed twice", framework.value))
-                        .label(framework.span, "listed again")
-                        .label(*first, "first listed here")
-                        .help("list each framework once"),
+                    Diagnostic::new(
+                        Code::RedundantReference,
+                        format!("framework `{}` is listed twice", framework.value),
+                    )
+                    .label(framework.span, "listed again")
+                    .label(*first, "first listed here")
+                    .help("list each framework once"),
                 );
                 continue;
             }
@@ -125,7 +128,9 @@ impl Checker<'_> {
                     .value
                     .valid()
                     .filter(|(_, r)| self.classes.get(r.data_class.value).network == Network::Public)
-                    .map(|(name, r)| (r.data_class.span, format!("route `{}` is served on a public network", name.value)))
+                    .map(|(name, r)| {
+                        (r.data_class.span, format!("route `{}` is served on a public network", name.value))
+                    })
                     .collect();
                 gaps.extend(
                     self.doc

@@ -49,10 +49,7 @@ pub fn estimate_cost_per_query(system: &System, route: RouteId) -> Result<CostEs
             }
         }
     };
-    Ok(CostEstimate {
-        per_query,
-        per_month: per_query * traffic.per_day as f64 * DAYS_PER_MONTH,
-    })
+    Ok(CostEstimate { per_query, per_month: per_query * traffic.per_day as f64 * DAYS_PER_MONTH })
 }
 
 /// Cost of one call to `model` with the route's average tokens.
@@ -74,7 +71,8 @@ pub fn model_cost(system: &System, model: ModelId, traffic: Traffic) -> Result<f
         }
         Serving::OnDemand | Serving::External => {
             let p = m.price.ok_or(CostUnknown::Unpriced(model))?;
-            Ok(traffic.input_tokens as f64 / 1000.0 * p.input_per_1k + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
+            Ok(traffic.input_tokens as f64 / 1000.0 * p.input_per_1k
+                + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
         }
     }
 }
@@ -93,7 +91,11 @@ impl Checker<'_> {
             }
         }
         for budget in &system.budgets {
-            let scope: Vec<RouteId> = if budget.routes.is_empty() { (0..system.routes.len()).map(RouteId).collect() } else { budget.routes.clone() };
+            let scope: Vec<RouteId> = if budget.routes.is_empty() {
+                (0..system.routes.len()).map(RouteId).collect()
+            } else {
+                budget.routes.clone()
+            };
             needed.extend(scope.into_iter().map(|r| (r, "a budget")));
         }
         needed.sort_by_key(|(r, _)| *r);
@@ -103,7 +105,9 @@ impl Checker<'_> {
                 let r = system.route(route);
                 let (span, what) = match unknown {
                     CostUnknown::NoTraffic => (r.span, "no `traffic:` to estimate from".to_string()),
-                    CostUnknown::Unpriced(m) => (system.model(m).span, format!("model `{}` has no price", system.model(m).name)),
+                    CostUnknown::Unpriced(m) => {
+                        (system.model(m).span, format!("model `{}` has no price", system.model(m).name))
+                    }
                 };
                 self.diags.push(
                     Diagnostic::new(Code::CostUnknown, format!("the cost of route `{}` cannot be estimated, and {why} depends on it", r.name))
@@ -119,7 +123,11 @@ impl Checker<'_> {
                 continue;
             }
             let route = system.route(slo.route);
-            let span = self.doc.slos.value.entries[i].value.as_ref().and_then(|s| s.threshold.as_ref()).map_or(slo.span, |t| t.span);
+            let span = self.doc.slos.value.entries[i]
+                .value
+                .as_ref()
+                .and_then(|s| s.threshold.as_ref())
+                .map_or(slo.span, |t| t.span);
             self.diags.push(
                 Diagnostic::new(
                     Code::CostSlo,
@@ -135,7 +143,11 @@ impl Checker<'_> {
             for (k, downgrade) in pressure.downgrades.iter().enumerate() {
                 let route = system.route(downgrade.route);
                 let traffic = route.traffic.unwrap_or(Traffic { per_day: 1, input_tokens: 1000, output_tokens: 1000 });
-                let (Ok(current), Ok(target)) = (model_cost(system, route.model, traffic), model_cost(system, downgrade.to, traffic)) else { continue };
+                let (Ok(current), Ok(target)) =
+                    (model_cost(system, route.model, traffic), model_cost(system, downgrade.to, traffic))
+                else {
+                    continue;
+                };
                 if target < current {
                     continue;
                 }
@@ -148,7 +160,12 @@ impl Checker<'_> {
                 self.diags.push(
                     Diagnostic::new(
                         Code::DowngradeTarget,
-                        format!("downgrade target `{}` is not cheaper than `{}` on route `{}`", system.model(downgrade.to).name, system.model(route.model).name, route.name),
+                        format!(
+                            "downgrade target `{}` is not cheaper than `{}` on route `{}`",
+                            system.model(downgrade.to).name,
+                            system.model(route.model).name,
+                            route.name
+                        ),
                     )
                     .label(spec_to, format!("{} per query, against {} now", money(target), money(current)))
                     .help("under budget pressure, switch to a model that costs less per query"),

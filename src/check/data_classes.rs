@@ -18,7 +18,8 @@ pub(crate) fn builtin() -> DataClasses {
     let id = sources.add("data_classes.yaml", BUILTIN);
     let mut diags = Diagnostics::new();
     let node = crate::yaml::load(sources.get(id), id, Limits::for_len(BUILTIN.len()), &mut diags);
-    let map = node.and_then(|n| NamedMap::<data_classes::DataClassPolicy>::decode(&n, &mut Decoder { diags: &mut diags }));
+    let map =
+        node.and_then(|n| NamedMap::<data_classes::DataClassPolicy>::decode(&n, &mut Decoder { diags: &mut diags }));
     let map = map.expect("built-in data classes parse (tested)");
     let policies = DataClassName::ALL
         .iter()
@@ -119,7 +120,14 @@ impl Checker<'_> {
     }
 
     /// Checks that `model`, referenced at `at` by a route of `class` as `role`, may serve it.
-    pub(crate) fn check_model_allowed(&mut self, class: DataClassName, class_span: Span, model: usize, at: Span, role: &str) {
+    pub(crate) fn check_model_allowed(
+        &mut self,
+        class: DataClassName,
+        class_span: Span,
+        model: usize,
+        at: Span,
+        role: &str,
+    ) {
         let Some(kind) = self.serving_kind(model) else { return };
         let policy = self.classes.get(class).clone();
         let name = self.models.name(model);
@@ -152,7 +160,9 @@ impl Checker<'_> {
                     if let Some(span) = region_span {
                         d = d.label(span, format!("`{region}` set here"));
                     }
-                    self.diags.push(d.help(format!("run `{name}` (and its cluster) in `{system}`, or use a model that does")));
+                    self.diags.push(
+                        d.help(format!("run `{name}` (and its cluster) in `{system}`, or use a model that does")),
+                    );
                 }
             }
         }

@@ -28,14 +28,18 @@ impl Checker<'_> {
                 }
             }
             let t = &eval.thresholds.value;
-            let scores = [("relevance", &t.relevance), ("groundedness", &t.groundedness), ("completeness", &t.completeness)];
+            let scores =
+                [("relevance", &t.relevance), ("groundedness", &t.groundedness), ("completeness", &t.completeness)];
             for (field, value) in scores {
                 if let Some(v) = value {
                     if !(0.0..=1.0).contains(&v.value) {
                         self.diags.push(
-                            Diagnostic::new(Code::InvalidNumber, format!("{field} threshold {} is not a score", v.value))
-                                .label(v.span, "between 0 and 1")
-                                .help(format!("write the minimum average {field}, e.g. `0.85`")),
+                            Diagnostic::new(
+                                Code::InvalidNumber,
+                                format!("{field} threshold {} is not a score", v.value),
+                            )
+                            .label(v.span, "between 0 and 1")
+                            .help(format!("write the minimum average {field}, e.g. `0.85`")),
                         );
                     }
                 }
@@ -47,19 +51,24 @@ impl Checker<'_> {
                         .help("set at least one of `relevance`, `groundedness`, `completeness`, `harmful_rate`"),
                 );
             }
-            for (field, wanted, model) in [("grader", ModelKind::Chat, &eval.grader), ("embedding", ModelKind::Embedding, &eval.embedding)] {
+            for (field, wanted, model) in
+                [("grader", ModelKind::Chat, &eval.grader), ("embedding", ModelKind::Embedding, &eval.embedding)]
+            {
                 let Some(model) = model else { continue };
                 let Some(id) = self.models.resolve(model, &mut self.diags) else { continue };
                 let Some(def) = self.model(id) else { continue };
                 let kind = def.kind.as_ref().map_or(ModelKind::Chat, |k| k.value);
                 if kind != wanted {
                     self.diags.push(
-                        Diagnostic::new(Code::WrongKind, format!("`{field}` model `{}` is a {kind} model", model.value))
-                            .label(model.span, format!("expected a {wanted} model"))
-                            .help(match wanted {
-                                ModelKind::Chat => "the grader judges answers: name a chat model",
-                                ModelKind::Embedding => "similarity needs embeddings: name a model with `kind: embedding`",
-                            }),
+                        Diagnostic::new(
+                            Code::WrongKind,
+                            format!("`{field}` model `{}` is a {kind} model", model.value),
+                        )
+                        .label(model.span, format!("expected a {wanted} model"))
+                        .help(match wanted {
+                            ModelKind::Chat => "the grader judges answers: name a chat model",
+                            ModelKind::Embedding => "similarity needs embeddings: name a model with `kind: embedding`",
+                        }),
                     );
                 }
             }

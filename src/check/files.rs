@@ -77,9 +77,12 @@ impl Checker<'_> {
         if bad > MAX_LINE_REPORTS {
             let name = self.sources.get(file).name.clone();
             self.diags.push(
-                Diagnostic::new(Code::DatasetRecord, format!("{} more invalid cases in `{name}`", bad - MAX_LINE_REPORTS))
-                    .label(Span::new(file, 0, 0), "the first ones are reported above")
-                    .help("fix the file, e.g. with `jq -c . < file` to find broken lines"),
+                Diagnostic::new(
+                    Code::DatasetRecord,
+                    format!("{} more invalid cases in `{name}`", bad - MAX_LINE_REPORTS),
+                )
+                .label(Span::new(file, 0, 0), "the first ones are reported above")
+                .help("fix the file, e.g. with `jq -c . < file` to find broken lines"),
             );
         }
         valid

@@ -42,7 +42,10 @@ pub fn defaults() -> &'static [(IncidentKind, IncidentDefaults)] {
         IncidentKind::ALL
             .iter()
             .map(|kind| {
-                let (_, d) = map.valid().find(|(n, _)| n.value.as_str() == kind.as_str()).expect("every incident type has defaults (tested)");
+                let (_, d) = map
+                    .valid()
+                    .find(|(n, _)| n.value.as_str() == kind.as_str())
+                    .expect("every incident type has defaults (tested)");
                 (*kind, d.clone())
             })
             .collect()
@@ -59,8 +62,14 @@ pub fn threshold_fits(kind: IncidentKind, threshold: Threshold) -> Result<(), &'
         (IncidentKind::CostOverrun, _) => Err("a share of the budget, e.g. `100%`"),
         (IncidentKind::QualityDegradation, Threshold::Number(n)) if n > 0.0 && n <= 1.0 => Ok(()),
         (IncidentKind::QualityDegradation, _) => Err("an evaluation score between 0 and 1, e.g. `0.85`"),
-        (IncidentKind::PromptInjection | IncidentKind::DataBreach, Threshold::Number(n)) if n >= 1.0 && n.fract() == 0.0 => Ok(()),
-        (IncidentKind::PromptInjection | IncidentKind::DataBreach, _) => Err("a count of events per 5 minutes, e.g. `1`"),
+        (IncidentKind::PromptInjection | IncidentKind::DataBreach, Threshold::Number(n))
+            if n >= 1.0 && n.fract() == 0.0 =>
+        {
+            Ok(())
+        }
+        (IncidentKind::PromptInjection | IncidentKind::DataBreach, _) => {
+            Err("a count of events per 5 minutes, e.g. `1`")
+        }
     }
 }
 
@@ -69,8 +78,12 @@ impl Checker<'_> {
         let names: Vec<&str> = IncidentKind::ALL.iter().map(|k| k.as_str()).collect();
         for entry in &self.doc.incidents.value.entries {
             let Some(kind) = IncidentKind::parse(entry.name.value.as_str()) else {
-                let help = suggest::help_for(entry.name.value.as_str(), names.iter().copied())
-                    .unwrap_or_else(|| format!("the incident types are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+                let help = suggest::help_for(entry.name.value.as_str(), names.iter().copied()).unwrap_or_else(|| {
+                    format!(
+                        "the incident types are {}",
+                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    )
+                });
                 self.diags.push(
                     Diagnostic::new(Code::UnknownName, format!("unknown incident type `{}`", entry.name.value))
                         .label(entry.name.span, "not a standard incident type")
@@ -93,9 +106,16 @@ impl Checker<'_> {
             if let Some(t) = &o.threshold {
                 if let Err(expected) = threshold_fits(kind, t.value) {
                     self.diags.push(
-                        Diagnostic::new(Code::InvalidValue, format!("threshold `{}` does not fit incident type `{kind}`", t.value, kind = kind.as_str()))
-                            .label(t.span, format!("expected {expected}"))
-                            .help(format!("write {expected}")),
+                        Diagnostic::new(
+                            Code::InvalidValue,
+                            format!(
+                                "threshold `{}` does not fit incident type `{kind}`",
+                                t.value,
+                                kind = kind.as_str()
+                            ),
+                        )
+                        .label(t.span, format!("expected {expected}"))
+                        .help(format!("write {expected}")),
                     );
                 }
             }

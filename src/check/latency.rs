@@ -48,7 +48,9 @@ fn explain(system: &System, id: RouteId) -> String {
     for fallback in &route.fallbacks {
         match fallback {
             Fallback::Model(m) => parts.push(format!("fallback `{}` {}", system.model(*m).name, route.timeout)),
-            Fallback::Route(r) => parts.push(format!("fallback route `{}` {}", system.route(*r).name, worst_case_latency(system, *r))),
+            Fallback::Route(r) => {
+                parts.push(format!("fallback route `{}` {}", system.route(*r).name, worst_case_latency(system, *r)))
+            }
         }
     }
     parts.join(" + ")
@@ -70,11 +72,20 @@ impl Checker<'_> {
             let timeout_span = spec_route.and_then(|r| r.timeout.as_ref()).map_or(route.span, |t| t.span);
             let mut d = Diagnostic::new(
                 Code::LatencyBudget,
-                format!("route `{}` can take {worst} in the worst case, over the {threshold} of SLO `{}`", route.name, slo.name),
+                format!(
+                    "route `{}` can take {worst} in the worst case, over the {threshold} of SLO `{}`",
+                    route.name, slo.name
+                ),
             )
             .label(timeout_span, format!("worst case: {}", explain(system, slo.route)));
             if let Some(t) = spec_slo.and_then(|s| s.threshold.as_ref()) {
-                d = d.label(t.span, format!("p{} must stay under {threshold}", slo.percentile.map_or("95".into(), crate::spec::units::format_number)));
+                d = d.label(
+                    t.span,
+                    format!(
+                        "p{} must stay under {threshold}",
+                        slo.percentile.map_or("95".into(), crate::spec::units::format_number)
+                    ),
+                );
             }
             self.diags.push(d.help(
                 "shorten the timeout, retry less, or drop a fallback so the whole chain fits the threshold; or raise the threshold if callers really wait that long",
@@ -93,7 +104,13 @@ impl Checker<'_> {
                 models.sort();
                 models.dedup();
                 for m in models {
-                    self.check_model_allowed(route.data_class, spec_route.data_class.span, m.0, spec_fallback.span, "model reached through fallback route");
+                    self.check_model_allowed(
+                        route.data_class,
+                        spec_route.data_class.span,
+                        m.0,
+                        spec_fallback.span,
+                        "model reached through fallback route",
+                    );
                 }
             }
         }

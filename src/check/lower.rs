@@ -7,10 +7,10 @@ use super::files::DEFAULT_MIN_CASES;
 use super::incidents;
 use super::routes::FallbackRef;
 use crate::model::*;
-use crate::spec::{self, models, routes as sr};
 use crate::spec::data_classes::ServingKind;
 use crate::spec::routes::Side;
 use crate::spec::units::Duration;
+use crate::spec::{self, models, routes as sr};
 
 const DEFAULT_TIMEOUT: Duration = Duration { millis: 30_000 };
 const DEFAULT_WINDOW: Duration = Duration { millis: 30 * 86_400_000 };
@@ -41,7 +41,9 @@ pub(super) fn lower(c: &Checker) -> Option<System> {
     let models = all(&doc.models.value, |name, m: &spec::Model| {
         let serving = match (m.provider.value, m.serving.as_ref().map(|s| &s.value)) {
             (models::Provider::External, _) => Serving::External,
-            (_, Some(models::Serving::Dedicated(cluster))) => Serving::Dedicated(ClusterId(c.clusters.get(cluster.value.as_str())?)),
+            (_, Some(models::Serving::Dedicated(cluster))) => {
+                Serving::Dedicated(ClusterId(c.clusters.get(cluster.value.as_str())?))
+            }
             _ => Serving::OnDemand,
         };
         let model_region = match (&m.region, serving) {
@@ -56,10 +58,10 @@ pub(super) fn lower(c: &Checker) -> Option<System> {
             model_id: m.id.value.clone(),
             kind: m.kind.as_ref().map_or(models::ModelKind::Chat, |k| k.value),
             serving,
-            price: m.price.as_ref().map(|p| Price {
-                input_per_1k: p.input_per_1k.value.0,
-                output_per_1k: p.output_per_1k.value.0,
-            }),
+            price: m
+                .price
+                .as_ref()
+                .map(|p| Price { input_per_1k: p.input_per_1k.value.0, output_per_1k: p.output_per_1k.value.0 }),
             region: model_region,
             endpoint: m.endpoint.as_ref().map(|e| e.value.0.clone()),
             api_key: m.api_key.as_ref().map(|k| k.value.clone()),
@@ -107,7 +109,11 @@ pub(super) fn lower(c: &Checker) -> Option<System> {
                 let active = ro.active.as_ref().map_or(Side::Stable, |a| a.value);
                 let weight = match (strategy, &ro.weight) {
                     (sr::Strategy::BlueGreen, _) => {
-                        if active == Side::Candidate { 1.0 } else { 0.0 }
+                        if active == Side::Candidate {
+                            1.0
+                        } else {
+                            0.0
+                        }
                     }
                     (_, Some(w)) => w.value.fraction,
                     (sr::Strategy::Ab, None) => 0.5,
@@ -147,10 +153,10 @@ pub(super) fn lower(c: &Checker) -> Option<System> {
             fallbacks,
             timeout: r.timeout.as_ref().map_or(DEFAULT_TIMEOUT, |t| t.value),
             retries,
-            circuit_breaker: r.circuit_breaker.as_ref().map(|cb| CircuitBreaker {
-                failures: cb.value.failures.value,
-                cooldown: cb.value.cooldown.value,
-            }),
+            circuit_breaker: r
+                .circuit_breaker
+                .as_ref()
+                .map(|cb| CircuitBreaker { failures: cb.value.failures.value, cooldown: cb.value.cooldown.value }),
             rate_limit: r.rate_limit.as_ref().map(|rl| RateLimit {
                 per_second: rl.value.per_second.value,
                 per_day: rl.value.per_day.as_ref().map(|v| v.value),

@@ -115,9 +115,8 @@ impl<'a> Checker<'a> {
 }
 
 /// The definitions of a named section with their index.
-pub(crate) fn valid_indexed<T>(map: &NamedMap<T>) -> impl Iterator<Item = (usize, &crate::source::Spanned<crate::spec::units::Name>, &T)> {
-    map.entries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| e.value.as_ref().map(|v| (i, &e.name, v)))
+pub(crate) fn valid_indexed<T>(
+    map: &NamedMap<T>,
+) -> impl Iterator<Item = (usize, &crate::source::Spanned<crate::spec::units::Name>, &T)> {
+    map.entries.iter().enumerate().filter_map(|(i, e)| e.value.as_ref().map(|v| (i, &e.name, v)))
 }

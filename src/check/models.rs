@@ -12,33 +12,53 @@ impl Checker<'_> {
                 Provider::External => {
                     if let Some(serving) = &model.serving {
                         self.diags.push(
-                            Diagnostic::new(Code::ConflictingFields, format!("external model `{}` cannot have OCI serving", name.value))
-                                .label(serving.span, "only `oci-genai` models are served on-demand or on dedicated clusters")
-                                .label(model.provider.span, "the provider is external")
-                                .help("remove `serving:`, or make the provider `oci-genai`"),
+                            Diagnostic::new(
+                                Code::ConflictingFields,
+                                format!("external model `{}` cannot have OCI serving", name.value),
+                            )
+                            .label(
+                                serving.span,
+                                "only `oci-genai` models are served on-demand or on dedicated clusters",
+                            )
+                            .label(model.provider.span, "the provider is external")
+                            .help("remove `serving:`, or make the provider `oci-genai`"),
                         );
                     }
-                    for (field, present) in [("endpoint", model.endpoint.is_some()), ("api_key", model.api_key.is_some())] {
+                    for (field, present) in
+                        [("endpoint", model.endpoint.is_some()), ("api_key", model.api_key.is_some())]
+                    {
                         if !present {
                             self.diags.push(
-                                Diagnostic::new(Code::MissingField, format!("external model `{}` has no `{field}`", name.value))
-                                    .label(name.span, format!("an external model needs `{field}`"))
-                                    .help(match field {
-                                        "endpoint" => "add `endpoint: https://…` with the API's base URL",
-                                        _ => "add `api_key: vault:<secret OCID>` or `api_key: env:NAME`",
-                                    }),
+                                Diagnostic::new(
+                                    Code::MissingField,
+                                    format!("external model `{}` has no `{field}`", name.value),
+                                )
+                                .label(name.span, format!("an external model needs `{field}`"))
+                                .help(match field {
+                                    "endpoint" => "add `endpoint: https://…` with the API's base URL",
+                                    _ => "add `api_key: vault:<secret OCID>` or `api_key: env:NAME`",
+                                }),
                             );
                         }
                     }
                 }
                 Provider::OciGenai => {
-                    for (field, span) in [("endpoint", model.endpoint.as_ref().map(|e| e.span)), ("api_key", model.api_key.as_ref().map(|e| e.span))] {
+                    for (field, span) in [
+                        ("endpoint", model.endpoint.as_ref().map(|e| e.span)),
+                        ("api_key", model.api_key.as_ref().map(|e| e.span)),
+                    ] {
                         if let Some(span) = span {
                             self.diags.push(
-                                Diagnostic::new(Code::ConflictingFields, format!("OCI model `{}` does not take `{field}`", name.value))
-                                    .label(span, "OCI Generative AI is reached through the region's endpoint with OCI credentials")
-                                    .label(model.provider.span, "the provider is `oci-genai`")
-                                    .help(format!("remove `{field}:`, or make the provider `external`")),
+                                Diagnostic::new(
+                                    Code::ConflictingFields,
+                                    format!("OCI model `{}` does not take `{field}`", name.value),
+                                )
+                                .label(
+                                    span,
+                                    "OCI Generative AI is reached through the region's endpoint with OCI credentials",
+                                )
+                                .label(model.provider.span, "the provider is `oci-genai`")
+                                .help(format!("remove `{field}:`, or make the provider `external`")),
                             );
                         }
                     }
@@ -48,23 +68,36 @@ impl Checker<'_> {
                 if let Serving::Dedicated(cluster) = &serving.value {
                     if let Some(id) = self.clusters.resolve(cluster, &mut self.diags) {
                         let cluster_def = self.doc.clusters.value.entries[id].value.as_ref();
-                        if let (Some(model_region), Some(cluster_region)) = (&model.region, cluster_def.and_then(|c| c.region.as_ref())) {
+                        if let (Some(model_region), Some(cluster_region)) =
+                            (&model.region, cluster_def.and_then(|c| c.region.as_ref()))
+                        {
                             if model_region.value != cluster_region.value {
                                 self.diags.push(
-                                    Diagnostic::new(Code::ConflictingFields, format!("model `{}` and its cluster `{}` name different regions", name.value, cluster.value))
-                                        .label(model_region.span, format!("model in `{}`", model_region.value))
-                                        .label(cluster_region.span, format!("cluster in `{}`", cluster_region.value))
-                                        .help("a dedicated model runs where its cluster runs: remove the model's `region:`"),
+                                    Diagnostic::new(
+                                        Code::ConflictingFields,
+                                        format!(
+                                            "model `{}` and its cluster `{}` name different regions",
+                                            name.value, cluster.value
+                                        ),
+                                    )
+                                    .label(model_region.span, format!("model in `{}`", model_region.value))
+                                    .label(cluster_region.span, format!("cluster in `{}`", cluster_region.value))
+                                    .help(
+                                        "a dedicated model runs where its cluster runs: remove the model's `region:`",
+                                    ),
                                 );
                             }
                         }
                     }
                     if let Some(price) = &model.price {
                         self.diags.push(
-                            Diagnostic::new(Code::ConflictingFields, format!("dedicated model `{}` has a per-token price", name.value))
-                                .label(price.input_per_1k.span, "per-token prices apply to on-demand models")
-                                .label(serving.span, "served on a dedicated cluster")
-                                .help("remove `price:`; a dedicated model costs its cluster's `price_per_unit_hour`"),
+                            Diagnostic::new(
+                                Code::ConflictingFields,
+                                format!("dedicated model `{}` has a per-token price", name.value),
+                            )
+                            .label(price.input_per_1k.span, "per-token prices apply to on-demand models")
+                            .label(serving.span, "served on a dedicated cluster")
+                            .help("remove `price:`; a dedicated model costs its cluster's `price_per_unit_hour`"),
                         );
                     }
                 }

@@ -20,21 +20,29 @@ impl Checker<'_> {
             }
             let members = &rotation.members.value;
             for (i, member) in members.iter().enumerate() {
-                if let Some(first) = members[..i].iter().find(|m| m.value.as_str().eq_ignore_ascii_case(member.value.as_str())) {
+                if let Some(first) =
+                    members[..i].iter().find(|m| m.value.as_str().eq_ignore_ascii_case(member.value.as_str()))
+                {
                     self.diags.push(
-                        Diagnostic::new(Code::RedundantReference, format!("`{}` is listed twice in rotation `{}`", member.value, name.value))
-                            .label(member.span, "listed again")
-                            .label(first.span, "first listed here")
-                            .help("list each member once"),
+                        Diagnostic::new(
+                            Code::RedundantReference,
+                            format!("`{}` is listed twice in rotation `{}`", member.value, name.value),
+                        )
+                        .label(member.span, "listed again")
+                        .label(first.span, "first listed here")
+                        .help("list each member once"),
                     );
                 }
             }
             if let Some(length) = &rotation.length {
                 if length.value.millis < 3_600_000 {
                     self.diags.push(
-                        Diagnostic::new(Code::InvalidDuration, format!("rotation `{}` hands over every {}", name.value, length.value))
-                            .label(length.span, "shorter than an hour")
-                            .help("shifts are usually `1d` or `1w`"),
+                        Diagnostic::new(
+                            Code::InvalidDuration,
+                            format!("rotation `{}` hands over every {}", name.value, length.value),
+                        )
+                        .label(length.span, "shorter than an hour")
+                        .help("shifts are usually `1d` or `1w`"),
                     );
                 }
             }
@@ -57,10 +65,13 @@ impl Checker<'_> {
                         .help("remove `after` from the first step"),
                 ),
                 (Some(after), Some(prev)) if after.value <= prev.value => self.diags.push(
-                    Diagnostic::new(Code::EscalationOrder, format!("escalation step {} at {} does not come after {}", i + 1, after.value, prev.value))
-                        .label(after.span, "not later than the step before")
-                        .label(prev.span, "previous step")
-                        .help("each step's `after` must be later than the one before it"),
+                    Diagnostic::new(
+                        Code::EscalationOrder,
+                        format!("escalation step {} at {} does not come after {}", i + 1, after.value, prev.value),
+                    )
+                    .label(after.span, "not later than the step before")
+                    .label(prev.span, "previous step")
+                    .help("each step's `after` must be later than the one before it"),
                 ),
                 (None, _) if i > 0 => self.diags.push(
                     Diagnostic::new(Code::EscalationOrder, format!("escalation step {} has no `after`", i + 1))
@@ -74,7 +85,12 @@ impl Checker<'_> {
             }
         }
         let channels = &o.channels.value;
-        let all = [("alerts", Some(&channels.alerts)), ("incidents", channels.incidents.as_ref()), ("pager", channels.pager.as_ref()), ("support", channels.support.as_ref())];
+        let all = [
+            ("alerts", Some(&channels.alerts)),
+            ("incidents", channels.incidents.as_ref()),
+            ("pager", channels.pager.as_ref()),
+            ("support", channels.support.as_ref()),
+        ];
         for (role, channel) in all {
             if let Some(channel) = channel {
                 self.check_channel(role, channel);

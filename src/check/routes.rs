@@ -38,10 +38,16 @@ impl Checker<'_> {
         for (id, name, route) in valid_indexed(&self.doc.routes.value) {
             if let Some(first) = paths.get(route.path.value.as_str()) {
                 self.diags.push(
-                    Diagnostic::new(Code::DuplicatePath, format!("route `{}` serves `{}`, which another route already serves", name.value, route.path.value))
-                        .label(route.path.span, "served again here")
-                        .label(*first, "first served here")
-                        .help("give each route its own path"),
+                    Diagnostic::new(
+                        Code::DuplicatePath,
+                        format!(
+                            "route `{}` serves `{}`, which another route already serves",
+                            name.value, route.path.value
+                        ),
+                    )
+                    .label(route.path.span, "served again here")
+                    .label(*first, "first served here")
+                    .help("give each route its own path"),
                 );
             } else {
                 paths.insert(route.path.value.as_str(), route.path.span);
@@ -66,10 +72,13 @@ impl Checker<'_> {
                 self.check_model_allowed(class, class_span, m, tier.value.model.span, "tier model");
                 if Some(m) == primary {
                     self.diags.push(
-                        Diagnostic::new(Code::RedundantReference, format!("tier model `{}` is the route's own model", tier.value.model.value))
-                            .label(tier.value.model.span, "already the route's model")
-                            .label(route.model.span, "the route's model")
-                            .help("a tier names a smaller model for smaller requests; the route's `model` takes the rest"),
+                        Diagnostic::new(
+                            Code::RedundantReference,
+                            format!("tier model `{}` is the route's own model", tier.value.model.value),
+                        )
+                        .label(tier.value.model.span, "already the route's model")
+                        .label(route.model.span, "the route's model")
+                        .help("a tier names a smaller model for smaller requests; the route's `model` takes the rest"),
                     );
                 }
             }
@@ -97,9 +106,12 @@ impl Checker<'_> {
             let r = &retries.value;
             if r.attempts.value > 10 {
                 self.diags.push(
-                    Diagnostic::new(Code::InvalidNumber, format!("{} retries turn an outage into a retry storm", r.attempts.value))
-                        .label(r.attempts.span, "at most 10")
-                        .help("retry a few times with backoff, then let fallbacks and the circuit breaker act"),
+                    Diagnostic::new(
+                        Code::InvalidNumber,
+                        format!("{} retries turn an outage into a retry storm", r.attempts.value),
+                    )
+                    .label(r.attempts.span, "at most 10")
+                    .help("retry a few times with backoff, then let fallbacks and the circuit breaker act"),
                 );
             }
             if let (Some(initial), Some(max)) = (&r.initial, &r.max) {
@@ -116,9 +128,12 @@ impl Checker<'_> {
         if let Some(cb) = &route.circuit_breaker {
             if cb.value.failures.value == 0 {
                 self.diags.push(
-                    Diagnostic::new(Code::InvalidNumber, "a circuit breaker that opens after 0 failures never lets a call through")
-                        .label(cb.value.failures.span, "at least 1")
-                        .help("open the circuit after a few consecutive failures, e.g. `failures: 5`"),
+                    Diagnostic::new(
+                        Code::InvalidNumber,
+                        "a circuit breaker that opens after 0 failures never lets a call through",
+                    )
+                    .label(cb.value.failures.span, "at least 1")
+                    .help("open the circuit after a few consecutive failures, e.g. `failures: 5`"),
                 );
             }
         }
@@ -142,7 +157,9 @@ impl Checker<'_> {
                 (CacheKind::Semantic, Some(s)) if !(s.value > 0.0 && s.value <= 1.0) => self.diags.push(
                     Diagnostic::new(Code::InvalidNumber, "similarity must be in (0, 1]")
                         .label(s.span, "out of range")
-                        .help("use a cosine similarity such as `0.95`; lower values serve answers to different questions"),
+                        .help(
+                            "use a cosine similarity such as `0.95`; lower values serve answers to different questions",
+                        ),
                 ),
                 (CacheKind::Exact, Some(s)) => self.diags.push(
                     Diagnostic::new(Code::ConflictingFields, "an exact cache has no similarity")
@@ -180,10 +197,13 @@ impl Checker<'_> {
             let allowed = self.classes.get(class).logging;
             if logs_more(logging.value, allowed) {
                 self.diags.push(
-                    Diagnostic::new(Code::LoggingLevel, format!("route `{}` logs `{}`, more than `{class}` data allows", name.value, logging.value))
-                        .label(logging.span, format!("`{}`", logging.value))
-                        .label(class_span, format!("`{class}` allows at most `{allowed}`"))
-                        .help(format!("set `logging: {allowed}`, or remove `logging:` to use the class's level")),
+                    Diagnostic::new(
+                        Code::LoggingLevel,
+                        format!("route `{}` logs `{}`, more than `{class}` data allows", name.value, logging.value),
+                    )
+                    .label(logging.span, format!("`{}`", logging.value))
+                    .label(class_span, format!("`{class}` allows at most `{allowed}`"))
+                    .help(format!("set `logging: {allowed}`, or remove `logging:` to use the class's level")),
                 );
             }
         }
@@ -215,7 +235,9 @@ impl Checker<'_> {
                     Diagnostic::new(Code::RedundantReference, format!("fallback `{}` is listed twice", fallback.value))
                         .label(fallback.span, "listed again here")
                         .label(first.span, "first listed here")
-                        .help("remove the repeated fallback: a second try of the same model adds latency, not resilience"),
+                        .help(
+                            "remove the repeated fallback: a second try of the same model adds latency, not resilience",
+                        ),
                 );
                 continue;
             }
@@ -224,12 +246,16 @@ impl Checker<'_> {
             let as_route = self.routes.get(fallback.value.as_str());
             match (as_model, as_route) {
                 (Some(_), Some(_)) => self.diags.push(
-                    Diagnostic::new(Code::WrongKind, format!("fallback `{}` is both a model and a route", fallback.value))
-                        .label(fallback.span, "ambiguous")
-                        .help("rename the model or the route so that the fallback names one thing"),
+                    Diagnostic::new(
+                        Code::WrongKind,
+                        format!("fallback `{}` is both a model and a route", fallback.value),
+                    )
+                    .label(fallback.span, "ambiguous")
+                    .help("rename the model or the route so that the fallback names one thing"),
                 ),
                 (None, None) => {
-                    let candidates: Vec<&str> = self.doc.models.value.names().chain(self.doc.routes.value.names()).collect();
+                    let candidates: Vec<&str> =
+                        self.doc.models.value.names().chain(self.doc.routes.value.names()).collect();
                     let help = crate::diag::suggest::help_for(fallback.value.as_str(), candidates.iter().copied())
                         .unwrap_or_else(|| "a fallback names a model, or a route whose chain takes over".into());
                     self.diags.push(
@@ -241,10 +267,13 @@ impl Checker<'_> {
                 (Some(m), None) => {
                     if Some(m) == primary {
                         self.diags.push(
-                            Diagnostic::new(Code::RedundantReference, format!("fallback `{}` is the route's own model", fallback.value))
-                                .label(fallback.span, "falls back to itself")
-                                .label(route.model.span, "the route's model")
-                                .help("fall back to a different model, ideally on different capacity"),
+                            Diagnostic::new(
+                                Code::RedundantReference,
+                                format!("fallback `{}` is the route's own model", fallback.value),
+                            )
+                            .label(fallback.span, "falls back to itself")
+                            .label(route.model.span, "the route's model")
+                            .help("fall back to a different model, ideally on different capacity"),
                         );
                     } else if let Some(m) = self.chat_model(fallback, "fallback") {
                         self.check_model_allowed(class, route.data_class.span, m, fallback.span, "fallback");
@@ -300,9 +329,12 @@ impl Checker<'_> {
                     .help("start small (1–10%) and raise it step by step; past 50% use `strategy: blue-green`"),
             ),
             (Strategy::Ab, Some(w)) if w.value.fraction <= 0.0 || w.value.fraction >= 1.0 => self.diags.push(
-                Diagnostic::new(Code::RolloutDefinition, format!("an A/B split of {} sends everything to one side", w.value))
-                    .label(w.span, "must be strictly between 0% and 100%")
-                    .help("split the traffic, e.g. `weight: 50%`"),
+                Diagnostic::new(
+                    Code::RolloutDefinition,
+                    format!("an A/B split of {} sends everything to one side", w.value),
+                )
+                .label(w.span, "must be strictly between 0% and 100%")
+                .help("split the traffic, e.g. `weight: 50%`"),
             ),
             (Strategy::Shadow, Some(w)) if w.value.fraction <= 0.0 => self.diags.push(
                 Diagnostic::new(Code::RolloutDefinition, "a shadow rollout that mirrors 0% of requests")
@@ -319,22 +351,32 @@ impl Checker<'_> {
         }
         if let (Some(active), false) = (&r.active, strategy == Strategy::BlueGreen) {
             self.diags.push(
-                Diagnostic::new(Code::ConflictingFields, format!("`active` is for blue-green rollouts, not `{strategy}`"))
-                    .label(active.span, "only blue-green has an active side")
-                    .label(r.strategy.span, strategy.as_str())
-                    .help("remove `active`, or use `strategy: blue-green`"),
+                Diagnostic::new(
+                    Code::ConflictingFields,
+                    format!("`active` is for blue-green rollouts, not `{strategy}`"),
+                )
+                .label(active.span, "only blue-green has an active side")
+                .label(r.strategy.span, strategy.as_str())
+                .help("remove `active`, or use `strategy: blue-green`"),
             );
         }
         if let Some(eval) = &r.evaluation {
             if let Some(e) = self.evaluations.resolve(eval, &mut self.diags) {
                 let covers = self.doc.evaluations.value.entries[e].value.as_ref().is_none_or(|ev| {
-                    ev.routes.value.iter().any(|rt| self.routes.get(rt.value.as_str()).is_some_and(|rid| self.route(rid).is_some_and(|x| std::ptr::eq(x, route))))
+                    ev.routes.value.iter().any(|rt| {
+                        self.routes
+                            .get(rt.value.as_str())
+                            .is_some_and(|rid| self.route(rid).is_some_and(|x| std::ptr::eq(x, route)))
+                    })
                 });
                 if !covers {
                     self.diags.push(
-                        Diagnostic::new(Code::RolloutDefinition, format!("evaluation `{}` does not evaluate this route", eval.value))
-                            .label(eval.span, "gates the rollout")
-                            .help(format!("add the route to `evaluations.{}.routes`", eval.value)),
+                        Diagnostic::new(
+                            Code::RolloutDefinition,
+                            format!("evaluation `{}` does not evaluate this route", eval.value),
+                        )
+                        .label(eval.span, "gates the rollout")
+                        .help(format!("add the route to `evaluations.{}.routes`", eval.value)),
                     );
                 }
             }
@@ -369,10 +411,12 @@ impl Checker<'_> {
             let mut d = Diagnostic::new(Code::FallbackCycle, format!("fallbacks form a cycle: `{text}`"));
             for (i, (node, span)) in path.iter().enumerate() {
                 let next = path.get(i + 1).map_or(start, |(n, _)| *n);
-                let label = format!("`{}` falls back to `{}`", self.routes.name(graph[*node]), self.routes.name(graph[next]));
+                let label =
+                    format!("`{}` falls back to `{}`", self.routes.name(graph[*node]), self.routes.name(graph[next]));
                 d = d.label(*span, label);
             }
-            self.diags.push(d.help("a failed request would be handed around this loop forever; end the chain with a model"));
+            self.diags
+                .push(d.help("a failed request would be handed around this loop forever; end the chain with a model"));
         }
     }
 }
@@ -384,7 +428,8 @@ fn cycle_path(graph: &DiGraph<usize, Span>, start: NodeIndex, scc: &[NodeIndex])
     let mut stack: Vec<(NodeIndex, Vec<(NodeIndex, Span)>)> = vec![(start, Vec::new())];
     let mut visited = vec![start];
     while let Some((node, path)) = stack.pop() {
-        let mut edges: Vec<_> = graph.edges(node).map(|e| (petgraph::visit::EdgeRef::target(&e), *e.weight())).collect();
+        let mut edges: Vec<_> =
+            graph.edges(node).map(|e| (petgraph::visit::EdgeRef::target(&e), *e.weight())).collect();
         edges.sort_by_key(|(t, s)| (s.start, t.index()));
         for (target, span) in edges.into_iter().rev() {
             let mut next = path.clone();

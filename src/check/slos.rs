@@ -25,20 +25,28 @@ impl Checker<'_> {
                         .help("add `objective: 99.9%`: the share of requests that must be good over the window"),
                 ),
                 (Some(o), true) if o.value.fraction <= 0.0 || o.value.fraction >= 1.0 => problem(
-                    Diagnostic::new(Code::SloDefinition, format!("an objective of {} leaves no error budget to alert on", o.value))
-                        .label(o.span, "must be strictly between 0% and 100%")
-                        .help("a realistic objective is 99%–99.95%"),
+                    Diagnostic::new(
+                        Code::SloDefinition,
+                        format!("an objective of {} leaves no error budget to alert on", o.value),
+                    )
+                    .label(o.span, "must be strictly between 0% and 100%")
+                    .help("a realistic objective is 99%–99.95%"),
                 ),
                 _ => {}
             }
             if sli == Sli::Availability {
-                for (field, span) in [("threshold", slo.threshold.as_ref().map(|t| t.span)), ("percentile", slo.percentile.as_ref().map(|p| p.span))] {
+                for (field, span) in [
+                    ("threshold", slo.threshold.as_ref().map(|t| t.span)),
+                    ("percentile", slo.percentile.as_ref().map(|p| p.span)),
+                ] {
                     if let Some(span) = span {
                         problem(
                             Diagnostic::new(Code::SloDefinition, format!("an availability SLO has no `{field}`"))
                                 .label(span, "not used by availability")
                                 .label(slo.sli.span, "availability counts failed requests")
-                                .help(format!("remove `{field}`; for a latency objective write a separate `sli: latency` SLO")),
+                                .help(format!(
+                                    "remove `{field}`; for a latency objective write a separate `sli: latency` SLO"
+                                )),
                         );
                     }
                 }
@@ -78,9 +86,12 @@ impl Checker<'_> {
                         };
                         if !fits {
                             problem(
-                                Diagnostic::new(Code::SloDefinition, format!("threshold `{}` does not fit a {sli} SLO", t.value))
-                                    .label(t.span, format!("expected {expected}"))
-                                    .help(format!("write {expected}")),
+                                Diagnostic::new(
+                                    Code::SloDefinition,
+                                    format!("threshold `{}` does not fit a {sli} SLO", t.value),
+                                )
+                                .label(t.span, format!("expected {expected}"))
+                                .help(format!("write {expected}")),
                             );
                         }
                     }

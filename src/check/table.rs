@@ -21,11 +21,7 @@ impl<'a> Table<'a> {
     }
 
     pub fn empty(kind: &'static str) -> Table<'a> {
-        Table {
-            kind,
-            index: HashMap::new(),
-            names: Vec::new(),
-        }
+        Table { kind, index: HashMap::new(), names: Vec::new() }
     }
 
     pub fn get(&self, name: &str) -> Option<usize> {
@@ -60,7 +56,11 @@ impl<'a> Table<'a> {
                     self.names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                 )
             } else {
-                format!("define `{}` under `{kind}s:` or use one of the {} {kind}s defined", name.value, self.names.len())
+                format!(
+                    "define `{}` under `{kind}s:` or use one of the {} {kind}s defined",
+                    name.value,
+                    self.names.len()
+                )
             }
         });
         Diagnostic::new(Code::UnknownName, format!("unknown {kind} `{}`", name.value))

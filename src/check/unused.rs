@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
-use crate::spec::models::Serving;
 use crate::spec::NamedMap;
+use crate::spec::models::Serving;
 
 impl Checker<'_> {
     pub(super) fn check_unused(&mut self) {
@@ -51,11 +51,31 @@ impl Checker<'_> {
                 rotations.insert(r.value.as_str());
             }
         }
-        self.warn_unused(&doc.models.value, &models, "model", "use it in a route (model, fallback, tier, rollout), a budget downgrade or an evaluation, or remove it");
-        self.warn_unused(&doc.prompts.value, &prompts, "prompt", "use it in a route or a rollout candidate, or remove it");
-        self.warn_unused(&doc.clusters.value, &clusters, "cluster", "serve a model on it (`serving: { dedicated: … }`) or remove it: an idle dedicated cluster is still billed");
+        self.warn_unused(
+            &doc.models.value,
+            &models,
+            "model",
+            "use it in a route (model, fallback, tier, rollout), a budget downgrade or an evaluation, or remove it",
+        );
+        self.warn_unused(
+            &doc.prompts.value,
+            &prompts,
+            "prompt",
+            "use it in a route or a rollout candidate, or remove it",
+        );
+        self.warn_unused(
+            &doc.clusters.value,
+            &clusters,
+            "cluster",
+            "serve a model on it (`serving: { dedicated: … }`) or remove it: an idle dedicated cluster is still billed",
+        );
         if let Some(oncall) = &doc.oncall {
-            self.warn_unused(&oncall.value.rotations.value, &rotations, "rotation", "add it to the escalation ladder, or remove it");
+            self.warn_unused(
+                &oncall.value.rotations.value,
+                &rotations,
+                "rotation",
+                "add it to the escalation ladder, or remove it",
+            );
         }
     }
 

@@ -29,10 +29,7 @@ pub(super) fn init(dir: &Path, out: &Output) -> i32 {
     }
     for (path, contents) in &files {
         let target = dir.join(path);
-        let written = target
-            .parent()
-            .map_or(Ok(()), fs::create_dir_all)
-            .and_then(|()| fs::write(&target, contents));
+        let written = target.parent().map_or(Ok(()), fs::create_dir_all).and_then(|()| fs::write(&target, contents));
         if let Err(e) = written {
             out.stderr(&format!("error: cannot write {}: {e}\n", target.display()));
             return exit::INTERNAL;

@@ -78,12 +78,8 @@ impl Output {
 
     /// Prints diagnostics: human text on stderr, or the JSON report on stdout.
     fn diagnostics(&self, c: &Compilation, format: DiagFormat) {
-        let shown: Vec<_> = c
-            .diagnostics
-            .iter()
-            .filter(|d| !self.quiet || d.severity == Severity::Error)
-            .cloned()
-            .collect();
+        let shown: Vec<_> =
+            c.diagnostics.iter().filter(|d| !self.quiet || d.severity == Severity::Error).cloned().collect();
         match format {
             DiagFormat::Json => {
                 self.stdout(&render_json(&shown, &c.sources));
@@ -195,7 +191,8 @@ fn explain(code: &str, out: &Output) -> i32 {
         Err(()) => {
             let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
             let upper = code.to_ascii_uppercase();
-            let hint = crate::diag::suggest::help_for(&upper, ids.iter().copied()).unwrap_or_else(|| "codes look like `GO0201`".into());
+            let hint = crate::diag::suggest::help_for(&upper, ids.iter().copied())
+                .unwrap_or_else(|| "codes look like `GO0201`".into());
             out.stderr(&format!("error: no diagnostic code `{code}`\n  help: {hint}\n"));
             exit::SPEC_ERRORS
         }

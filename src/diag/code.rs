@@ -122,10 +122,7 @@ mod tests {
     fn every_explanation_has_an_example_and_a_fix() {
         for code in Code::ALL {
             let text = code.explanation();
-            assert!(
-                text.starts_with(&format!("# {}", code.id())),
-                "{code}: explanation must start with its heading"
-            );
+            assert!(text.starts_with(&format!("# {}", code.id())), "{code}: explanation must start with its heading");
             assert!(text.contains("```yaml"), "{code}: explanation needs a YAML example");
             assert!(text.contains("## How to fix"), "{code}: explanation needs a fix section");
         }

@@ -61,10 +61,7 @@ impl Diagnostic {
 
     /// Adds a label; the first one added is the primary label.
     pub fn label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.labels.push(Label { span, message: message.into() });
         self
     }
 
@@ -142,11 +139,7 @@ impl Diagnostics {
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by_key(|d| {
             let span = d.primary_span();
-            (
-                span.map(|s| (s.file, s.start, s.end)),
-                d.severity,
-                d.code,
-            )
+            (span.map(|s| (s.file, s.start, s.end)), d.severity, d.code)
         });
         self.items
     }

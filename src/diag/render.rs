@@ -6,8 +6,8 @@
 use std::fmt;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
 };
 use serde::Serialize;
 
@@ -22,10 +22,7 @@ pub struct HumanOptions {
 
 impl Default for HumanOptions {
     fn default() -> Self {
-        HumanOptions {
-            color: false,
-            width: 100,
-        }
+        HumanOptions { color: false, width: 100 }
     }
 }
 
@@ -33,18 +30,12 @@ impl Default for HumanOptions {
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, opts: HumanOptions) -> String {
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let mut theme = if opts.color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
+        let mut theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         // rustc's header: `error[GO0201]: unknown model `x``.
         theme.characters.error = format!("error[{}]:", diagnostic.code);
         theme.characters.warning = format!("warning[{}]:", diagnostic.code);
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(opts.width)
-            .with_links(false)
-            .with_context_lines(1);
+        let handler =
+            GraphicalReportHandler::new_themed(theme).with_width(opts.width).with_links(false).with_context_lines(1);
         let view = MietteView::new(diagnostic, sources);
         if handler.render_report(&mut out, &view).is_err() {
             out.push_str(&format!("{}[{}]: {}\n", diagnostic.severity.as_str(), diagnostic.code, diagnostic.message));
@@ -60,30 +51,19 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, opts: Human
 }
 
 fn counts(diagnostics: &[Diagnostic]) -> (usize, usize) {
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     (errors, diagnostics.len() - errors)
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
 fn summary(errors: usize, warnings: usize) -> String {
     match (errors, warnings) {
         (0, w) => format!("{} emitted", plural(w, "warning")),
         (e, 0) => format!("{} emitted", plural(e, "error")),
-        (e, w) => format!(
-            "{} and {} emitted",
-            plural(e, "error"),
-            plural(w, "warning")
-        ),
+        (e, w) => format!("{} and {} emitted", plural(e, "error"), plural(w, "warning")),
     }
 }
 
@@ -117,17 +97,8 @@ impl<'a> MietteView<'a> {
             }
         }
         notes.extend(diagnostic.notes.iter().cloned());
-        let notes = notes
-            .iter()
-            .map(|n| format!("note: {n}"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        MietteView {
-            diagnostic,
-            source,
-            labels,
-            notes,
-        }
+        let notes = notes.iter().map(|n| format!("note: {n}")).collect::<Vec<_>>().join("\n");
+        MietteView { diagnostic, source, labels, notes }
     }
 }
 
@@ -158,10 +129,7 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -169,11 +137,7 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.labels.iter().cloned()))
-        }
+        if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
     }
 }
 
@@ -287,12 +251,7 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
         })
         .collect();
     let (errors, warnings) = counts(diagnostics);
-    let report = JsonReport {
-        version: JSON_FORMAT_VERSION,
-        diagnostics: items,
-        errors,
-        warnings,
-    };
+    let report = JsonReport { version: JSON_FORMAT_VERSION, diagnostics: items, errors, warnings };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
     text.push('\n');
     text

@@ -33,10 +33,7 @@ where
 }
 
 fn normalize(word: &str) -> String {
-    word.chars()
-        .filter(|c| !matches!(c, '-' | '_' | ' ' | '.'))
-        .flat_map(char::to_lowercase)
-        .collect()
+    word.chars().filter(|c| !matches!(c, '-' | '_' | ' ' | '.')).flat_map(char::to_lowercase).collect()
 }
 
 /// `help:` text for an unknown name.

@@ -5,6 +5,7 @@
 //! converted. An emitter cannot see an unchecked name: there are none here. Spans of the
 //! defining names are kept so later stages can still point into the spec.
 
+use crate::source::FileId;
 use crate::source::Span;
 use crate::spec::budgets::Period;
 use crate::spec::compliance::Framework;
@@ -16,7 +17,6 @@ use crate::spec::oncall::Coverage;
 use crate::spec::routes::{Backoff, CacheKind, Side, Strategy};
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Name, SecretRef, Threshold};
-use crate::source::FileId;
 
 macro_rules! ids {
     ($($id:ident),*) => {$(
@@ -176,12 +176,7 @@ impl Retries {
     pub const DEFAULT_INITIAL: Duration = Duration { millis: 200 };
 
     pub fn none() -> Retries {
-        Retries {
-            attempts: 0,
-            backoff: Backoff::Exponential,
-            initial: Retries::DEFAULT_INITIAL,
-            max: None,
-        }
+        Retries { attempts: 0, backoff: Backoff::Exponential, initial: Retries::DEFAULT_INITIAL, max: None }
     }
 
     /// The waits between attempts, in order.
@@ -190,10 +185,7 @@ impl Retries {
             let millis = match self.backoff {
                 Backoff::None => 0,
                 Backoff::Constant => self.initial.millis,
-                Backoff::Exponential => self
-                    .initial
-                    .millis
-                    .saturating_mul(1u64.checked_shl(i).unwrap_or(u64::MAX)),
+                Backoff::Exponential => self.initial.millis.saturating_mul(1u64.checked_shl(i).unwrap_or(u64::MAX)),
             };
             let capped = self.max.map_or(millis, |m| millis.min(m.millis));
             Duration::from_millis(capped)
@@ -248,11 +240,7 @@ pub struct Traffic {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Auth {
     None,
-    Jwt {
-        issuer: String,
-        audience: String,
-        jwks_uri: String,
-    },
+    Jwt { issuer: String, audience: String, jwks_uri: String },
 }
 
 #[derive(Clone, Debug)]

@@ -70,9 +70,12 @@ impl Decode for Serving {
             }
             if s.text == "dedicated" {
                 d.error(
-                    crate::diag::Diagnostic::new(crate::diag::Code::MissingField, "dedicated serving needs the cluster that hosts the model")
-                        .label(node.span, "which cluster?")
-                        .help("write `serving: { dedicated: <cluster name> }`"),
+                    crate::diag::Diagnostic::new(
+                        crate::diag::Code::MissingField,
+                        "dedicated serving needs the cluster that hosts the model",
+                    )
+                    .label(node.span, "which cluster?")
+                    .help("write `serving: { dedicated: <cluster name> }`"),
                 );
                 return None;
             }

@@ -26,18 +26,14 @@ pub struct NamedMap<T> {
 
 impl<T> Default for NamedMap<T> {
     fn default() -> Self {
-        NamedMap {
-            entries: Vec::new(),
-        }
+        NamedMap { entries: Vec::new() }
     }
 }
 
 impl<T> NamedMap<T> {
     /// The definitions that decoded cleanly, with their names.
     pub fn valid(&self) -> impl Iterator<Item = (&Spanned<Name>, &T)> {
-        self.entries
-            .iter()
-            .filter_map(|e| e.value.as_ref().map(|v| (&e.name, v)))
+        self.entries.iter().filter_map(|e| e.value.as_ref().map(|v| (&e.name, v)))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -62,13 +58,10 @@ impl<T: Decode> Decode for NamedMap<T> {
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
             // A badly spelled name is reported once and kept, so its references resolve.
-            let name = Name::check(&entry.key.value, entry.key.span, d)
-                .unwrap_or_else(|| Name(entry.key.value.clone()));
+            let name =
+                Name::check(&entry.key.value, entry.key.span, d).unwrap_or_else(|| Name(entry.key.value.clone()));
             let value = T::decode(&entry.value, d);
-            out.push(Named {
-                name: Spanned::new(name, entry.key.span),
-                value,
-            });
+            out.push(Named { name: Spanned::new(name, entry.key.span), value });
         }
         Some(NamedMap { entries: out })
     }

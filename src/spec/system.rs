@@ -45,7 +45,10 @@ impl Decode for Currency {
         d.error(
             Diagnostic::new(Code::InvalidValue, format!("`{text}` is not an ISO 4217 currency code"))
                 .label(node.span, "expected three uppercase letters")
-                .help(format!("write the code, e.g. `USD`, `EUR`{}", if text.len() == 3 { format!(" or `{}`", text.to_ascii_uppercase()) } else { String::new() })),
+                .help(format!(
+                    "write the code, e.g. `USD`, `EUR`{}",
+                    if text.len() == 3 { format!(" or `{}`", text.to_ascii_uppercase()) } else { String::new() }
+                )),
         );
         None
     }

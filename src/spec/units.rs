@@ -109,9 +109,7 @@ impl Name {
             && bytes[0].is_ascii_lowercase()
             && !text.ends_with('-')
             && !text.contains("--")
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
     }
 
     /// The kebab-case spelling of a near miss (`Chat_Bot` -> `chat-bot`).
@@ -142,7 +140,9 @@ impl Name {
         }
         let suggestion = Name::suggestion(text);
         let help = if !suggestion.is_empty() && Name::is_valid(&suggestion) {
-            format!("write `{suggestion}`: names are lowercase letters, digits and single hyphens, starting with a letter")
+            format!(
+                "write `{suggestion}`: names are lowercase letters, digits and single hyphens, starting with a letter"
+            )
         } else {
             "names are lowercase letters, digits and single hyphens, starting with a letter".to_string()
         };
@@ -151,11 +151,7 @@ impl Name {
         } else {
             "not kebab-case".to_string()
         };
-        d.error(
-            Diagnostic::new(Code::NotKebabCase, format!("name `{text}` is {why}"))
-                .label(span, why)
-                .help(help),
-        );
+        d.error(Diagnostic::new(Code::NotKebabCase, format!("name `{text}` is {why}")).label(span, why).help(help));
         None
     }
 }
@@ -200,14 +196,8 @@ pub struct Duration {
 }
 
 impl Duration {
-    const UNITS: [(&'static str, u64); 6] = [
-        ("w", 7 * 86_400_000),
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1_000),
-        ("ms", 1),
-    ];
+    const UNITS: [(&'static str, u64); 6] =
+        [("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
 
     pub fn from_millis(millis: u64) -> Duration {
         Duration { millis }
@@ -244,10 +234,7 @@ impl Duration {
                 return Err("units must go from largest to smallest, each once");
             }
             last_unit = factor;
-            total = number
-                .checked_mul(factor)
-                .and_then(|v| v.checked_add(total))
-                .ok_or("duration too large")?;
+            total = number.checked_mul(factor).and_then(|v| v.checked_add(total)).ok_or("duration too large")?;
         }
         Ok(Duration { millis: total })
     }
@@ -327,9 +314,7 @@ impl Percent {
         if !value.is_finite() || !(0.0..=100.0).contains(&value) {
             return Err("must be between 0% and 100%");
         }
-        Ok(Percent {
-            fraction: value / 100.0,
-        })
+        Ok(Percent { fraction: value / 100.0 })
     }
 }
 

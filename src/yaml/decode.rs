@@ -78,12 +78,12 @@ impl Decode for String {
         let s = expect_scalar(node, d, "a string")?;
         if s.is_yaml11_bool_word() {
             d.error(
-                Diagnostic::new(
-                    Code::BooleanTrap,
-                    format!("`{}` is a boolean to YAML 1.1 tools", s.text),
-                )
-                .label(node.span, "genops reads a string here, but PyYAML, Terraform's yamldecode and LiteLLM may read a boolean")
-                .help(format!("quote it: `\"{}\"`", s.text)),
+                Diagnostic::new(Code::BooleanTrap, format!("`{}` is a boolean to YAML 1.1 tools", s.text))
+                    .label(
+                        node.span,
+                        "genops reads a string here, but PyYAML, Terraform's yamldecode and LiteLLM may read a boolean",
+                    )
+                    .help(format!("quote it: `\"{}\"`", s.text)),
             );
             return None;
         }
@@ -102,12 +102,9 @@ impl Decode for bool {
         let s = expect_scalar(node, d, "`true` or `false`")?;
         if s.is_yaml11_bool_word() {
             d.error(
-                Diagnostic::new(
-                    Code::BooleanTrap,
-                    format!("`{}` is not a boolean in YAML 1.2", s.text),
-                )
-                .label(node.span, "this is the string `".to_string() + &s.text + "`")
-                .help("write `true` or `false`"),
+                Diagnostic::new(Code::BooleanTrap, format!("`{}` is not a boolean in YAML 1.2", s.text))
+                    .label(node.span, "this is the string `".to_string() + &s.text + "`")
+                    .help("write `true` or `false`"),
             );
             return None;
         }
@@ -157,7 +154,7 @@ impl Decode for u64 {
                 );
                 None
             }
-            ScalarValue::Float(f) if f.fract() == 0.0 && f >= 0.0 && f < 9.0e15 => Some(f as u64),
+            ScalarValue::Float(f) if f.fract() == 0.0 && (0.0..9.0e15).contains(&f) => Some(f as u64),
             _ => {
                 d.wrong_type(node, "a whole number");
                 None
@@ -269,11 +266,10 @@ impl<'n> MapReader<'n> {
                 self.entry(key);
                 self.failed = true;
                 let diagnostic = match present {
-                    Some(entry) => Diagnostic::new(
-                        Code::MissingField,
-                        format!("the required field `{key}` has no value"),
-                    )
-                    .label(entry.key.span, "no value after this key"),
+                    Some(entry) => {
+                        Diagnostic::new(Code::MissingField, format!("the required field `{key}` has no value"))
+                            .label(entry.key.span, "no value after this key")
+                    }
                     None => Diagnostic::new(
                         Code::MissingField,
                         format!("{} is missing the required field `{key}`", article(self.what)),
@@ -312,16 +308,12 @@ impl<'n> MapReader<'n> {
                 continue;
             }
             let key = &entry.key.value;
-            let help = suggest::help_for(key, self.known.iter().copied()).unwrap_or_else(|| {
-                format!("the fields of {} are: {}", article(self.what), list(&self.known))
-            });
+            let help = suggest::help_for(key, self.known.iter().copied())
+                .unwrap_or_else(|| format!("the fields of {} are: {}", article(self.what), list(&self.known)));
             d.error(
-                Diagnostic::new(
-                    Code::UnknownField,
-                    format!("unknown field `{key}` in {}", article(self.what)),
-                )
-                .label(entry.key.span, "unknown field")
-                .help(help),
+                Diagnostic::new(Code::UnknownField, format!("unknown field `{key}` in {}", article(self.what)))
+                    .label(entry.key.span, "unknown field")
+                    .help(help),
             );
         }
         (!failed).then_some(())
@@ -334,11 +326,7 @@ fn article(what: &str) -> String {
 }
 
 fn list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// Implements [`Decode`] for a struct whose YAML keys are its field names (or the given key).

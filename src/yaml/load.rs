@@ -24,26 +24,13 @@ pub struct Limits {
 impl Limits {
     /// Limits that scale with the file: a large real spec passes, an alias bomb does not.
     pub fn for_len(len: usize) -> Limits {
-        Limits {
-            max_depth: 64,
-            max_nodes: (len / 2).max(1_000_000),
-        }
+        Limits { max_depth: 64, max_nodes: (len / 2).max(1_000_000) }
     }
 }
 
 enum Frame {
-    Seq {
-        start: usize,
-        anchor: usize,
-        items: Vec<Node>,
-    },
-    Map {
-        start: usize,
-        anchor: usize,
-        entries: Vec<Entry>,
-        key: Option<PendingKey>,
-        merges: Vec<Node>,
-    },
+    Seq { start: usize, anchor: usize, items: Vec<Node> },
+    Map { start: usize, anchor: usize, entries: Vec<Entry>, key: Option<PendingKey>, merges: Vec<Node> },
 }
 
 enum PendingKey {
@@ -81,17 +68,19 @@ pub fn load(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnosti
     let failed = builder.diags.has_errors();
     diags.extend(builder.diags);
     match result {
-        Ok(()) if !failed => match builder.root {
-            Some(root) if !root.is_null() => Some(root),
-            _ => {
-                diags.push(
+        Ok(()) if !failed => {
+            match builder.root {
+                Some(root) if !root.is_null() => Some(root),
+                _ => {
+                    diags.push(
                     Diagnostic::new(Code::EmptySpec, "the spec is empty")
                         .label(Span::new(id, 0, 0), "no YAML document here")
                         .help("start from `genops init`, or write at least `version: genops/v1` and a `system:` section"),
                 );
-                None
+                    None
+                }
             }
-        },
+        }
         _ => None,
     }
 }
@@ -118,12 +107,9 @@ impl Builder<'_> {
                     documents += 1;
                     if documents > 1 {
                         self.diags.push(
-                            Diagnostic::new(
-                                Code::UnsupportedYaml,
-                                "a spec holds exactly one YAML document",
-                            )
-                            .label(self.span(start, end), "a second document starts here")
-                            .help("split the documents into separate spec files, or remove the extra `---`"),
+                            Diagnostic::new(Code::UnsupportedYaml, "a spec holds exactly one YAML document")
+                                .label(self.span(start, end), "a second document starts here")
+                                .help("split the documents into separate spec files, or remove the extra `---`"),
                         );
                         return Err(Abort);
                     }
@@ -135,35 +121,18 @@ impl Builder<'_> {
                     }
                     let node = Node {
                         span: self.span(start, end),
-                        kind: NodeKind::Scalar(Scalar {
-                            text: text.into_owned(),
-                            plain,
-                        }),
+                        kind: NodeKind::Scalar(Scalar { text: text.into_owned(), plain }),
                     };
                     self.finish_node(node, anchor, 1)?;
                 }
                 Event::SequenceStart(anchor, tag) => {
                     self.collection_tag(tag.as_deref(), "seq", start, end);
-                    self.open(
-                        Frame::Seq {
-                            start,
-                            anchor,
-                            items: Vec::new(),
-                        },
-                        start,
-                        end,
-                    )?;
+                    self.open(Frame::Seq { start, anchor, items: Vec::new() }, start, end)?;
                 }
                 Event::MappingStart(anchor, tag) => {
                     self.collection_tag(tag.as_deref(), "map", start, end);
                     self.open(
-                        Frame::Map {
-                            start,
-                            anchor,
-                            entries: Vec::new(),
-                            key: None,
-                            merges: Vec::new(),
-                        },
+                        Frame::Map { start, anchor, entries: Vec::new(), key: None, merges: Vec::new() },
                         start,
                         end,
                     )?;
@@ -191,10 +160,7 @@ impl Builder<'_> {
             self.diags.push(
                 Diagnostic::new(
                     Code::YamlLimit,
-                    format!(
-                        "the YAML nests deeper than {} levels",
-                        self.limits.max_depth
-                    ),
+                    format!("the YAML nests deeper than {} levels", self.limits.max_depth),
                 )
                 .label(self.span(start, end), "too deep here")
                 .help("a genops spec needs a few levels of nesting; this file is not a spec"),
@@ -210,39 +176,14 @@ impl Builder<'_> {
             return Ok(());
         };
         let (node, anchor) = match frame {
-            Frame::Seq {
-                start,
-                anchor,
-                items,
-            } => {
+            Frame::Seq { start, anchor, items } => {
                 let end = items.last().map_or(end, |n| n.span.end as usize).max(start);
-                (
-                    Node {
-                        span: self.span(start, end),
-                        kind: NodeKind::Seq(items),
-                    },
-                    anchor,
-                )
+                (Node { span: self.span(start, end), kind: NodeKind::Seq(items) }, anchor)
             }
-            Frame::Map {
-                start,
-                anchor,
-                mut entries,
-                merges,
-                ..
-            } => {
-                let end = entries
-                    .last()
-                    .map_or(end, |e| e.value.span.end as usize)
-                    .max(start);
+            Frame::Map { start, anchor, mut entries, merges, .. } => {
+                let end = entries.last().map_or(end, |e| e.value.span.end as usize).max(start);
                 self.apply_merges(&mut entries, merges);
-                (
-                    Node {
-                        span: self.span(start, end),
-                        kind: NodeKind::Map(entries),
-                    },
-                    anchor,
-                )
+                (Node { span: self.span(start, end), kind: NodeKind::Map(entries) }, anchor)
             }
         };
         self.finish_node(node, anchor, 1)
@@ -266,9 +207,12 @@ impl Builder<'_> {
                         }
                     }
                     _ => self.diags.push(
-                        Diagnostic::new(Code::UnsupportedYaml, "a merge key (`<<`) takes a mapping or a list of mappings")
-                            .label(source.span, "not a mapping")
-                            .help("write `<<: *anchor` where `&anchor` names a mapping"),
+                        Diagnostic::new(
+                            Code::UnsupportedYaml,
+                            "a merge key (`<<`) takes a mapping or a list of mappings",
+                        )
+                        .label(source.span, "not a mapping")
+                        .help("write `<<: *anchor` where `&anchor` names a mapping"),
                     ),
                 }
             }
@@ -298,25 +242,15 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map {
-                entries,
-                key,
-                merges,
-                ..
-            }) => match key.take() {
+            Some(Frame::Map { entries, key, merges, .. }) => match key.take() {
                 None => {
                     *key = Some(match node.kind {
-                        NodeKind::Scalar(s) => {
-                            PendingKey::Key(Spanned::new(s.text, node.span), s.plain)
-                        }
+                        NodeKind::Scalar(s) => PendingKey::Key(Spanned::new(s.text, node.span), s.plain),
                         _ => {
                             self.diags.push(
-                                Diagnostic::new(
-                                    Code::UnsupportedYaml,
-                                    "mapping keys must be plain strings",
-                                )
-                                .label(node.span, "this key is a collection")
-                                .help("use a string as the key"),
+                                Diagnostic::new(Code::UnsupportedYaml, "mapping keys must be plain strings")
+                                    .label(node.span, "this key is a collection")
+                                    .help("use a string as the key"),
                             );
                             PendingKey::Skip
                         }
@@ -337,10 +271,7 @@ impl Builder<'_> {
                             .help("remove one of the two entries; YAML keeps only one of them and tools disagree on which"),
                         );
                     } else {
-                        entries.push(Entry {
-                            key: k,
-                            value: node,
-                        });
+                        entries.push(Entry { key: k, value: node });
                     }
                 }
             },
@@ -372,12 +303,9 @@ impl Builder<'_> {
 
     fn unsupported_tag(&mut self, tag: &Tag, start: usize, end: usize) {
         self.diags.push(
-            Diagnostic::new(
-                Code::UnsupportedYaml,
-                format!("YAML tag `{}{}` is not supported", tag.handle, tag.suffix),
-            )
-            .label(self.span(start, end), "tagged here")
-            .help("remove the tag; genops reads plain YAML values"),
+            Diagnostic::new(Code::UnsupportedYaml, format!("YAML tag `{}{}` is not supported", tag.handle, tag.suffix))
+                .label(self.span(start, end), "tagged here")
+                .help("remove the tag; genops reads plain YAML values"),
         );
     }
 
@@ -385,10 +313,7 @@ impl Builder<'_> {
         let at = self.offset(error.marker());
         let info = error.info();
         let (code, help) = if info.contains("recursion limit") {
-            (
-                Code::YamlLimit,
-                "a genops spec needs a few levels of nesting; this file is not a spec",
-            )
+            (Code::YamlLimit, "a genops spec needs a few levels of nesting; this file is not a spec")
         } else if info.contains("tab") {
             (Code::YamlSyntax, "indent with spaces: YAML does not allow tabs for indentation")
         } else if info.contains("mapping values are not allowed") {
@@ -397,17 +322,11 @@ impl Builder<'_> {
                 "a value that contains `: ` must be quoted, and nested keys must be indented under their parent",
             )
         } else {
-            (
-                Code::YamlSyntax,
-                "check the indentation and the quoting on this line and the one before it",
-            )
+            (Code::YamlSyntax, "check the indentation and the quoting on this line and the one before it")
         };
         let end = (at + 1).min(self.file.text.len()).max(at);
-        self.diags.push(
-            Diagnostic::new(code, format!("invalid YAML: {info}"))
-                .label(self.span(at, end), "here")
-                .help(help),
-        );
+        self.diags
+            .push(Diagnostic::new(code, format!("invalid YAML: {info}")).label(self.span(at, end), "here").help(help));
         Abort
     }
 }
@@ -416,12 +335,7 @@ fn count_nodes(node: &Node) -> usize {
     match &node.kind {
         NodeKind::Scalar(_) => 1,
         NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        NodeKind::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|e| 1 + count_nodes(&e.value))
-                .sum::<usize>()
-        }
+        NodeKind::Map(entries) => 1 + entries.iter().map(|e| 1 + count_nodes(&e.value)).sum::<usize>(),
     }
 }
 

@@ -73,13 +73,8 @@ impl Scalar {
                 return ScalarValue::Int(i);
             }
         }
-        let looks_numeric = digits
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
-            && digits
-                .bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+        let looks_numeric = digits.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+            && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
         if looks_numeric {
             if let Ok(f) = t.parse::<f64>() {
                 return ScalarValue::Float(f);
@@ -134,10 +129,28 @@ impl Node {
 
     /// Looks a key up in a mapping node.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?
-            .iter()
-            .find(|e| e.key.value == key)
-            .map(|e| &e.value)
+        self.as_map()?.iter().find(|e| e.key.value == key).map(|e| &e.value)
+    }
+}
+
+impl Node {
+    /// The node as JSON under the YAML 1.2 core schema (for checking specs against the
+    /// published JSON Schema).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            NodeKind::Scalar(s) => match s.value() {
+                ScalarValue::Null => Value::Null,
+                ScalarValue::Bool(b) => Value::Bool(b),
+                ScalarValue::Int(i) => Value::from(i),
+                ScalarValue::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+                ScalarValue::Str => Value::String(s.text.clone()),
+            },
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(entries) => {
+                Value::Object(entries.iter().map(|e| (e.key.value.clone(), e.value.to_json())).collect())
+            }
+        }
     }
 }
 
@@ -146,11 +159,7 @@ mod tests {
     use super::*;
 
     fn plain(t: &str) -> ScalarValue {
-        Scalar {
-            text: t.into(),
-            plain: true,
-        }
-        .value()
+        Scalar { text: t.into(), plain: true }.value()
     }
 
     #[test]
@@ -165,10 +174,7 @@ mod tests {
         assert_eq!(plain("8s"), ScalarValue::Str);
         assert_eq!(plain("2.1.0"), ScalarValue::Str);
         assert_eq!(plain("99.9%"), ScalarValue::Str);
-        let quoted = Scalar {
-            text: "12".into(),
-            plain: false,
-        };
+        let quoted = Scalar { text: "12".into(), plain: false };
         assert_eq!(quoted.value(), ScalarValue::Str);
     }
 }

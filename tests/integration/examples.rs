@@ -1,0 +1,59 @@
+//! Every shipped example is valid without a warning, and its graph is stable.
+
+use crate::snapshot;
+use crate::support::{genops, root};
+
+fn examples() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/")
+        .flatten()
+        .filter(|e| e.path().join("genops.yaml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_three_examples_exist() {
+    assert_eq!(examples(), ["clinical-triage", "coding-assistant", "support-assistant"]);
+}
+
+#[test]
+fn every_example_validates_without_diagnostics() {
+    for name in examples() {
+        let spec = format!("examples/{name}/genops.yaml");
+        let run = genops(&["validate", &spec, "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+        assert_eq!(run.code, 0, "{spec}:\n{}", genops(&["validate", &spec]).stderr);
+        assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0), "{spec}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn every_example_starts_with_the_schema_line() {
+    for name in examples() {
+        let text = std::fs::read_to_string(root().join(format!("examples/{name}/genops.yaml"))).expect("spec");
+        assert!(text.starts_with("# yaml-language-server: $schema=../../schemas/genops.schema.json\n"), "{name}");
+    }
+}
+
+#[test]
+fn graphs_of_the_examples() {
+    for name in examples() {
+        let spec = format!("examples/{name}/genops.yaml");
+        let run = genops(&["graph", &spec, "--format", "mermaid"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        snapshot!(format!("graph__{name}"), run.stdout);
+    }
+}
+
+#[test]
+fn costs_of_the_examples() {
+    for name in examples() {
+        let spec = format!("examples/{name}/genops.yaml");
+        let run = genops(&["cost", &spec]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        snapshot!(format!("cost__{name}"), run.stdout);
+    }
+}

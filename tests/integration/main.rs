@@ -1,0 +1,8 @@
+//! Integration tests: one binary, a module per feature. They drive the real `genops` binary.
+
+mod cases;
+mod cli;
+mod examples;
+mod hostile;
+mod schema;
+mod support;

@@ -1,0 +1,63 @@
+//! Runs the `genops` binary from the repository root, the way a user does.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `genops ARGS…` with the repository root as working directory and no colour.
+pub fn genops(args: &[&str]) -> Run {
+    genops_in(&root(), args)
+}
+
+pub fn genops_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_genops"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the genops binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Snapshots live in the top-level `snapshots/` directory.
+#[macro_export]
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
+
+/// The (code, line, column) of every diagnostic in a `--format json` report.
+pub fn diagnostic_positions(json: &str) -> Vec<(String, usize, usize)> {
+    let report: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("JSON report ({e}):\n{json}"));
+    let mut found: Vec<(String, usize, usize)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or(0) as usize,
+                d["column"].as_u64().unwrap_or(0) as usize,
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
