@@ -42,7 +42,9 @@ pub fn compile(spec_name: &str, spec_bytes: Vec<u8>, files: &dyn Files) -> Compi
     let Some(doc) = spec::parse(sources.get(id), id, &mut diags) else {
         return finish(sources, None, diags);
     };
-    let inputs = Inputs::load(&doc, files, &mut sources);
+    let spec_dir =
+        std::path::Path::new(spec_name).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let inputs = Inputs::load(&doc, files, &mut sources, &spec_dir);
     let system = check::check(&doc, &inputs, &sources, &mut diags);
     finish(sources, system, diags)
 }

@@ -10,6 +10,7 @@
 pub mod check;
 pub mod cli;
 pub mod compile;
+pub mod conventions;
 pub mod cost;
 pub mod diag;
 pub mod emit;

@@ -90,8 +90,9 @@ impl Inputs {
         self.files.get(path)
     }
 
-    /// Loads every prompt and dataset the spec names, once each.
-    pub fn load(doc: &Document, files: &dyn Files, sources: &mut SourceMap) -> Inputs {
+    /// Loads every prompt and dataset the spec names, once each. `spec_dir` is the spec's
+    /// directory as the user wrote it: diagnostics name files as `spec_dir/path`.
+    pub fn load(doc: &Document, files: &dyn Files, sources: &mut SourceMap, spec_dir: &str) -> Inputs {
         let prompts = doc.prompts.valid().map(|(_, p)| (p.file.value.as_str(), MAX_PROMPT_BYTES));
         let datasets = doc.evaluations.valid().map(|(_, e)| (e.dataset.value.as_str(), MAX_DATASET_BYTES));
         let mut inputs = Inputs::default();
@@ -99,7 +100,10 @@ impl Inputs {
             if inputs.files.contains_key(path) {
                 continue;
             }
-            let loaded = files.read(path, limit).and_then(decode_utf8).map(|text| sources.add(path, text));
+            let loaded = files.read(path, limit).and_then(decode_utf8).map(|text| {
+                let shown = if spec_dir.is_empty() { path.to_string() } else { format!("{spec_dir}/{path}") };
+                sources.add(shown, text)
+            });
             inputs.files.insert(path.to_string(), loaded);
         }
         inputs

@@ -6,7 +6,8 @@ use crate::diag::{Code, Diagnostic};
 
 impl Checker<'_> {
     pub(super) fn check_budgets(&mut self) {
-        for (_, name, budget) in valid_indexed(&self.doc.budgets.value) {
+        for (index, name, budget) in valid_indexed(&self.doc.budgets.value) {
+            let partial = Checker::partial(&self.doc.budgets.value, index);
             if budget.amount.value.0 <= 0.0 {
                 self.diags.push(
                     Diagnostic::new(Code::InvalidNumber, format!("budget `{}` has no amount", name.value))
@@ -46,12 +47,12 @@ impl Checker<'_> {
             let p = &pressure.value;
             if p.at.value.fraction <= 0.0 {
                 self.diags.push(
-                    Diagnostic::new(Code::BudgetThresholds, "budget pressure at 0% downgrades from the first request")
+                    Diagnostic::new(Code::BudgetThresholds, "budget pressure at 0% acts from the first request")
                         .label(p.at.span, "must be more than 0%")
                         .help("act on pressure late in the budget, e.g. `at: 90%`"),
                 );
             }
-            if p.downgrade.0.is_empty() && p.rate_limit.is_none() {
+            if !partial && p.downgrade.0.is_empty() && p.rate_limit.is_none() {
                 self.diags.push(
                     Diagnostic::new(Code::MissingField, "budget pressure that does nothing")
                         .label(pressure.span, "no `downgrade` and no `rate_limit`")

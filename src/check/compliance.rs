@@ -72,7 +72,7 @@ impl Checker<'_> {
                 for (span, why) in self.control_gaps(&control.requires) {
                     let mut d = Diagnostic::new(
                         Code::ComplianceControl,
-                        format!("`{}` requires {}: {why}", framework.value, control.title),
+                        format!("`{}` requires {}", framework.value, control.title),
                     )
                     .label(span, why.clone());
                     if span != framework.span {

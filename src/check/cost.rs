@@ -135,7 +135,7 @@ impl Checker<'_> {
                 )
                 .label(span, format!("at most {}", money(limit)))
                 .label(route.span, format!("estimated {} per query with `{}`", money(estimate.per_query), system.model(route.model).name))
-                .help("use a cheaper model or tier small requests to one, shorten the prompt, add a cache, or raise the threshold"),
+                .help("use a cheaper model, shorten the prompt, send less traffic to an expensive candidate, or raise the threshold"),
             );
         }
         for (b, budget) in system.budgets.iter().enumerate() {

@@ -43,7 +43,7 @@ pub(crate) fn builtin() -> DataClasses {
 }
 
 /// `full` logs most; a level is allowed when it logs no more than the class's.
-pub(crate) fn logs_more(level: LoggingLevel, than: LoggingLevel) -> bool {
+pub fn logs_more(level: LoggingLevel, than: LoggingLevel) -> bool {
     let rank = |l: LoggingLevel| match l {
         LoggingLevel::Full => 2,
         LoggingLevel::Metadata => 1,
@@ -128,6 +128,20 @@ impl Checker<'_> {
         at: Span,
         role: &str,
     ) {
+        self.check_model_allowed_via(class, class_span, model, at, role, None);
+    }
+
+    /// As [`Checker::check_model_allowed`], for a model reached through another route.
+    pub(crate) fn check_model_allowed_via(
+        &mut self,
+        class: DataClassName,
+        class_span: Span,
+        model: usize,
+        at: Span,
+        role: &str,
+        through: Option<&str>,
+    ) {
+        let via = through.map(|r| format!(" (through fallback route `{r}`)")).unwrap_or_default();
         let Some(kind) = self.serving_kind(model) else { return };
         let policy = self.classes.get(class).clone();
         let name = self.models.name(model);
@@ -142,9 +156,9 @@ impl Checker<'_> {
             self.diags.push(
                 Diagnostic::new(
                     Code::DataClassServing,
-                    format!("{role} `{name}` is served {kind}, which `{class}` data may not use"),
+                    format!("`{class}` data may not use {role} `{name}`{via}: it is served {}", kind.describe()),
                 )
-                .label(at, format!("`{name}` is {kind}"))
+                .label(at, format!("`{name}` is served {}", kind.describe()))
                 .label(class_span, format!("`{class}` allows {allowed}"))
                 .help(help),
             );
@@ -154,7 +168,7 @@ impl Checker<'_> {
                 if region != system {
                     let mut d = Diagnostic::new(
                         Code::DataResidency,
-                        format!("{role} `{name}` runs in `{region}`, outside the system's region `{system}`"),
+                        format!("{role} `{name}`{via} runs in `{region}`, outside the system's region `{system}`"),
                     )
                     .label(at, format!("`{class}` data must stay in `{system}`"));
                     if let Some(span) = region_span {

@@ -7,7 +7,8 @@ use crate::spec::models::ModelKind;
 
 impl Checker<'_> {
     pub(super) fn check_evaluations(&mut self) {
-        for (_, name, eval) in valid_indexed(&self.doc.evaluations.value) {
+        for (index, name, eval) in valid_indexed(&self.doc.evaluations.value) {
+            let partial = Checker::partial(&self.doc.evaluations.value, index);
             if eval.routes.value.is_empty() {
                 self.diags.push(
                     Diagnostic::new(Code::MissingField, format!("evaluation `{}` evaluates no route", name.value))
@@ -44,7 +45,7 @@ impl Checker<'_> {
                     }
                 }
             }
-            if scores.iter().all(|(_, v)| v.is_none()) && t.harmful_rate.is_none() {
+            if !partial && scores.iter().all(|(_, v)| v.is_none()) && t.harmful_rate.is_none() {
                 self.diags.push(
                     Diagnostic::new(Code::MissingField, format!("evaluation `{}` has no threshold", name.value))
                         .label(eval.thresholds.span, "nothing to gate on")
@@ -62,7 +63,11 @@ impl Checker<'_> {
                     self.diags.push(
                         Diagnostic::new(
                             Code::WrongKind,
-                            format!("`{field}` model `{}` is a {kind} model", model.value),
+                            format!(
+                                "`{field}` model `{}` is {} {kind} model",
+                                model.value,
+                                if kind == ModelKind::Embedding { "an" } else { "a" }
+                            ),
                         )
                         .label(model.span, format!("expected a {wanted} model"))
                         .help(match wanted {

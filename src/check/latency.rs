@@ -104,12 +104,14 @@ impl Checker<'_> {
                 models.sort();
                 models.dedup();
                 for m in models {
-                    self.check_model_allowed(
+                    let through = system.route(*target).name.to_string();
+                    self.check_model_allowed_via(
                         route.data_class,
                         spec_route.data_class.span,
                         m.0,
                         spec_fallback.span,
-                        "model reached through fallback route",
+                        "model",
+                        Some(&through),
                     );
                 }
             }

@@ -23,6 +23,7 @@ mod table;
 mod unused;
 
 pub use cost::{CostEstimate, estimate_cost_per_query};
+pub use data_classes::logs_more;
 pub use latency::worst_case_latency;
 
 use crate::diag::Diagnostics;
@@ -35,8 +36,9 @@ use table::Table;
 /// Checks a document; returns the system when there is no error.
 pub fn check(doc: &Document, inputs: &Inputs, sources: &SourceMap, diags: &mut Diagnostics) -> Option<model::System> {
     let mut checker = Checker::new(doc, inputs, sources);
+    checker.prior_errors = diags.has_errors();
     checker.run();
-    let mut system = if checker.diags.has_errors() { None } else { lower::lower(&checker) };
+    let mut system = if checker.has_errors() { None } else { lower::lower(&checker) };
     // Arithmetic runs on the resolved system: fallbacks are acyclic, defaults applied.
     if let Some(resolved) = &system {
         checker.check_fallback_route_classes(resolved);
@@ -65,6 +67,8 @@ pub(crate) struct Checker<'a> {
     pub classes: DataClasses,
     /// Valid dataset cases per evaluation, counted by `files`.
     pub dataset_cases: Vec<usize>,
+    /// Errors found before this stage (while reading the YAML).
+    pub prior_errors: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -83,6 +87,7 @@ impl<'a> Checker<'a> {
             rotations: rotations.map(|r| Table::new("rotation", r)).unwrap_or_else(|| Table::empty("rotation")),
             classes: data_classes::builtin(),
             dataset_cases: vec![0; doc.evaluations.value.len()],
+            prior_errors: false,
         }
     }
 
@@ -99,9 +104,19 @@ impl<'a> Checker<'a> {
         self.check_oncall();
         self.check_incidents();
         // "never used" is noise while a definition that might use it has errors.
-        if !self.diags.has_errors() {
+        if !self.has_errors() {
             self.check_unused();
         }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.prior_errors || self.diags.has_errors()
+    }
+
+    /// Whether the definition had an invalid optional field: absence checks skip it, since the
+    /// field was written (and already reported), not forgotten.
+    pub fn partial<T>(map: &NamedMap<T>, index: usize) -> bool {
+        map.entries[index].partial
     }
 
     /// The model definition behind an id, when it decoded.

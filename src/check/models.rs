@@ -6,7 +6,8 @@ use crate::spec::models::{Provider, Serving};
 
 impl Checker<'_> {
     pub(super) fn check_models(&mut self) {
-        for (_, name, model) in valid_indexed(&self.doc.models.value) {
+        for (index, name, model) in valid_indexed(&self.doc.models.value) {
+            let partial = Checker::partial(&self.doc.models.value, index);
             let provider = model.provider.value;
             match provider {
                 Provider::External => {
@@ -27,7 +28,7 @@ impl Checker<'_> {
                     for (field, present) in
                         [("endpoint", model.endpoint.is_some()), ("api_key", model.api_key.is_some())]
                     {
-                        if !present {
+                        if !present && !partial {
                             self.diags.push(
                                 Diagnostic::new(
                                     Code::MissingField,

@@ -57,6 +57,7 @@ impl Checker<'_> {
     }
 
     fn check_route(&mut self, id: usize, name: &Spanned<Name>, route: &Route) {
+        let partial = Checker::partial(&self.doc.routes.value, id);
         let class = route.data_class.value;
         let class_span = route.data_class.span;
         let primary = self.chat_model(&route.model, "model");
@@ -114,14 +115,17 @@ impl Checker<'_> {
                     .help("retry a few times with backoff, then let fallbacks and the circuit breaker act"),
                 );
             }
-            if let (Some(initial), Some(max)) = (&r.initial, &r.max) {
-                if max.value < initial.value {
-                    self.diags.push(
+            if let Some(max) = &r.max {
+                let initial = r.initial.as_ref().map_or(crate::model::Retries::DEFAULT_INITIAL, |i| i.value);
+                if max.value < initial {
+                    let mut d =
                         Diagnostic::new(Code::ConflictingFields, "the longest retry wait is shorter than the first")
-                            .label(max.span, format!("`max` is {}", max.value))
-                            .label(initial.span, format!("`initial` is {}", initial.value))
-                            .help("make `max` at least `initial`"),
-                    );
+                            .label(max.span, format!("`max` is {}", max.value));
+                    d = match &r.initial {
+                        Some(i) => d.label(i.span, format!("`initial` is {}", i.value)),
+                        None => d.note(format!("`initial` defaults to {initial}")),
+                    };
+                    self.diags.push(d.help("make `max` at least `initial`"));
                 }
             }
         }
@@ -149,7 +153,7 @@ impl Checker<'_> {
         if let Some(cache) = &route.cache {
             let c = &cache.value;
             match (c.kind.value, &c.similarity) {
-                (CacheKind::Semantic, None) => self.diags.push(
+                (CacheKind::Semantic, None) if !partial => self.diags.push(
                     Diagnostic::new(Code::MissingField, "a semantic cache needs a `similarity`")
                         .label(c.kind.span, "semantic")
                         .help("add `similarity: 0.95` (cosine similarity above which a cached answer is reused)"),
@@ -207,7 +211,7 @@ impl Checker<'_> {
                 );
             }
         }
-        self.check_rollout(route, primary);
+        self.check_rollout(route, primary, partial);
     }
 
     /// Resolves a model that must be a chat model.
@@ -285,7 +289,7 @@ impl Checker<'_> {
         }
     }
 
-    fn check_rollout(&mut self, route: &Route, primary: Option<usize>) {
+    fn check_rollout(&mut self, route: &Route, primary: Option<usize>, partial: bool) {
         let Some(rollout) = &route.rollout else { return };
         let r = &rollout.value;
         let strategy = r.strategy.value;
@@ -318,7 +322,7 @@ impl Checker<'_> {
             );
         }
         match (strategy, &r.weight) {
-            (Strategy::Canary, None) => self.diags.push(
+            (Strategy::Canary, None) if !partial => self.diags.push(
                 Diagnostic::new(Code::RolloutDefinition, "a canary needs a `weight`")
                     .label(r.strategy.span, "canary")
                     .help("add `weight: 5%`: the share of traffic the candidate takes"),

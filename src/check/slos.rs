@@ -12,14 +12,15 @@ const MIN_BAD_EVENTS: f64 = 10.0;
 
 impl Checker<'_> {
     pub(super) fn check_slos(&mut self) {
-        for (_, name, slo) in valid_indexed(&self.doc.slos.value) {
+        for (index, name, slo) in valid_indexed(&self.doc.slos.value) {
+            let partial = Checker::partial(&self.doc.slos.value, index);
             self.routes.resolve(&slo.route, &mut self.diags);
             let sli = slo.sli.value;
             let what = format!("{sli} SLO `{}`", name.value);
             let mut problem = |d: Diagnostic| self.diags.push(d);
             let needs_objective = matches!(sli, Sli::Availability | Sli::Latency);
             match (&slo.objective, needs_objective) {
-                (None, true) => problem(
+                (None, true) if !partial => problem(
                     Diagnostic::new(Code::SloDefinition, format!("{what} has no `objective`"))
                         .label(slo.sli.span, format!("{sli} is measured against an objective"))
                         .help("add `objective: 99.9%`: the share of requests that must be good over the window"),
@@ -71,6 +72,7 @@ impl Checker<'_> {
             };
             if let Some(expected) = expected {
                 match &slo.threshold {
+                    None if partial => {}
                     None => problem(
                         Diagnostic::new(Code::SloDefinition, format!("{what} has no `threshold`"))
                             .label(slo.sli.span, format!("{sli} needs {expected}"))
@@ -99,6 +101,7 @@ impl Checker<'_> {
             }
             if sli == Sli::Latency {
                 match &slo.percentile {
+                    None if partial => {}
                     None => problem(
                         Diagnostic::new(Code::SloDefinition, format!("{what} has no `percentile`"))
                             .label(slo.sli.span, "which requests must be faster than the threshold?")
@@ -106,7 +109,7 @@ impl Checker<'_> {
                     ),
                     Some(p) if !(p.value >= 50.0 && p.value < 100.0) => problem(
                         Diagnostic::new(Code::SloDefinition, format!("percentile {} is out of range", p.value))
-                            .label(p.span, "between 50 and 99.9")
+                            .label(p.span, "at least 50 and below 100")
                             .help("use a percentile such as `95` or `99`"),
                     ),
                     _ => {}

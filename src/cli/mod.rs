@@ -124,13 +124,13 @@ fn validate(spec: &Path, format: DiagFormat, out: &Output) -> i32 {
     if format == DiagFormat::Human && !out.quiet {
         if let Some(system) = &c.system {
             out.stderr(&format!(
-                "genops: `{}` is valid: {} routes, {} models, {} SLOs, {} budgets, {} evaluations\n",
+                "genops: `{}` is valid: {}, {}, {}, {}, {}\n",
                 system.name,
-                system.routes.len(),
-                system.models.len(),
-                system.slos.len(),
-                system.budgets.len(),
-                system.evaluations.len()
+                count(system.routes.len(), "route"),
+                count(system.models.len(), "model"),
+                count(system.slos.len(), "SLO"),
+                count(system.budgets.len(), "budget"),
+                count(system.evaluations.len(), "evaluation")
             ));
         }
     }
@@ -197,4 +197,8 @@ fn explain(code: &str, out: &Output) -> i32 {
             exit::SPEC_ERRORS
         }
     }
+}
+
+fn count(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }

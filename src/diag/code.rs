@@ -128,3 +128,17 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod readme {
+    use super::Code;
+
+    #[test]
+    fn the_readme_lists_every_code() {
+        let readme = include_str!("../../README.md");
+        for code in Code::ALL {
+            let row = format!("| {} | {} | {} |", code.id(), code.severity().as_str(), code.title());
+            assert!(readme.contains(&row), "README.md is missing the row `{row}`");
+        }
+    }
+}

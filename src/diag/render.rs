@@ -72,7 +72,8 @@ struct MietteView<'a> {
     diagnostic: &'a Diagnostic,
     source: Option<FileView<'a>>,
     labels: Vec<LabeledSpan>,
-    notes: String,
+    /// The help text, then the notes.
+    help: String,
 }
 
 impl<'a> MietteView<'a> {
@@ -97,8 +98,15 @@ impl<'a> MietteView<'a> {
             }
         }
         notes.extend(diagnostic.notes.iter().cloned());
-        let notes = notes.iter().map(|n| format!("note: {n}")).collect::<Vec<_>>().join("\n");
-        MietteView { diagnostic, source, labels, notes }
+        // Notes follow the help, as rustc prints them.
+        let help = diagnostic
+            .help
+            .iter()
+            .cloned()
+            .chain(notes.iter().map(|n| format!("note: {n}")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        MietteView { diagnostic, source, labels, help }
     }
 }
 
@@ -110,11 +118,7 @@ impl fmt::Debug for MietteView<'_> {
 
 impl fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)?;
-        if !self.notes.is_empty() {
-            write!(f, "\n{}", self.notes)?;
-        }
-        Ok(())
+        f.write_str(&self.diagnostic.message)
     }
 }
 
@@ -129,7 +133,7 @@ impl miette::Diagnostic for MietteView<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        (!self.help.is_empty()).then(|| Box::new(&self.help) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

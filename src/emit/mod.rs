@@ -4,6 +4,9 @@
 //! and its full contents, sorted by path; pure and deterministic. [`write`] is the only code
 //! that puts them on disk.
 
+pub mod hcl;
+pub mod terraform;
+
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -20,8 +23,8 @@ pub struct Artifact {
 }
 
 /// Every artifact of every target, sorted by path.
-pub fn emit(_system: &System, _sources: &SourceMap) -> Vec<Artifact> {
-    let mut artifacts: Vec<Artifact> = Vec::new();
+pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
+    let mut artifacts: Vec<Artifact> = terraform::emit(system, sources);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     artifacts
 }

@@ -55,7 +55,7 @@ pub struct OnPressure {
     pub rate_limit: Option<Spanned<PressureRateLimit>>,
 }
 
-decode_struct!(OnPressure "on_pressure" { at: req, downgrade: default, rate_limit: opt });
+decode_struct!(OnPressure "pressure policy" { at: req, downgrade: default, rate_limit: opt });
 
 #[derive(Clone, Debug, JsonSchema)]
 #[schemars(deny_unknown_fields)]

@@ -44,4 +44,4 @@ pub struct Retention {
     pub datasets: Option<Spanned<Duration>>,
 }
 
-decode_struct!(Retention "retention" { traces: opt, audit: opt, datasets: opt });
+decode_struct!(Retention "retention policy" { traces: opt, audit: opt, datasets: opt });

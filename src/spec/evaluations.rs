@@ -54,4 +54,4 @@ pub struct Thresholds {
     pub harmful_rate: Option<Spanned<Percent>>,
 }
 
-decode_struct!(Thresholds "thresholds" { relevance: opt, groundedness: opt, completeness: opt, harmful_rate: opt });
+decode_struct!(Thresholds "threshold set" { relevance: opt, groundedness: opt, completeness: opt, harmful_rate: opt });

@@ -84,7 +84,7 @@ impl Decode for Serving {
             d.wrong_type(node, "`on-demand` or `{ dedicated: <cluster> }`");
             return None;
         }
-        let mut m = crate::yaml::MapReader::new(node, d, "serving")?;
+        let mut m = crate::yaml::MapReader::new(node, d, "serving mode")?;
         let cluster = m.req(d, "dedicated");
         m.finish(d)?;
         Some(Serving::Dedicated(cluster?))
@@ -99,7 +99,7 @@ pub struct Price {
     pub output_per_1k: Spanned<Money>,
 }
 
-decode_struct!(Price "price" { input_per_1k: req, output_per_1k: req });
+decode_struct!(Price "price list" { input_per_1k: req, output_per_1k: req });
 
 keyword_enum!(
     /// OCI dedicated AI cluster unit shapes.

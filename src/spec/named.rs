@@ -17,6 +17,8 @@ pub struct Named<T> {
     pub name: Spanned<Name>,
     /// `None` when the definition had errors (already reported).
     pub value: Option<T>,
+    /// A diagnostic was reported inside the definition (an invalid optional field reads as absent).
+    pub partial: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -60,8 +62,9 @@ impl<T: Decode> Decode for NamedMap<T> {
             // A badly spelled name is reported once and kept, so its references resolve.
             let name =
                 Name::check(&entry.key.value, entry.key.span, d).unwrap_or_else(|| Name(entry.key.value.clone()));
+            let before = d.diags.len();
             let value = T::decode(&entry.value, d);
-            out.push(Named { name: Spanned::new(name, entry.key.span), value });
+            out.push(Named { name: Spanned::new(name, entry.key.span), value, partial: d.diags.len() > before });
         }
         Some(NamedMap { entries: out })
     }

@@ -41,7 +41,8 @@ decode_struct!(Rotation "rotation" { members: req, coverage: req, length: opt })
 #[schemars(deny_unknown_fields)]
 pub struct EscalationStep {
     pub rotation: Spanned<Name>,
-    /// Time since the page after which this step is paged. Default `0s` (first step).
+    /// Time since the page after which this step is paged: none on the first step (paged at
+    /// once), required and increasing on every later one.
     pub after: Option<Spanned<Duration>>,
 }
 
@@ -61,7 +62,7 @@ pub struct Channels {
     pub support: Option<Spanned<Channel>>,
 }
 
-decode_struct!(Channels "channels" { alerts: req, incidents: opt, pager: opt, support: opt });
+decode_struct!(Channels "channel list" { alerts: req, incidents: opt, pager: opt, support: opt });
 
 /// A destination: one or more of Slack, email, PagerDuty, an HTTPS endpoint.
 #[derive(Clone, Debug, JsonSchema)]

@@ -71,7 +71,7 @@ pub struct Retries {
     pub max: Option<Spanned<Duration>>,
 }
 
-decode_struct!(Retries "retries" { attempts: req, backoff: opt, initial: opt, max: opt });
+decode_struct!(Retries "retry policy" { attempts: req, backoff: opt, initial: opt, max: opt });
 
 /// Stop calling a failing model for a while.
 #[derive(Clone, Debug, JsonSchema)]
@@ -178,7 +178,7 @@ pub struct Traffic {
     pub output_tokens: Spanned<u32>,
 }
 
-decode_struct!(Traffic "traffic" { per_day: req, input_tokens: req, output_tokens: req });
+decode_struct!(Traffic "traffic estimate" { per_day: req, input_tokens: req, output_tokens: req });
 
 /// Caller authentication: `none`, or `{ jwt: { issuer, audience, jwks_uri } }`.
 #[derive(Clone, Debug, PartialEq, JsonSchema)]

@@ -79,6 +79,14 @@ impl Decode for Tags {
                         .help("rename the key, e.g. `cost-center`"),
                 );
             }
+            if valid_key && key.starts_with(crate::conventions::TAG_PREFIX) {
+                ok = false;
+                d.error(
+                    Diagnostic::new(Code::InvalidValue, format!("tag key `{key}` is reserved"))
+                        .label(entry.key.span, "genops sets the `genops-` tags itself")
+                        .help("rename the key; genops adds `genops-system`, `genops-owner` and `genops-route` to every resource"),
+                );
+            }
             match Spanned::<String>::decode(&entry.value, d) {
                 Some(value) => out.push((entry.key.clone(), value)),
                 None => ok = false,

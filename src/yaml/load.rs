@@ -147,7 +147,9 @@ impl Builder<'_> {
                         );
                         return Err(Abort);
                     };
-                    let (node, size) = (node.clone(), *size);
+                    let (mut node, size) = (node.clone(), *size);
+                    // The alias stands where it is used: diagnostics about it point here.
+                    node.span = self.span(start, end);
                     self.finish_node(node, 0, size)?;
                 }
             }
@@ -310,7 +312,10 @@ impl Builder<'_> {
     }
 
     fn scan_error(&mut self, error: ScanError) -> Abort {
-        let at = self.offset(error.marker());
+        let mut at = self.offset(error.marker());
+        if error.info().contains("tab") && at > 0 && self.file.text.as_bytes().get(at - 1) == Some(&b'\t') {
+            at -= 1;
+        }
         let info = error.info();
         let (code, help) = if info.contains("recursion limit") {
             (Code::YamlLimit, "a genops spec needs a few levels of nesting; this file is not a spec")

@@ -1,0 +1,142 @@
+//! `gateway.tf`: OCI API Gateway in front of the LLM gateway (LiteLLM). A private gateway for
+//! routes whose data class asks for a private network, a public one for the others; one
+//! deployment per route, so that each route has its own path, authentication, rate limit,
+//! logs and timeouts. The backend is the LiteLLM model group of the route.
+
+use super::Tf;
+use crate::check::worst_case_latency;
+use crate::conventions::{ident, model_group};
+use crate::emit::hcl::{Block, Value};
+use crate::model::{Auth, Route, RouteId};
+use crate::spec::data_classes::{LoggingLevel, Network};
+
+/// OCI API Gateway's longest backend read timeout.
+const MAX_READ_TIMEOUT_S: u64 = 300;
+
+pub(crate) fn gateway_of(tf: &Tf, route: &Route) -> &'static str {
+    match tf.system.policy(route.data_class).network {
+        Network::Private => "private",
+        Network::Public => "public",
+    }
+}
+
+pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
+    let system = tf.system;
+    let mut out = Vec::new();
+    for (kind, endpoint, subnet) in
+        [("private", "PRIVATE", "var.gateway_subnet_ocid"), ("public", "PUBLIC", "var.public_gateway_subnet_ocid")]
+    {
+        let routes: Vec<&str> =
+            system.routes.iter().filter(|r| gateway_of(tf, r) == kind).map(|r| r.name.as_str()).collect();
+        if routes.is_empty() {
+            continue;
+        }
+        out.push(
+            Block::new("resource", &["oci_apigateway_gateway", kind])
+                .comment(format!("routes {} ({kind} network)", routes.join(", ")))
+                .attr("compartment_id", Tf::compartment())
+                .attr("display_name", tf.display(&format!("{kind}-gateway")))
+                .attr("endpoint_type", Value::str(endpoint))
+                .attr("subnet_id", Value::expr(subnet))
+                .attr("freeform_tags", tf.tags(None)),
+        );
+    }
+    for (i, route) in system.routes.iter().enumerate() {
+        out.push(deployment(tf, RouteId(i), route));
+    }
+    out
+}
+
+fn deployment(tf: &Tf, id: RouteId, route: &Route) -> Block {
+    let name = route.name.as_str();
+    let worst = worst_case_latency(tf.system, id);
+    let read_timeout = worst.millis.div_ceil(1000).clamp(1, MAX_READ_TIMEOUT_S);
+    let level = tf.system.policy(route.data_class).logging.min_level(route.logging);
+    let mut policies = Block::new("request_policies", &[]);
+    if let Auth::Jwt { issuer, audience, jwks_uri } = &route.auth {
+        policies = policies.block(
+            Block::new("authentication", &[])
+                .attr("type", Value::str("JWT_AUTHENTICATION"))
+                .attr("token_header", Value::str("Authorization"))
+                .attr_commented(
+                    "token_auth_scheme",
+                    Value::str("Bearer"),
+                    "checkov:skip=CKV_SECRET_6: the word Bearer next to an Authorization header name is the scheme, not a credential",
+                )
+                .attr("is_anonymous_access_allowed", Value::Bool(false))
+                .attr("issuers", Value::strs([issuer.clone()]))
+                .attr("audiences", Value::strs([audience.clone()]))
+                .attr("max_clock_skew_in_seconds", Value::Int(60))
+                .block(
+                    Block::new("public_keys", &[])
+                        .attr("type", Value::str("REMOTE_JWKS"))
+                        .attr("uri", Value::str(jwks_uri.clone()))
+                        .attr("max_cache_duration_in_hours", Value::Int(1)),
+                ),
+        );
+    }
+    if let Some(limit) = route.rate_limit {
+        policies = policies.block(
+            Block::new("rate_limiting", &[])
+                .attr("rate_in_requests_per_second", Value::Int(limit.per_second as i64))
+                .attr("rate_key", Value::str("CLIENT_IP")),
+        );
+    }
+    let execution = Block::new("execution_log", &[]).attr("is_enabled", Value::Bool(level.is_some()));
+    let execution = match level {
+        Some(level) => execution.attr("log_level", Value::str(level)),
+        None => execution,
+    };
+    let mut spec = Block::new("specification", &[]).block(
+        Block::new("logging_policies", &[])
+            .block(Block::new("access_log", &[]).attr("is_enabled", Value::Bool(true)))
+            .block(execution),
+    );
+    if !policies.blocks.is_empty() {
+        spec = spec.block(policies);
+    }
+    spec = spec.block(
+        Block::new("routes", &[]).attr("path", Value::str("/")).attr("methods", Value::strs(["POST"])).block(
+            Block::new("backend", &[])
+                .attr("type", Value::str("HTTP_BACKEND"))
+                .attr(
+                    "url",
+                    Value::expr(format!(
+                        "\"${{var.llm_gateway_url}}/openai/deployments/{}/chat/completions\"",
+                        model_group(name)
+                    )),
+                )
+                .attr("connect_timeout_in_seconds", Value::Int(10))
+                .attr("read_timeout_in_seconds", Value::Int(read_timeout as i64))
+                .attr("send_timeout_in_seconds", Value::Int(60)),
+        ),
+    );
+    let mut comment = vec![format!("routes.{name}: {} data, worst case {worst}", route.data_class)];
+    if worst.millis > MAX_READ_TIMEOUT_S * 1000 {
+        comment.push(format!("the worst case exceeds API Gateway's {MAX_READ_TIMEOUT_S}s read timeout: callers are cut off at {MAX_READ_TIMEOUT_S}s"));
+    }
+    let mut block = Block::new("resource", &["oci_apigateway_deployment", &ident(name)]);
+    for c in comment {
+        block = block.comment(c);
+    }
+    block
+        .attr("compartment_id", Tf::compartment())
+        .attr("gateway_id", Value::expr(format!("oci_apigateway_gateway.{}.id", gateway_of(tf, route))))
+        .attr("display_name", tf.display(name))
+        .attr("path_prefix", Value::str(route.path.clone()))
+        .attr("freeform_tags", tf.tags(Some(name)))
+        .block(spec)
+}
+
+impl LoggingLevel {
+    /// The API Gateway execution-log level for what a route may log, or `None` when only
+    /// audit records (the access log) may be kept.
+    pub fn min_level(self, route: LoggingLevel) -> Option<&'static str> {
+        let effective = if crate::check::logs_more(route, self) { self } else { route };
+        match effective {
+            LoggingLevel::Full => Some("INFO"),
+            LoggingLevel::Metadata => Some("WARN"),
+            LoggingLevel::AuditOnly => None,
+        }
+    }
+}

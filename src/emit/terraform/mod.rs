@@ -1,0 +1,103 @@
+//! The OCI Terraform target: `terraform/*.tf`, one file per concern.
+//!
+//! In: the checked [`System`] and the sources (prompt texts go into the prompt registry).
+//! Out: artifacts under `terraform/`, `terraform fmt`-canonical (see [`hcl`]), every spec
+//! string escaped, every resource tagged for cost attribution and commented with the spec node
+//! it comes from. What genops knows about the resources it writes (attributes, required ones)
+//! is checked against `targets/terraform/oci-resources.json` by a test.
+
+mod budgets;
+mod gateway;
+mod genai;
+mod logging;
+mod notifications;
+mod outputs;
+mod security;
+mod storage;
+mod variables;
+mod versions;
+
+use super::Artifact;
+use super::hcl::{self, Block, Value};
+use crate::conventions;
+use crate::model::System;
+use crate::source::SourceMap;
+
+/// Pinned provider: the current 8.x major, at least the version genops's knowledge comes from.
+pub const PROVIDER_VERSION: &str = "~> 8.28";
+
+/// What every file of the target needs.
+pub(crate) struct Tf<'a> {
+    pub system: &'a System,
+    pub sources: &'a SourceMap,
+}
+
+impl Tf<'_> {
+    /// `freeform_tags` for a resource, optionally of one route.
+    pub fn tags(&self, route: Option<&str>) -> Value {
+        Value::Object(conventions::tags(self.system, route).into_iter().map(|(k, v)| (k, Value::Str(v))).collect())
+    }
+
+    pub fn display(&self, name: &str) -> Value {
+        Value::Str(conventions::display_name(self.system, name))
+    }
+
+    pub fn compartment() -> Value {
+        Value::expr("var.compartment_ocid")
+    }
+
+    pub fn tenancy() -> Value {
+        Value::expr("var.tenancy_ocid")
+    }
+
+    /// Whether customer-managed keys are needed: a data class in use asks for them, or compliance does.
+    pub fn needs_cmk(&self) -> bool {
+        use crate::spec::data_classes::Encryption;
+        self.system.compliance.encryption == Some(Encryption::CustomerManaged)
+            || self
+                .system
+                .routes
+                .iter()
+                .any(|r| self.system.policy(r.data_class).encryption == Encryption::CustomerManaged)
+    }
+}
+
+pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
+    let tf = Tf { system, sources };
+    let files: Vec<(&str, Vec<Block>)> = vec![
+        ("versions.tf", versions::blocks(&tf)),
+        ("variables.tf", variables::blocks(&tf)),
+        ("genai.tf", genai::blocks(&tf)),
+        ("gateway.tf", gateway::blocks(&tf)),
+        ("notifications.tf", notifications::blocks(&tf)),
+        ("budgets.tf", budgets::blocks(&tf)),
+        ("logging.tf", logging::blocks(&tf)),
+        ("security.tf", security::blocks(&tf)),
+        ("storage.tf", storage::blocks(&tf)),
+        ("outputs.tf", outputs::blocks(&tf)),
+    ];
+    files
+        .into_iter()
+        .filter(|(_, blocks)| !blocks.is_empty())
+        .map(|(name, blocks)| {
+            let header = format!("{}\nsystem: {} — {}", conventions::HEADER, system.name, describe(name));
+            Artifact { path: format!("terraform/{name}"), contents: hcl::file(&header, &blocks) }
+        })
+        .collect()
+}
+
+fn describe(file: &str) -> &'static str {
+    match file {
+        "versions.tf" => "Terraform and provider versions",
+        "variables.tf" => "inputs to set before `terraform apply`",
+        "genai.tf" => "dedicated AI clusters and endpoints",
+        "gateway.tf" => "OCI API Gateway: one deployment per route",
+        "notifications.tf" => "notification topics and subscriptions for the on-call channels",
+        "budgets.tf" => "budgets and their alert rules",
+        "logging.tf" => "log groups, gateway logs and audit retention",
+        "security.tf" => "vault, keys, IAM policies and cost-tracking tags",
+        "storage.tf" => "buckets: prompt registry, evaluation datasets, traces",
+        "outputs.tf" => "values other tools read after apply",
+        _ => "",
+    }
+}
