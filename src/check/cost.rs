@@ -60,14 +60,11 @@ pub fn model_cost(system: &System, model: ModelId, traffic: Traffic) -> Result<f
             let c = system.cluster(cluster);
             let hourly = c.price_per_unit_hour.ok_or(CostUnknown::Unpriced(model))?;
             let monthly = hourly * c.units as f64 * HOURS_PER_MONTH;
-            let per_day: u64 = system
-                .routes
-                .iter()
-                .filter(|r| matches!(system.model(r.model).serving, Serving::Dedicated(x) if x == cluster))
-                .filter_map(|r| r.traffic.map(|t| t.per_day))
-                .sum();
-            let per_day = per_day.max(traffic.per_day).max(1);
-            Ok(monthly / (per_day as f64 * DAYS_PER_MONTH))
+            // A cluster used only as a fallback has no planned traffic: its whole cost falls
+            // on the requests that reach it, counted as this route's.
+            let planned = cluster_requests_per_day(system, cluster);
+            let per_day = if planned > 0.0 { planned } else { traffic.per_day.max(1) as f64 };
+            Ok(monthly / (per_day * DAYS_PER_MONTH))
         }
         Serving::OnDemand | Serving::External => {
             let p = m.price.ok_or(CostUnknown::Unpriced(model))?;
@@ -75,6 +72,37 @@ pub fn model_cost(system: &System, model: ModelId, traffic: Traffic) -> Result<f
                 + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
         }
     }
+}
+
+/// Requests a day a dedicated cluster serves by plan: each route's traffic split between its
+/// primary model and its rollout candidate (canary and A/B by weight, shadow adds the mirrored
+/// share, blue-green the active side). Fallbacks and tiers are not planned traffic.
+pub fn cluster_requests_per_day(system: &System, cluster: crate::model::ClusterId) -> f64 {
+    let on_cluster = |m: ModelId| matches!(system.model(m).serving, Serving::Dedicated(c) if c == cluster);
+    system
+        .routes
+        .iter()
+        .filter_map(|r| r.traffic.map(|t| (r, t.per_day as f64)))
+        .map(|(r, per_day)| {
+            let (primary_share, candidate) = match r.rollout {
+                Some(ro) => {
+                    let primary_share = match (ro.strategy, ro.candidate_model) {
+                        (Strategy::Shadow, _) | (_, None) => 1.0,
+                        _ => 1.0 - ro.weight,
+                    };
+                    (primary_share, ro.candidate_model.map(|m| (m, ro.weight)))
+                }
+                None => (1.0, None),
+            };
+            let mut share = if on_cluster(r.model) { primary_share } else { 0.0 };
+            if let Some((m, s)) = candidate {
+                if on_cluster(m) {
+                    share += s;
+                }
+            }
+            share * per_day
+        })
+        .sum()
 }
 
 fn money(value: f64) -> String {

@@ -6,3 +6,4 @@ mod examples;
 mod hostile;
 mod schema;
 mod support;
+mod terraform;
