@@ -38,6 +38,16 @@ pub fn tags(system: &System, route: Option<&str>) -> Vec<(String, String)> {
     tags
 }
 
+/// The runbook of an SLO's alerts, relative to the output directory.
+pub fn slo_runbook(slo: &str) -> String {
+    format!("runbooks/slo-{slo}.md")
+}
+
+/// The runbook of an incident type, relative to the output directory.
+pub fn incident_runbook(kind: &str) -> String {
+    format!("runbooks/incident-{kind}.md")
+}
+
 /// The LiteLLM model group that serves a route: the route's name.
 pub fn model_group(route: &str) -> String {
     route.to_string()

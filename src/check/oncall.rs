@@ -8,7 +8,16 @@ use crate::spec::oncall::Channel;
 
 impl Checker<'_> {
     pub(super) fn check_oncall(&mut self) {
-        let Some(oncall) = &self.doc.oncall else { return };
+        let Some(oncall) = &self.doc.oncall else {
+            if let Some(first) = self.doc.slos.value.entries.first() {
+                self.diags.push(
+                    Diagnostic::new(Code::AlarmsPageNobody, "the SLOs' alarms would page nobody: the spec has no `oncall` section")
+                        .label(first.name.span, "this SLO gets paging and ticket alarms")
+                        .help("add `oncall:` with a rotation, an escalation ladder and the alerts channel; every paging alarm goes to the first escalation step"),
+                );
+            }
+            return;
+        };
         let o = &oncall.value;
         for (_, name, rotation) in valid_indexed(&o.rotations.value) {
             if rotation.members.value.is_empty() {

@@ -86,6 +86,7 @@ codes! {
     EscalationOrder = "GO0314", Error, "escalation timings do not increase";
     RotationDefinition = "GO0315", Error, "an on-call rotation cannot page anyone";
     CostUnknown = "GO0316", Warning, "a route's cost cannot be estimated";
+    AlarmsPageNobody = "GO0317", Error, "SLOs are defined but nobody is on call for their alarms";
     // Advice.
     Unused = "GO0401", Warning, "defined but never used";
     SloNoise = "GO0402", Warning, "an SLO objective is finer than the traffic can measure";

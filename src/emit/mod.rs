@@ -4,8 +4,10 @@
 //! and its full contents, sorted by path; pure and deterministic. [`write`] is the only code
 //! that puts them on disk.
 
+pub mod alarms;
 pub mod hcl;
 pub mod terraform;
+pub mod yaml;
 
 use std::fs;
 use std::io;
@@ -25,6 +27,8 @@ pub struct Artifact {
 /// Every artifact of every target, sorted by path.
 pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
     let mut artifacts: Vec<Artifact> = terraform::emit(system, sources);
+    artifacts.extend(alarms::prometheus::emit(system));
+    artifacts.extend(alarms::openslo::emit(system));
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     artifacts
 }

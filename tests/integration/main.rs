@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per feature. They drive the real `genops` binary.
 
+mod alarms;
 mod cases;
 mod cli;
 mod examples;

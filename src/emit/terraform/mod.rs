@@ -10,6 +10,7 @@ mod budgets;
 mod gateway;
 mod genai;
 mod logging;
+mod monitoring;
 mod notifications;
 mod outputs;
 mod security;
@@ -69,6 +70,7 @@ pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
         ("variables.tf", variables::blocks(&tf)),
         ("genai.tf", genai::blocks(&tf)),
         ("gateway.tf", gateway::blocks(&tf)),
+        ("monitoring.tf", monitoring::blocks(&tf)),
         ("notifications.tf", notifications::blocks(&tf)),
         ("budgets.tf", budgets::blocks(&tf)),
         ("logging.tf", logging::blocks(&tf)),
@@ -92,6 +94,7 @@ fn describe(file: &str) -> &'static str {
         "variables.tf" => "inputs to set before `terraform apply`",
         "genai.tf" => "dedicated AI clusters and endpoints",
         "gateway.tf" => "OCI API Gateway: one deployment per route",
+        "monitoring.tf" => "OCI Monitoring alarms for the SLOs and incident types",
         "notifications.tf" => "notification topics and subscriptions for the on-call channels",
         "budgets.tf" => "budgets and their alert rules",
         "logging.tf" => "log groups, gateway logs and audit retention",

@@ -44,6 +44,24 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
             }
         }
     }
+    for model in &system.models {
+        if let crate::model::Serving::Dedicated(_) = model.serving {
+            out.push(
+                Block::new("output", &[&format!("model_{}_endpoint_id", ident(model.name.as_str()))])
+                    .attr(
+                        "description",
+                        Value::str(format!(
+                            "OCID of the dedicated endpoint serving model {} (LiteLLM's oci_endpoint_id)",
+                            model.name
+                        )),
+                    )
+                    .attr(
+                        "value",
+                        Value::expr(format!("oci_generative_ai_endpoint.{}.id", ident(model.name.as_str()))),
+                    ),
+            );
+        }
+    }
     out.push(
         Block::new("output", &["prompt_registry_bucket"])
             .attr("description", Value::str("Bucket holding one object per prompt version"))

@@ -1,0 +1,300 @@
+//! The alarm catalogue: which alerts the system gets, named once, for every alarm target.
+//!
+//! In: the checked [`System`]. Out: [`SloAlert`]s — the SRE workbook's multi-window,
+//! multi-burn-rate alerts for each availability and latency SLO (windows in
+//! `src/data/burn_rates.yaml`) — and [`ThresholdAlert`]s for the quality, safety and cost SLOs
+//! and the standard incident types. Prometheus rules (`prometheus.rs`), their promtool tests,
+//! OpenSLO documents (`openslo.rs`), OCI Monitoring alarms (`terraform/monitoring.rs`) and the
+//! runbooks all read this one list, so an alert has the same name and runbook everywhere.
+
+pub mod metrics;
+pub mod openslo;
+pub mod prometheus;
+
+use std::sync::OnceLock;
+
+use crate::conventions;
+use crate::decode_struct;
+use crate::diag::Diagnostics;
+use crate::model::{IncidentKind, Slo, System};
+use crate::source::{SourceMap, Spanned};
+use crate::spec::NamedMap;
+use crate::spec::slos::Sli;
+use crate::spec::units::{Duration, Percent, Threshold};
+use crate::yaml::{Decode, Decoder, Limits};
+
+const BURN_RATES: &str = include_str!("../../data/burn_rates.yaml");
+
+/// Page wakes someone up; ticket waits for working hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Page,
+    Ticket,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Page => "page",
+            Severity::Ticket => "ticket",
+        }
+    }
+}
+
+/// One burn-rate window pair.
+#[derive(Clone, Debug)]
+pub struct BurnWindow {
+    pub name: String,
+    pub severity: Severity,
+    /// Share of the whole error budget this burn spends in `long`.
+    pub budget: f64,
+    pub long: Duration,
+    pub short: Duration,
+}
+
+#[derive(Clone, Debug)]
+struct BurnWindowSpec {
+    severity: Spanned<String>,
+    budget: Spanned<Percent>,
+    long: Spanned<Duration>,
+    short: Spanned<Duration>,
+}
+
+decode_struct!(BurnWindowSpec "burn window" { severity: req, budget: req, long: req, short: req });
+
+/// The burn-rate windows, fastest first (`src/data/burn_rates.yaml`).
+pub fn burn_windows() -> &'static [BurnWindow] {
+    static TABLE: OnceLock<Vec<BurnWindow>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut sources = SourceMap::new();
+        let id = sources.add("burn_rates.yaml", BURN_RATES);
+        let mut diags = Diagnostics::new();
+        let node = crate::yaml::load(sources.get(id), id, Limits::for_len(BURN_RATES.len()), &mut diags);
+        let map = node
+            .and_then(|n| NamedMap::<BurnWindowSpec>::decode(&n, &mut Decoder { diags: &mut diags }))
+            .expect("built-in burn rates parse (tested)");
+        map.valid()
+            .map(|(name, w)| BurnWindow {
+                name: name.value.to_string(),
+                severity: if w.severity.value == "page" { Severity::Page } else { Severity::Ticket },
+                budget: w.budget.value.fraction,
+                long: w.long.value,
+                short: w.short.value,
+            })
+            .collect()
+    })
+}
+
+/// A multi-window burn-rate alert of one SLO.
+#[derive(Clone, Debug)]
+pub struct SloAlert<'a> {
+    pub slo: &'a Slo,
+    pub window: &'static BurnWindow,
+    /// How many times faster than sustainable the budget burns.
+    pub burn: f64,
+    /// The error ratio that alerts: `burn × (1 − objective)`.
+    pub threshold: f64,
+    pub alertname: String,
+    pub runbook: String,
+}
+
+impl SloAlert<'_> {
+    /// Days until the whole budget is gone at this burn.
+    pub fn exhaustion_days(&self) -> f64 {
+        self.slo.window.millis as f64 / 86_400_000.0 / self.burn
+    }
+}
+
+/// The burn-rate alerts of every availability and latency SLO.
+pub fn slo_alerts(system: &System) -> Vec<SloAlert<'_>> {
+    let mut out = Vec::new();
+    for slo in &system.slos {
+        if !matches!(slo.sli, Sli::Availability | Sli::Latency) {
+            continue;
+        }
+        let Some(objective) = slo.objective else { continue };
+        let budget = 1.0 - objective;
+        for window in burn_windows() {
+            let burn = window.budget * slo.window.millis as f64 / window.long.millis as f64;
+            out.push(SloAlert {
+                slo,
+                window,
+                burn,
+                threshold: burn * budget,
+                alertname: format!("{}BudgetBurn{}", camel(slo.name.as_str()), camel(&window.name)),
+                runbook: conventions::slo_runbook(slo.name.as_str()),
+            });
+        }
+    }
+    out
+}
+
+/// What a threshold alert watches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Watch {
+    /// Average groundedness score of a route below the threshold.
+    Groundedness { route: String, min: f64 },
+    /// Share of a route's answers flagged harmful above the threshold.
+    HarmfulRate { route: String, max: f64 },
+    /// Average cost of a route's queries above the threshold.
+    CostPerQuery { route: String, max: f64 },
+    /// p95 latency of a route above the threshold (model timeout).
+    SlowRoute { route: String, max: Duration },
+    /// Share of a route's requests failing above the threshold (tool failure).
+    FailingRoute { route: String, max: f64 },
+    /// Evaluation score below the threshold (quality degradation).
+    EvalScore { evaluation: String, min: f64 },
+    /// Blocked prompt-injection attempts in 5 minutes at or above the threshold.
+    InjectionAttempts { min: f64 },
+    /// Audit anomalies in 5 minutes at or above the threshold (data breach).
+    AuditAnomalies { min: f64 },
+}
+
+/// A single-threshold alert: quality, safety and cost SLOs, and the incident types.
+#[derive(Clone, Debug)]
+pub struct ThresholdAlert {
+    pub alertname: String,
+    pub severity: Severity,
+    pub watch: Watch,
+    /// How long the condition must hold before the alert fires.
+    pub hold: Duration,
+    pub summary: String,
+    pub runbook: String,
+    /// The SLO it protects, or the incident type it detects.
+    pub slo: Option<String>,
+    pub incident: Option<IncidentKind>,
+}
+
+/// Quality, safety and cost SLO alerts and one alert per incident type and route it applies to.
+pub fn threshold_alerts(system: &System) -> Vec<ThresholdAlert> {
+    let mut out = Vec::new();
+    for slo in &system.slos {
+        let route = system.route(slo.route).name.to_string();
+        let (watch, severity, what) = match (slo.sli, slo.threshold) {
+            (Sli::Groundedness, Some(Threshold::Number(min))) => (
+                Watch::Groundedness { route: route.clone(), min },
+                Severity::Ticket,
+                format!("groundedness below {min}"),
+            ),
+            (Sli::HarmfulRate, Some(Threshold::Percent(p))) => (
+                Watch::HarmfulRate { route: route.clone(), max: p.fraction },
+                Severity::Page,
+                format!("harmful answers above {p}"),
+            ),
+            (Sli::CostPerQuery, Some(Threshold::Number(max))) => (
+                Watch::CostPerQuery { route: route.clone(), max },
+                Severity::Ticket,
+                format!("cost per query above {} {}", crate::spec::units::format_number(max), system.currency),
+            ),
+            _ => continue,
+        };
+        out.push(ThresholdAlert {
+            alertname: format!("{}Breached", camel(slo.name.as_str())),
+            severity,
+            watch,
+            hold: Duration::from_millis(if severity == Severity::Page { 5 * 60_000 } else { 30 * 60_000 }),
+            summary: format!("route {route}: {what} over the last hour (SLO {})", slo.name),
+            runbook: conventions::slo_runbook(slo.name.as_str()),
+            slo: Some(slo.name.to_string()),
+            incident: None,
+        });
+    }
+    for incident in &system.incidents {
+        let severity = if incident.page { Severity::Page } else { Severity::Ticket };
+        let runbook = conventions::incident_runbook(incident.kind.as_str());
+        let base = camel(incident.kind.as_str());
+        let mut push = |alertname: String, watch: Watch, summary: String| {
+            out.push(ThresholdAlert {
+                alertname,
+                severity,
+                watch,
+                hold: Duration::from_millis(5 * 60_000),
+                summary,
+                runbook: runbook.clone(),
+                slo: None,
+                incident: Some(incident.kind),
+            })
+        };
+        match (incident.kind, incident.threshold) {
+            (IncidentKind::ModelTimeout, Threshold::Duration(max)) => {
+                for r in &system.routes {
+                    push(
+                        format!("{base}{}", camel(r.name.as_str())),
+                        Watch::SlowRoute { route: r.name.to_string(), max },
+                        format!("route {}: p95 latency above {max} (model timeout)", r.name),
+                    );
+                }
+            }
+            (IncidentKind::ToolFailure, Threshold::Percent(p)) => {
+                for r in &system.routes {
+                    push(
+                        format!("{base}{}", camel(r.name.as_str())),
+                        Watch::FailingRoute { route: r.name.to_string(), max: p.fraction },
+                        format!("route {}: more than {p} of requests failing (tool failure)", r.name),
+                    );
+                }
+            }
+            (IncidentKind::QualityDegradation, Threshold::Number(min)) => {
+                for e in &system.evaluations {
+                    push(
+                        format!("{base}{}", camel(e.name.as_str())),
+                        Watch::EvalScore { evaluation: e.name.to_string(), min },
+                        format!("evaluation {}: score below {min} (quality degradation)", e.name),
+                    );
+                }
+            }
+            (IncidentKind::PromptInjection, Threshold::Number(min)) => push(
+                base.clone(),
+                Watch::InjectionAttempts { min },
+                format!(
+                    "{} or more blocked prompt-injection attempts in 5 minutes",
+                    crate::spec::units::format_number(min)
+                ),
+            ),
+            (IncidentKind::DataBreach, Threshold::Number(min)) => push(
+                base.clone(),
+                Watch::AuditAnomalies { min },
+                format!(
+                    "{} or more audit anomalies in 5 minutes (possible data breach)",
+                    crate::spec::units::format_number(min)
+                ),
+            ),
+            // Cost overruns are detected by the OCI budget alert rules (budgets.tf).
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `chat-availability` → `ChatAvailability`.
+pub fn camel(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burn_rates_are_the_sre_workbook_ones_for_30_days() {
+        let windows = burn_windows();
+        let thirty = 30.0 * 86_400_000.0;
+        let burns: Vec<f64> =
+            windows.iter().map(|w| (w.budget * thirty / w.long.millis as f64 * 10.0).round() / 10.0).collect();
+        assert_eq!(burns, vec![14.4, 6.0, 3.0, 1.0]);
+        assert_eq!(windows[0].severity, Severity::Page);
+        assert_eq!(windows[3].severity, Severity::Ticket);
+    }
+
+    #[test]
+    fn names_are_camel_case() {
+        assert_eq!(camel("chat-availability"), "ChatAvailability");
+        assert_eq!(camel("very-slow"), "VerySlow");
+    }
+}

@@ -1,0 +1,282 @@
+//! `monitoring.tf`: OCI Monitoring alarms for every SLO and incident type, from the same alarm
+//! catalogue as the Prometheus rules (same names, same runbooks).
+//!
+//! OCI alarm queries take one MQL expression with an interval of at most an hour and hold it
+//! for a pending duration of at most a day, so the burn-rate windows are mapped as follows and
+//! the body of each alarm says so:
+//! - availability reads `HttpResponses` (5xx) of the route's deployment (`oci_apigateway`) and
+//!   compares the count in the window with the burn threshold at the route's expected traffic
+//!   (`traffic.per_day`); routes without `traffic` read the `genops` custom metric
+//!   `ErrorRatio` instead;
+//! - windows longer than an hour become "the hourly rate above the threshold, held for the
+//!   window" (capped at a day for the 3-day window): stricter than a true long window;
+//! - latency SLOs alarm on the percentile itself (`Latency[1h].percentile(p)`) held for each
+//!   window's short duration, not on the share of slow requests (the Prometheus rules do that);
+//! - quality, safety, cost and incident alarms read the `genops` custom metrics.
+
+use super::Tf;
+use crate::conventions::{display_name, ident, ident_of};
+use crate::emit::alarms::metrics::{OCI_APIGATEWAY, OCI_CUSTOM};
+use crate::emit::alarms::{Severity, SloAlert, ThresholdAlert, Watch, slo_alerts, threshold_alerts};
+use crate::emit::hcl::{Block, Value};
+use crate::model::System;
+use crate::spec::slos::Sli;
+use crate::spec::units::{Duration, Threshold, format_number};
+
+const HOUR: u64 = 3_600_000;
+const DAY: u64 = 86_400_000;
+
+/// ISO 8601 duration as OCI wants it (`PT5M`, `PT6H`).
+fn iso(d: Duration) -> String {
+    let minutes = (d.millis / 60_000).max(1);
+    if minutes % 60 == 0 { format!("PT{}H", minutes / 60) } else { format!("PT{minutes}M") }
+}
+
+/// An MQL query as an HCL template (it interpolates the deployment's OCID).
+fn query(text: String) -> Value {
+    Value::expr(format!("\"{}\"", text.replace('"', "\\\"")))
+}
+
+fn deployment(route: &str) -> String {
+    format!("${{oci_apigateway_deployment.{}.id}}", ident(route))
+}
+
+/// Where pages and tickets go.
+struct Destinations {
+    page: Vec<Value>,
+    ticket: Vec<Value>,
+    repeat_page: Duration,
+}
+
+fn destinations(system: &System) -> Option<Destinations> {
+    let oncall = system.oncall.as_ref()?;
+    let mut page = Vec::new();
+    if oncall.channels.pager.is_some() {
+        page.push(Value::expr(format!("oci_ons_notification_topic.{}.id", ident_of("channel", "pager"))));
+    }
+    if let Some(first) = oncall.escalation.first() {
+        let rotation = &oncall.rotations[first.rotation.0];
+        page.push(Value::expr(format!(
+            "oci_ons_notification_topic.{}.id",
+            ident_of("rotation", rotation.name.as_str())
+        )));
+    }
+    let ticket = vec![Value::expr(format!("oci_ons_notification_topic.{}.id", ident_of("channel", "alerts")))];
+    // An unacknowledged page is repeated when the next escalation step would be paged.
+    let repeat_page = oncall.escalation.get(1).map_or(Duration::from_millis(15 * 60_000), |s| s.after);
+    Some(Destinations { page, ticket, repeat_page })
+}
+
+pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
+    let system = tf.system;
+    let Some(dest) = destinations(system) else { return Vec::new() };
+    let mut out = Vec::new();
+    for alert in slo_alerts(system) {
+        out.push(slo_alarm(tf, &dest, &alert));
+    }
+    for alert in threshold_alerts(system) {
+        out.push(threshold_alarm(tf, &dest, &alert));
+    }
+    out
+}
+
+fn alarm(
+    tf: &Tf,
+    dest: &Destinations,
+    name: &str,
+    severity: Severity,
+    namespace: &str,
+    query_text: String,
+    pending: Duration,
+    body: String,
+    route: Option<&str>,
+) -> Block {
+    let (oci_severity, destinations, repeat) = match severity {
+        Severity::Page => ("CRITICAL", dest.page.clone(), dest.repeat_page),
+        Severity::Ticket => ("WARNING", dest.ticket.clone(), Duration::from_millis(4 * HOUR)),
+    };
+    Block::new("resource", &["oci_monitoring_alarm", &snake(name)])
+        .attr("compartment_id", Tf::compartment())
+        .attr("metric_compartment_id", Tf::compartment())
+        .attr("display_name", Value::str(display_name(tf.system, name)))
+        .attr("namespace", Value::str(namespace))
+        .attr("query", query(query_text))
+        .attr("severity", Value::str(oci_severity))
+        .attr(
+            "pending_duration",
+            Value::str(iso(pending.clamp(Duration::from_millis(60_000), Duration::from_millis(DAY)))),
+        )
+        .attr("repeat_notification_duration", Value::str(iso(repeat.max(Duration::from_millis(60_000)))))
+        .attr("message_format", Value::str("ONS_OPTIMIZED"))
+        .attr("is_enabled", Value::Bool(true))
+        .attr("destinations", Value::List(destinations))
+        .attr("body", Value::str(body))
+        .attr("freeform_tags", tf.tags(route))
+}
+
+fn slo_alarm(tf: &Tf, dest: &Destinations, alert: &SloAlert) -> Block {
+    let system = tf.system;
+    let slo = alert.slo;
+    let route = system.route(slo.route);
+    let name = route.name.as_str();
+    let long = alert.window.long;
+    let interval = if long.millis <= HOUR { long } else { Duration::from_millis(HOUR) };
+    let held = if long.millis <= HOUR { alert.window.short } else { Duration::from_millis(long.millis.min(DAY)) };
+    let mut notes = Vec::new();
+    if long.millis > HOUR {
+        notes.push(format!(
+            "OCI approximation: the {long} window is the hourly rate held for {}",
+            Duration::from_millis(long.millis.min(DAY))
+        ));
+    }
+    let (namespace, text) = match (slo.sli, slo.threshold) {
+        (Sli::Latency, Some(Threshold::Duration(t))) => {
+            notes.push(format!(
+                "OCI approximation: p{} latency above {t} held for {}, not the share of slow requests",
+                format_number(slo.percentile.unwrap_or(95.0)),
+                alert.window.short
+            ));
+            let held = alert.window.short;
+            return alarm(
+                tf,
+                dest,
+                &alert.alertname,
+                alert.window.severity,
+                OCI_APIGATEWAY,
+                format!(
+                    "Latency[1h]{{deploymentId = \"{}\"}}.percentile({}) > {}",
+                    deployment(name),
+                    format_number(slo.percentile.unwrap_or(95.0) / 100.0),
+                    t.millis
+                ),
+                held,
+                body(name, alert, &notes),
+                Some(name),
+            );
+        }
+        _ => match route.traffic {
+            Some(traffic) => {
+                let per_interval = traffic.per_day as f64 * interval.millis as f64 / DAY as f64;
+                let count = (alert.threshold * per_interval).ceil().max(1.0);
+                notes.push(format!(
+                    "Counts 5xx responses against {} expected requests per {interval}",
+                    format_number(per_interval.round())
+                ));
+                (
+                    OCI_APIGATEWAY,
+                    format!(
+                        "HttpResponses[{}]{{deploymentId = \"{}\", httpStatusCategory = \"5xx\"}}.sum() > {}",
+                        interval,
+                        deployment(name),
+                        format_number(count)
+                    ),
+                )
+            }
+            None => (
+                OCI_CUSTOM,
+                format!("ErrorRatio[{interval}]{{route = \"{name}\"}}.mean() > {}", format_number(alert.threshold)),
+            ),
+        },
+    };
+    alarm(
+        tf,
+        dest,
+        &alert.alertname,
+        alert.window.severity,
+        namespace,
+        text,
+        held,
+        body(name, alert, &notes),
+        Some(name),
+    )
+}
+
+fn body(route: &str, alert: &SloAlert, notes: &[String]) -> String {
+    let mut text = format!(
+        "SLO {} ({} of route {route}): error budget burning {}x over {} and {}. Runbook: {}",
+        alert.slo.name,
+        alert.slo.sli,
+        format_number(alert.burn),
+        alert.window.long,
+        alert.window.short,
+        alert.runbook
+    );
+    for note in notes {
+        text.push_str(". ");
+        text.push_str(note);
+    }
+    text
+}
+
+fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Block {
+    let system = tf.system;
+    let (namespace, text, route): (&str, String, Option<String>) = match &alert.watch {
+        Watch::Groundedness { route, min } => (
+            OCI_CUSTOM,
+            format!("GroundednessScore[1h]{{route = \"{route}\"}}.mean() < {}", format_number(*min)),
+            Some(route.clone()),
+        ),
+        Watch::HarmfulRate { route, max } => (
+            OCI_CUSTOM,
+            format!("HarmfulRate[1h]{{route = \"{route}\"}}.mean() > {}", format_number(*max)),
+            Some(route.clone()),
+        ),
+        Watch::CostPerQuery { route, max } => (
+            OCI_CUSTOM,
+            format!("CostPerQuery[1h]{{route = \"{route}\"}}.mean() > {}", format_number(*max)),
+            Some(route.clone()),
+        ),
+        Watch::SlowRoute { route, max } => (
+            OCI_APIGATEWAY,
+            format!("Latency[5m]{{deploymentId = \"{}\"}}.percentile(0.95) > {}", deployment(route), max.millis),
+            Some(route.clone()),
+        ),
+        Watch::FailingRoute { route, max } => {
+            let traffic = system.routes.iter().find(|r| r.name.as_str() == route).and_then(|r| r.traffic);
+            match traffic {
+                Some(t) => {
+                    let per_5m = t.per_day as f64 * 5.0 / 1440.0;
+                    (
+                        OCI_APIGATEWAY,
+                        format!(
+                            "HttpResponses[5m]{{deploymentId = \"{}\", httpStatusCategory = \"5xx\"}}.sum() > {}",
+                            deployment(route),
+                            format_number((max * per_5m).ceil().max(1.0))
+                        ),
+                        Some(route.clone()),
+                    )
+                }
+                None => (
+                    OCI_CUSTOM,
+                    format!("ErrorRatio[5m]{{route = \"{route}\"}}.mean() > {}", format_number(*max)),
+                    Some(route.clone()),
+                ),
+            }
+        }
+        Watch::EvalScore { evaluation, min } => (
+            OCI_CUSTOM,
+            format!("EvalScore[1h]{{evaluation = \"{evaluation}\"}}.min() < {}", format_number(*min)),
+            None,
+        ),
+        Watch::InjectionAttempts { min } => {
+            (OCI_CUSTOM, format!("PromptInjectionBlocked[5m].sum() >= {}", format_number(*min)), None)
+        }
+        Watch::AuditAnomalies { min } => {
+            (OCI_CUSTOM, format!("AuditAnomalies[5m].sum() >= {}", format_number(*min)), None)
+        }
+    };
+    let body = format!("{}. Runbook: {}", alert.summary, alert.runbook);
+    alarm(tf, dest, &alert.alertname, alert.severity, namespace, text, alert.hold, body, route.as_deref())
+}
+
+/// `ChatAvailabilityBudgetBurnFast` → `chat_availability_budget_burn_fast`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
