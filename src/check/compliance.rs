@@ -5,15 +5,13 @@ use std::sync::OnceLock;
 
 use super::Checker;
 use crate::decode_struct;
-use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::source::{SourceMap, Span};
-use crate::spec::NamedMap;
+use crate::diag::{Code, Diagnostic};
+use crate::source::Span;
 use crate::spec::compliance::Framework;
 use crate::spec::data_classes::{Encryption, Network};
 use crate::spec::models::Provider;
 use crate::spec::routes::Auth;
 use crate::spec::units::Duration;
-use crate::yaml::{Decode, Decoder, Limits};
 
 const FRAMEWORKS: &str = include_str!("../data/frameworks.yaml");
 
@@ -32,13 +30,7 @@ decode_struct!(Control "control" { control: req, title: req, requires: req, fix:
 pub fn controls() -> &'static [(Framework, Vec<Control>)] {
     static TABLE: OnceLock<Vec<(Framework, Vec<Control>)>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut sources = SourceMap::new();
-        let id = sources.add("frameworks.yaml", FRAMEWORKS);
-        let mut diags = Diagnostics::new();
-        let node = crate::yaml::load(sources.get(id), id, Limits::for_len(FRAMEWORKS.len()), &mut diags);
-        let map = node
-            .and_then(|n| NamedMap::<Vec<Control>>::decode(&n, &mut Decoder { diags: &mut diags }))
-            .expect("built-in frameworks parse (tested)");
+        let map = crate::yaml::builtin_table::<Vec<Control>>("frameworks.yaml", FRAMEWORKS);
         map.valid()
             .filter_map(|(name, controls)| Framework::parse(name.value.as_str()).map(|f| (f, controls.clone())))
             .collect()

@@ -2,25 +2,18 @@
 //! model reference of a route is held to.
 
 use super::Checker;
-use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
+use crate::diag::{Code, Diagnostic, suggest};
 use crate::model::{DataClassPolicy, DataClasses};
-use crate::source::{SourceMap, Span};
+use crate::source::Span;
+use crate::spec::data_classes;
 use crate::spec::data_classes::{DataClassName, LoggingLevel, ServingKind};
 use crate::spec::models::{Provider, Serving};
-use crate::spec::{NamedMap, data_classes};
-use crate::yaml::{Decode, Decoder, Limits};
 
 const BUILTIN: &str = include_str!("../data/data_classes.yaml");
 
 /// The built-in policies of the four classes (`src/data/data_classes.yaml`).
 pub(crate) fn builtin() -> DataClasses {
-    let mut sources = SourceMap::new();
-    let id = sources.add("data_classes.yaml", BUILTIN);
-    let mut diags = Diagnostics::new();
-    let node = crate::yaml::load(sources.get(id), id, Limits::for_len(BUILTIN.len()), &mut diags);
-    let map =
-        node.and_then(|n| NamedMap::<data_classes::DataClassPolicy>::decode(&n, &mut Decoder { diags: &mut diags }));
-    let map = map.expect("built-in data classes parse (tested)");
+    let map = crate::yaml::builtin_table::<data_classes::DataClassPolicy>("data_classes.yaml", BUILTIN);
     let policies = DataClassName::ALL
         .iter()
         .map(|class| {

@@ -5,13 +5,11 @@ use std::sync::OnceLock;
 
 use super::Checker;
 use crate::decode_struct;
-use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
+use crate::diag::{Code, Diagnostic, suggest};
 use crate::model::IncidentKind;
-use crate::source::{SourceMap, Spanned};
-use crate::spec::NamedMap;
+use crate::source::Spanned;
 use crate::spec::incidents::Severity;
 use crate::spec::units::Threshold;
-use crate::yaml::{Decode, Decoder, Limits};
 
 const INCIDENTS: &str = include_str!("../data/incidents.yaml");
 
@@ -32,13 +30,7 @@ decode_struct!(IncidentDefaults "incident type" { title: req, severity: req, pag
 pub fn defaults() -> &'static [(IncidentKind, IncidentDefaults)] {
     static TABLE: OnceLock<Vec<(IncidentKind, IncidentDefaults)>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut sources = SourceMap::new();
-        let id = sources.add("incidents.yaml", INCIDENTS);
-        let mut diags = Diagnostics::new();
-        let node = crate::yaml::load(sources.get(id), id, Limits::for_len(INCIDENTS.len()), &mut diags);
-        let map = node
-            .and_then(|n| NamedMap::<IncidentDefaults>::decode(&n, &mut Decoder { diags: &mut diags }))
-            .expect("built-in incident types parse (tested)");
+        let map = crate::yaml::builtin_table::<IncidentDefaults>("incidents.yaml", INCIDENTS);
         IncidentKind::ALL
             .iter()
             .map(|kind| {

@@ -6,10 +6,12 @@
 //! stops at the first error and loses spans inside enums; the decoder here reports every
 //! unknown field, missing field and wrong type in one pass and keeps going.
 
+mod builtin;
 mod decode;
 mod load;
 mod node;
 
+pub use builtin::builtin_table;
 pub use decode::{Decode, Decoder, MapReader, describe, expect_scalar};
 pub use load::{Limits, load};
 pub use node::{Entry, Node, NodeKind, Scalar, ScalarValue};

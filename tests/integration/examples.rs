@@ -1,18 +1,7 @@
 //! Every shipped example is valid without a warning, and its graph is stable.
 
 use crate::snapshot;
-use crate::support::{genops, root};
-
-fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/")
-        .flatten()
-        .filter(|e| e.path().join("genops.yaml").exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+use crate::support::{examples, genops, root};
 
 #[test]
 fn the_three_examples_exist() {

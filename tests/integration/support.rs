@@ -61,3 +61,15 @@ pub fn diagnostic_positions(json: &str) -> Vec<(String, usize, usize)> {
     found.sort();
     found
 }
+
+/// The shipped examples, by directory name, sorted.
+pub fn examples() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/")
+        .flatten()
+        .filter(|e| e.path().join("genops.yaml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

@@ -10,7 +10,7 @@ use hcl::eval::{Context, Evaluate};
 use serde_json::Value as Json;
 
 use crate::snapshot;
-use crate::support::{genops, root};
+use crate::support::{examples, genops, root};
 
 fn build(spec: &str) -> (tempfile::TempDir, BTreeMap<String, String>) {
     let out = tempfile::tempdir().expect("temp dir");
@@ -26,17 +26,6 @@ fn build(spec: &str) -> (tempfile::TempDir, BTreeMap<String, String>) {
         );
     }
     (out, files)
-}
-
-fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/")
-        .flatten()
-        .filter(|e| e.path().join("genops.yaml").exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]

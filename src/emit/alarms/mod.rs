@@ -15,13 +15,10 @@ use std::sync::OnceLock;
 
 use crate::conventions;
 use crate::decode_struct;
-use crate::diag::Diagnostics;
 use crate::model::{IncidentKind, Slo, System};
-use crate::source::{SourceMap, Spanned};
-use crate::spec::NamedMap;
+use crate::source::Spanned;
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Percent, Threshold};
-use crate::yaml::{Decode, Decoder, Limits};
 
 const BURN_RATES: &str = include_str!("../../data/burn_rates.yaml");
 
@@ -66,13 +63,7 @@ decode_struct!(BurnWindowSpec "burn window" { severity: req, budget: req, long: 
 pub fn burn_windows() -> &'static [BurnWindow] {
     static TABLE: OnceLock<Vec<BurnWindow>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut sources = SourceMap::new();
-        let id = sources.add("burn_rates.yaml", BURN_RATES);
-        let mut diags = Diagnostics::new();
-        let node = crate::yaml::load(sources.get(id), id, Limits::for_len(BURN_RATES.len()), &mut diags);
-        let map = node
-            .and_then(|n| NamedMap::<BurnWindowSpec>::decode(&n, &mut Decoder { diags: &mut diags }))
-            .expect("built-in burn rates parse (tested)");
+        let map = crate::yaml::builtin_table::<BurnWindowSpec>("burn_rates.yaml", BURN_RATES);
         map.valid()
             .map(|(name, w)| BurnWindow {
                 name: name.value.to_string(),
