@@ -1,9 +1,9 @@
 //! `genops cost`: the estimated monthly cost of each route and model, against the budgets and
-//! the cost SLOs. The arithmetic is `check::estimate_cost_per_query`; this only arranges it.
+//! the cost SLOs. The arithmetic is `check::Costs`; this only arranges it.
 
 use serde::Serialize;
 
-use crate::check::{CostEstimate, estimate_cost_per_query};
+use crate::check::{CostEstimate, Costs};
 use crate::model::{RouteId, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::{Threshold, format_number};
@@ -49,7 +49,10 @@ pub struct SloCost {
 impl CostReport {
     pub fn build(system: &System) -> CostReport {
         let estimates: Vec<Option<CostEstimate>> =
-            (0..system.routes.len()).map(|i| estimate_cost_per_query(system, RouteId(i)).ok()).collect();
+            {
+            let costs = Costs::new(system);
+            (0..system.routes.len()).map(|i| costs.route(RouteId(i)).ok()).collect()
+        };
         let routes = system
             .routes
             .iter()

@@ -20,4 +20,5 @@ pub mod model;
 pub mod schema;
 pub mod source;
 pub mod spec;
+pub mod synth;
 pub mod yaml;

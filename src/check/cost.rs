@@ -30,60 +30,20 @@ pub enum CostUnknown {
     Unpriced(ModelId),
 }
 
-/// Estimated cost of one query on `route` (and per month at its expected traffic).
-pub fn estimate_cost_per_query(system: &System, route: RouteId) -> Result<CostEstimate, CostUnknown> {
-    let r = system.route(route);
-    let traffic = r.traffic.ok_or(CostUnknown::NoTraffic)?;
-    let primary = model_cost(system, r.model, traffic)?;
-    let per_query = match r.rollout {
-        None => primary,
-        Some(rollout) => {
-            let candidate = match rollout.candidate_model {
-                Some(m) => model_cost(system, m, traffic)?,
-                None => primary,
-            };
-            let w = rollout.weight;
-            match rollout.strategy {
-                Strategy::Canary | Strategy::Ab | Strategy::BlueGreen => (1.0 - w) * primary + w * candidate,
-                Strategy::Shadow => primary + w * candidate,
-            }
-        }
-    };
-    Ok(CostEstimate { per_query, per_month: per_query * traffic.per_day as f64 * DAYS_PER_MONTH })
+/// Cost arithmetic over one system: the planned load of every dedicated cluster is computed
+/// once, so estimating every route is linear in the number of routes.
+pub struct Costs<'a> {
+    system: &'a System,
+    /// Requests a day planned on each cluster (see [`Costs::cluster_requests_per_day`]).
+    cluster_per_day: Vec<f64>,
 }
 
-/// Cost of one call to `model` with the route's average tokens.
-pub fn model_cost(system: &System, model: ModelId, traffic: Traffic) -> Result<f64, CostUnknown> {
-    let m = system.model(model);
-    match m.serving {
-        Serving::Dedicated(cluster) => {
-            let c = system.cluster(cluster);
-            let hourly = c.price_per_unit_hour.ok_or(CostUnknown::Unpriced(model))?;
-            let monthly = hourly * c.units as f64 * HOURS_PER_MONTH;
-            // A cluster used only as a fallback has no planned traffic: its whole cost falls
-            // on the requests that reach it, counted as this route's.
-            let planned = cluster_requests_per_day(system, cluster);
-            let per_day = if planned > 0.0 { planned } else { traffic.per_day.max(1) as f64 };
-            Ok(monthly / (per_day * DAYS_PER_MONTH))
-        }
-        Serving::OnDemand | Serving::External => {
-            let p = m.price.ok_or(CostUnknown::Unpriced(model))?;
-            Ok(traffic.input_tokens as f64 / 1000.0 * p.input_per_1k
-                + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
-        }
-    }
-}
-
-/// Requests a day a dedicated cluster serves by plan: each route's traffic split between its
-/// primary model and its rollout candidate (canary and A/B by weight, shadow adds the mirrored
-/// share, blue-green the active side). Fallbacks and tiers are not planned traffic.
-pub fn cluster_requests_per_day(system: &System, cluster: crate::model::ClusterId) -> f64 {
-    let on_cluster = |m: ModelId| matches!(system.model(m).serving, Serving::Dedicated(c) if c == cluster);
-    system
-        .routes
-        .iter()
-        .filter_map(|r| r.traffic.map(|t| (r, t.per_day as f64)))
-        .map(|(r, per_day)| {
+impl<'a> Costs<'a> {
+    pub fn new(system: &'a System) -> Costs<'a> {
+        let mut cluster_per_day = vec![0.0; system.clusters.len()];
+        for r in &system.routes {
+            let Some(t) = r.traffic else { continue };
+            let per_day = t.per_day as f64;
             let (primary_share, candidate) = match r.rollout {
                 Some(ro) => {
                     let primary_share = match (ro.strategy, ro.candidate_model) {
@@ -94,15 +54,73 @@ pub fn cluster_requests_per_day(system: &System, cluster: crate::model::ClusterI
                 }
                 None => (1.0, None),
             };
-            let mut share = if on_cluster(r.model) { primary_share } else { 0.0 };
-            if let Some((m, s)) = candidate {
-                if on_cluster(m) {
-                    share += s;
+            if let Serving::Dedicated(c) = system.model(r.model).serving {
+                cluster_per_day[c.0] += primary_share * per_day;
+            }
+            if let Some((m, share)) = candidate {
+                if let Serving::Dedicated(c) = system.model(m).serving {
+                    cluster_per_day[c.0] += share * per_day;
                 }
             }
-            share * per_day
-        })
-        .sum()
+        }
+        Costs { system, cluster_per_day }
+    }
+
+    /// Requests a day a dedicated cluster serves by plan: each route's traffic split between its
+    /// primary model and its rollout candidate (canary and A/B by weight, shadow adds the mirrored
+    /// share, blue-green the active side). Fallbacks and tiers are not planned traffic.
+    pub fn cluster_requests_per_day(&self, cluster: crate::model::ClusterId) -> f64 {
+        self.cluster_per_day[cluster.0]
+    }
+
+    /// Estimated cost of one query on `route` (and per month at its expected traffic).
+    pub fn route(&self, route: RouteId) -> Result<CostEstimate, CostUnknown> {
+        let r = self.system.route(route);
+        let traffic = r.traffic.ok_or(CostUnknown::NoTraffic)?;
+        let primary = self.model(r.model, traffic)?;
+        let per_query = match r.rollout {
+            None => primary,
+            Some(rollout) => {
+                let candidate = match rollout.candidate_model {
+                    Some(m) => self.model(m, traffic)?,
+                    None => primary,
+                };
+                let w = rollout.weight;
+                match rollout.strategy {
+                    Strategy::Canary | Strategy::Ab | Strategy::BlueGreen => (1.0 - w) * primary + w * candidate,
+                    Strategy::Shadow => primary + w * candidate,
+                }
+            }
+        };
+        Ok(CostEstimate { per_query, per_month: per_query * traffic.per_day as f64 * DAYS_PER_MONTH })
+    }
+
+    /// Cost of one call to `model` with a route's average tokens.
+    pub fn model(&self, model: ModelId, traffic: Traffic) -> Result<f64, CostUnknown> {
+        let m = self.system.model(model);
+        match m.serving {
+            Serving::Dedicated(cluster) => {
+                let c = self.system.cluster(cluster);
+                let hourly = c.price_per_unit_hour.ok_or(CostUnknown::Unpriced(model))?;
+                let monthly = hourly * c.units as f64 * HOURS_PER_MONTH;
+                // A cluster used only as a fallback has no planned traffic: its whole cost falls
+                // on the requests that reach it, counted as this route's.
+                let planned = self.cluster_requests_per_day(cluster);
+                let per_day = if planned > 0.0 { planned } else { traffic.per_day.max(1) as f64 };
+                Ok(monthly / (per_day * DAYS_PER_MONTH))
+            }
+            Serving::OnDemand | Serving::External => {
+                let p = m.price.ok_or(CostUnknown::Unpriced(model))?;
+                Ok(traffic.input_tokens as f64 / 1000.0 * p.input_per_1k + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
+            }
+        }
+    }
+}
+
+/// Estimated cost of one query on `route`. Builds [`Costs`] each call: for many routes, build
+/// it once and call [`Costs::route`].
+pub fn estimate_cost_per_query(system: &System, route: RouteId) -> Result<CostEstimate, CostUnknown> {
+    Costs::new(system).route(route)
 }
 
 fn money(value: f64) -> String {
@@ -111,6 +129,7 @@ fn money(value: f64) -> String {
 
 impl Checker<'_> {
     pub(super) fn check_costs(&mut self, system: &System) {
+        let costs = Costs::new(system);
         // Routes whose cost something depends on: a cost SLO or a budget.
         let mut needed: Vec<(RouteId, &str)> = Vec::new();
         for slo in &system.slos {
@@ -129,7 +148,7 @@ impl Checker<'_> {
         needed.sort_by_key(|(r, _)| *r);
         needed.dedup_by_key(|(r, _)| *r);
         for (route, why) in needed {
-            if let Err(unknown) = estimate_cost_per_query(system, route) {
+            if let Err(unknown) = costs.route(route) {
                 let r = system.route(route);
                 let (span, what) = match unknown {
                     CostUnknown::NoTraffic => (r.span, "no `traffic:` to estimate from".to_string()),
@@ -146,7 +165,7 @@ impl Checker<'_> {
         }
         for (i, slo) in system.slos.iter().enumerate() {
             let (Sli::CostPerQuery, Some(Threshold::Number(limit))) = (slo.sli, slo.threshold) else { continue };
-            let Ok(estimate) = estimate_cost_per_query(system, slo.route) else { continue };
+            let Ok(estimate) = costs.route(slo.route) else { continue };
             if estimate.per_query <= limit {
                 continue;
             }
@@ -172,7 +191,7 @@ impl Checker<'_> {
                 let route = system.route(downgrade.route);
                 let traffic = route.traffic.unwrap_or(Traffic { per_day: 1, input_tokens: 1000, output_tokens: 1000 });
                 let (Ok(current), Ok(target)) =
-                    (model_cost(system, route.model, traffic), model_cost(system, downgrade.to, traffic))
+                    (costs.model(route.model, traffic), costs.model(downgrade.to, traffic))
                 else {
                     continue;
                 };

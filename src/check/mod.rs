@@ -22,7 +22,7 @@ mod slos;
 mod table;
 mod unused;
 
-pub use cost::{CostEstimate, estimate_cost_per_query};
+pub use cost::{CostEstimate, Costs, estimate_cost_per_query};
 pub use data_classes::logs_more;
 pub use latency::worst_case_latency;
 

@@ -30,7 +30,16 @@ impl Limits {
 
 enum Frame {
     Seq { start: usize, anchor: usize, items: Vec<Node> },
-    Map { start: usize, anchor: usize, entries: Vec<Entry>, key: Option<PendingKey>, merges: Vec<Node> },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<PendingKey>,
+        merges: Vec<Node>,
+        /// Key → index in `entries`, built once a mapping is large, so that duplicate-key
+        /// detection stays linear for sections with thousands of names.
+        index: Option<HashMap<String, usize>>,
+    },
 }
 
 enum PendingKey {
@@ -132,7 +141,7 @@ impl Builder<'_> {
                 Event::MappingStart(anchor, tag) => {
                     self.collection_tag(tag.as_deref(), "map", start, end);
                     self.open(
-                        Frame::Map { start, anchor, entries: Vec::new(), key: None, merges: Vec::new() },
+                        Frame::Map { start, anchor, entries: Vec::new(), key: None, merges: Vec::new(), index: None },
                         start,
                         end,
                     )?;
@@ -244,7 +253,7 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, merges, .. }) => match key.take() {
+            Some(Frame::Map { entries, key, merges, index, .. }) => match key.take() {
                 None => {
                     *key = Some(match node.kind {
                         NodeKind::Scalar(s) => PendingKey::Key(Spanned::new(s.text, node.span), s.plain),
@@ -262,7 +271,7 @@ impl Builder<'_> {
                 Some(PendingKey::Key(k, plain)) => {
                     if plain && k.value == "<<" {
                         merges.push(node);
-                    } else if let Some(first) = entries.iter().find(|e| e.key.value == k.value) {
+                    } else if let Some(first) = find_key(entries, index, &k.value) {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::DuplicateKey,
@@ -273,6 +282,9 @@ impl Builder<'_> {
                             .help("remove one of the two entries; YAML keeps only one of them and tools disagree on which"),
                         );
                     } else {
+                        if let Some(index) = index.as_mut() {
+                            index.insert(k.value.clone(), entries.len());
+                        }
                         entries.push(Entry { key: k, value: node });
                     }
                 }
@@ -333,6 +345,20 @@ impl Builder<'_> {
         self.diags
             .push(Diagnostic::new(code, format!("invalid YAML: {info}")).label(self.span(at, end), "here").help(help));
         Abort
+    }
+}
+
+/// Mappings up to this size are searched linearly; larger ones get a hash index.
+const INDEX_FROM: usize = 32;
+
+/// The entry already holding `key`, if any.
+fn find_key<'e>(entries: &'e [Entry], index: &mut Option<HashMap<String, usize>>, key: &str) -> Option<&'e Entry> {
+    if index.is_none() && entries.len() >= INDEX_FROM {
+        *index = Some(entries.iter().enumerate().map(|(i, e)| (e.key.value.clone(), i)).collect());
+    }
+    match index {
+        Some(index) => index.get(key).map(|&i| &entries[i]),
+        None => entries.iter().find(|e| e.key.value == key),
     }
 }
 

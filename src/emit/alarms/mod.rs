@@ -98,8 +98,16 @@ impl SloAlert<'_> {
 
 /// The burn-rate alerts of every availability and latency SLO.
 pub fn slo_alerts(system: &System) -> Vec<SloAlert<'_>> {
-    let mut out = Vec::new();
+    slo_alerts_by_slo(system).into_iter().flatten().collect()
+}
+
+/// The burn-rate alerts of each SLO, indexed like `system.slos` (empty for SLIs that have
+/// threshold alerts instead): emitters walk SLOs and their alerts together in linear time.
+pub fn slo_alerts_by_slo(system: &System) -> Vec<Vec<SloAlert<'_>>> {
+    let mut all = Vec::with_capacity(system.slos.len());
     for slo in &system.slos {
+        let mut out = Vec::new();
+        all.push(Vec::new());
         if !matches!(slo.sli, Sli::Availability | Sli::Latency) {
             continue;
         }
@@ -116,8 +124,11 @@ pub fn slo_alerts(system: &System) -> Vec<SloAlert<'_>> {
                 runbook: conventions::slo_runbook(slo.name.as_str()),
             });
         }
+        if let Some(last) = all.last_mut() {
+            *last = out;
+        }
     }
-    out
+    all
 }
 
 /// What a threshold alert watches.
@@ -151,15 +162,16 @@ pub struct ThresholdAlert {
     pub hold: Duration,
     pub summary: String,
     pub runbook: String,
-    /// The SLO it protects, or the incident type it detects.
+    /// The SLO it protects (name and index in `system.slos`), or the incident type it detects.
     pub slo: Option<String>,
+    pub slo_index: Option<usize>,
     pub incident: Option<IncidentKind>,
 }
 
 /// Quality, safety and cost SLO alerts and one alert per incident type and route it applies to.
 pub fn threshold_alerts(system: &System) -> Vec<ThresholdAlert> {
     let mut out = Vec::new();
-    for slo in &system.slos {
+    for (slo_index, slo) in system.slos.iter().enumerate() {
         let route = system.route(slo.route).name.to_string();
         let (watch, severity, what) = match (slo.sli, slo.threshold) {
             (Sli::Groundedness, Some(Threshold::Number(min))) => (
@@ -187,6 +199,7 @@ pub fn threshold_alerts(system: &System) -> Vec<ThresholdAlert> {
             summary: format!("route {route}: {what} over the last hour (SLO {})", slo.name),
             runbook: conventions::slo_runbook(slo.name.as_str()),
             slo: Some(slo.name.to_string()),
+            slo_index: Some(slo_index),
             incident: None,
         });
     }
@@ -203,6 +216,7 @@ pub fn threshold_alerts(system: &System) -> Vec<ThresholdAlert> {
                 summary,
                 runbook: runbook.clone(),
                 slo: None,
+                slo_index: None,
                 incident: Some(incident.kind),
             })
         };

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::metrics::{self, le};
-use super::{slo_alerts, threshold_alerts};
+use super::{ThresholdAlert, slo_alerts_by_slo, threshold_alerts};
 use crate::conventions::HEADER;
 use crate::emit::{Artifact, yaml};
 use crate::model::{Slo, System};
@@ -15,18 +15,24 @@ use crate::spec::slos::Sli;
 use crate::spec::units::Threshold;
 
 pub fn emit(system: &System) -> Vec<Artifact> {
-    let burn = slo_alerts(system);
+    let burn = slo_alerts_by_slo(system);
     let thresholds = threshold_alerts(system);
+    let mut thresholds_by_slo: Vec<Vec<&ThresholdAlert>> = vec![Vec::new(); system.slos.len()];
+    for t in &thresholds {
+        if let Some(i) = t.slo_index {
+            thresholds_by_slo[i].push(t);
+        }
+    }
     system
         .slos
         .iter()
-        .map(|slo| {
+        .zip(burn.iter().zip(&thresholds_by_slo))
+        .map(|(slo, (burn, thresholds))| {
             let route = system.route(slo.route).name.as_str();
             let sli_name = format!("{}-sli", slo.name);
             let mut docs = vec![sli(slo, &sli_name, route)];
             let policies: Vec<Value> = burn
                 .iter()
-                .filter(|a| std::ptr::eq(a.slo, slo))
                 .map(|a| {
                     json!({
                         "apiVersion": "openslo/v1",
@@ -55,7 +61,7 @@ pub fn emit(system: &System) -> Vec<Artifact> {
                         },
                     })
                 })
-                .chain(thresholds.iter().filter(|t| t.slo.as_deref() == Some(slo.name.as_str())).map(|t| {
+                .chain(thresholds.iter().map(|t| {
                     json!({
                         "apiVersion": "openslo/v1",
                         "kind": "AlertPolicy",

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::metrics::{self, le};
-use super::{SloAlert, ThresholdAlert, Watch, burn_windows, slo_alerts, threshold_alerts};
+use super::{SloAlert, ThresholdAlert, Watch, burn_windows, slo_alerts_by_slo, threshold_alerts};
 use crate::conventions::HEADER;
 use crate::emit::{Artifact, yaml};
 use crate::model::{Slo, System};
@@ -24,7 +24,7 @@ pub fn rules_path(system: &System) -> String {
 }
 
 pub fn emit(system: &System) -> Vec<Artifact> {
-    let slo_alerts = slo_alerts(system);
+    let slo_alerts = slo_alerts_by_slo(system);
     let threshold_alerts = threshold_alerts(system);
     let rules_file = format!("{}.rules.yaml", system.name);
     let rules = json!({ "groups": groups(system, &slo_alerts, &threshold_alerts) });
@@ -184,9 +184,9 @@ fn threshold_annotations(alert: &ThresholdAlert) -> Map<String, Value> {
     a
 }
 
-fn groups(system: &System, slo_alerts: &[SloAlert], threshold_alerts: &[ThresholdAlert]) -> Vec<Value> {
+fn groups(system: &System, slo_alerts: &[Vec<SloAlert>], threshold_alerts: &[ThresholdAlert]) -> Vec<Value> {
     let mut groups = Vec::new();
-    for slo in system.slos.iter().filter(|s| slo_alerts.iter().any(|a| std::ptr::eq(a.slo, *s))) {
+    for (slo, alerts) in system.slos.iter().zip(slo_alerts).filter(|(_, a)| !a.is_empty()) {
         let mut windows: Vec<Duration> = burn_windows().iter().flat_map(|w| [w.short, w.long]).collect();
         windows.sort();
         windows.dedup();
@@ -201,7 +201,7 @@ fn groups(system: &System, slo_alerts: &[SloAlert], threshold_alerts: &[Threshol
                 })
             })
             .collect();
-        for alert in slo_alerts.iter().filter(|a| std::ptr::eq(a.slo, slo)) {
+        for alert in alerts {
             let threshold = ratio(alert.threshold);
             rules.push(json!({
                 "alert": alert.alertname,
@@ -296,10 +296,9 @@ fn slo_series(system: &System, slo: &Slo, normal: f64, burning: f64, before: u32
     }
 }
 
-fn tests(system: &System, slo_alerts: &[SloAlert], threshold_alerts: &[ThresholdAlert]) -> Vec<Value> {
+fn tests(system: &System, slo_alerts: &[Vec<SloAlert>], threshold_alerts: &[ThresholdAlert]) -> Vec<Value> {
     let mut out = Vec::new();
-    for slo in system.slos.iter().filter(|s| slo_alerts.iter().any(|a| std::ptr::eq(a.slo, *s))) {
-        let alerts: Vec<&SloAlert> = slo_alerts.iter().filter(|a| std::ptr::eq(a.slo, slo)).collect();
+    for (slo, alerts) in system.slos.iter().zip(slo_alerts).filter(|(_, a)| !a.is_empty()) {
         let budget = 1.0 - slo.objective.unwrap_or(0.0);
         let normal = budget / 10.0;
         // 1. A tenth of the sustainable error rate for 8 hours: nothing fires.
@@ -316,7 +315,7 @@ fn tests(system: &System, slo_alerts: &[SloAlert], threshold_alerts: &[Threshold
             "alert_rule_test": quiet,
         }));
         // 2. A fast burn after two quiet hours: the fast page fires in the expected time.
-        let fast = alerts[0];
+        let fast = &alerts[0];
         let burning = (50.0 * budget).min(1.0);
         if burning <= fast.threshold {
             continue; // an objective this loose cannot burn 14.4x; nothing to prove

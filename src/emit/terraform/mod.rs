@@ -31,9 +31,16 @@ pub const PROVIDER_VERSION: &str = "~> 8.28";
 pub(crate) struct Tf<'a> {
     pub system: &'a System,
     pub sources: &'a SourceMap,
+    /// Route name → index, for lookups by name in linear time over many routes.
+    routes: std::collections::HashMap<&'a str, usize>,
 }
 
 impl Tf<'_> {
+    /// The expected traffic of the route of this name.
+    pub fn traffic_of(&self, route: &str) -> Option<crate::model::Traffic> {
+        self.routes.get(route).and_then(|&i| self.system.routes[i].traffic)
+    }
+
     /// `freeform_tags` for a resource, optionally of one route.
     pub fn tags(&self, route: Option<&str>) -> Value {
         Value::Object(conventions::tags(self.system, route).into_iter().map(|(k, v)| (k, Value::Str(v))).collect())
@@ -64,7 +71,8 @@ impl Tf<'_> {
 }
 
 pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
-    let tf = Tf { system, sources };
+    let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+    let tf = Tf { system, sources, routes };
     let files: Vec<(&str, Vec<Block>)> = vec![
         ("versions.tf", versions::blocks(&tf)),
         ("variables.tf", variables::blocks(&tf)),

@@ -209,7 +209,6 @@ fn body(route: &str, alert: &SloAlert, notes: &[String]) -> String {
 }
 
 fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Block {
-    let system = tf.system;
     let (namespace, text, route): (&str, String, Option<String>) = match &alert.watch {
         Watch::Groundedness { route, min } => (
             OCI_CUSTOM,
@@ -232,7 +231,7 @@ fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Bloc
             Some(route.clone()),
         ),
         Watch::FailingRoute { route, max } => {
-            let traffic = system.routes.iter().find(|r| r.name.as_str() == route).and_then(|r| r.traffic);
+            let traffic = tf.traffic_of(route);
             match traffic {
                 Some(t) => {
                     let per_5m = t.per_day as f64 * 5.0 / 1440.0;
