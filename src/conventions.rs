@@ -59,6 +59,11 @@ pub fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An environment-variable name part for a kebab-case name: `llama-70b` → `LLAMA_70B`.
+pub fn env_name(name: &str) -> String {
+    ident(name).to_ascii_uppercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

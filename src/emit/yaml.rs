@@ -28,22 +28,76 @@ fn scalar(value: &Value) -> Option<String> {
     Some(match value {
         Value::Null => "null".to_string(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.to_string(),
+            None => number(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => quote(s),
         Value::Array(a) if a.is_empty() => "[]".to_string(),
         Value::Object(o) if o.is_empty() => "{}".to_string(),
         _ => return None,
     })
 }
 
-fn key(k: &str) -> String {
+/// A number in plain decimal (never an exponent, which PyYAML would read as a string), rounded
+/// to 12 significant digits so that `0.0025 / 1000` reads `0.0000025`.
+pub fn number(value: f64) -> String {
+    if !value.is_finite() {
+        return "0".into();
+    }
+    if value == 0.0 {
+        return "0".into();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let digits = 11 - magnitude;
+    let rounded = if (0..=22).contains(&digits) {
+        let scale = 10f64.powi(digits);
+        (value * scale).round() / scale
+    } else if (-22..0).contains(&digits) {
+        let scale = 10f64.powi(-digits);
+        (value / scale).round() * scale
+    } else {
+        value
+    };
+    format!("{rounded}")
+}
+
+/// A string as a YAML double-quoted scalar with JSON escapes. Everything YAML would fold,
+/// refuse (PyYAML rejects non-printable characters anywhere in the stream) or read as a line
+/// break is escaped.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20
+                || (0x7f..=0x9f).contains(&(c as u32))
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') =>
+            {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A mapping key: plain when it is a simple identifier that no YAML reader takes for a
+/// boolean or null, else quoted.
+pub fn key(k: &str) -> String {
     let plain = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !matches!(
             k.to_ascii_lowercase().as_str(),
             "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
         );
-    if plain { k.to_string() } else { serde_json::to_string(k).unwrap_or_default() }
+    if plain { k.to_string() } else { quote(k) }
 }
 
 fn pad(out: &mut String, indent: usize) {

@@ -1,0 +1,1274 @@
+//! The LiteLLM gateway target: `gateway/litellm/config.yaml`, the config of the LiteLLM proxy
+//! (1.106.12, `litellm --config gateway/litellm/config.yaml`) that the OCI API Gateway forwards
+//! every route to (`${llm_gateway_url}/openai/deployments/<route>/chat/completions`).
+//!
+//! In: the checked [`System`]. Out: one artifact whose YAML runs every routing decision of the
+//! spec inside LiteLLM's own router. Decisions, all read off LiteLLM 1.106.12's source:
+//! - **One entry group per route, named the route** ([`conventions::model_group`]); other groups
+//!   are `<route>--<role>` (`--` never occurs in a spec name, so no group collides with a route).
+//!   Deployment ids are `<route>.<role>`, distinct from every group name.
+//! - **Per-route settings live on the deployments and on per-group router settings**, because
+//!   LiteLLM's `router_settings` are global: `timeout`/`stream_timeout`, `rpm`, `cooldown_time` and
+//!   `model_info.allowed_fails_policy` per deployment, `model_group_retry_policy` per group.
+//! - **Rollouts**: canary and A/B are weights in the primary group; shadow mirrors with
+//!   `silent_model` (LiteLLM's own fire-and-forget mirror) on a weighted share of the primary;
+//!   blue-green puts the active side in the group and the other in `<route>--standby`. A candidate
+//!   that changes the prompt cannot be split by LiteLLM (it does not apply prompts): it gets its
+//!   own group and the caller splits.
+//! - **Tiers** become a chain of groups, smallest first: each tier deployment declares its
+//!   `max_input_tokens`, `enable_pre_call_checks` makes LiteLLM refuse a request that does not fit
+//!   before calling the model, and `context_window_fallbacks` walks to the next tier. (Deployment
+//!   `order` would pick the same tier but turns every tier failure into extra calls.)
+//! - **Budget downgrade**: the cheaper model is a weight-0 deployment in the primary group; the
+//!   primary deployments carry `max_budget` (LiteLLM's deployment budgets), so once they are over
+//!   it only the downgrade is left and takes the traffic.
+//! - **YAML** is written by a small writer that quotes every string as a JSON string, so `no`,
+//!   `on` or `1.0` from the spec stay strings, and writes numbers without exponents (PyYAML reads
+//!   `5e-7` as a string). Output is deterministic: spec order everywhere, no maps with random
+//!   order, no timestamps.
+//!
+//! Every place where LiteLLM cannot do what the spec says is said in a comment of the file and
+//! in the README.
+
+use super::Artifact;
+use super::alarms::metrics::latency_buckets;
+use super::yaml::{key, number, quote};
+use crate::check::Costs;
+use crate::conventions::{self, env_name, model_group};
+use crate::model::{Fallback, ModelId, PromptId, Route, RouteId, Serving, System};
+use crate::spec::data_classes::LoggingLevel;
+use crate::spec::models::{ModelKind, Provider};
+use crate::spec::routes::{Backoff, CacheKind, Side, Strategy};
+use crate::spec::units::{SecretRef, format_number};
+
+/// Where the target is written.
+pub const PATH: &str = "gateway/litellm/config.yaml";
+/// The LiteLLM release the config is written for (and checked against by `litellmcheck`).
+pub const LITELLM_VERSION: &str = "1.106.12";
+
+/// LiteLLM's own environment fallbacks of its OCI provider; the deployments reference them.
+const OCI_ENV: [(&str, &str); 5] = [
+    ("oci_compartment_id", "OCI_COMPARTMENT_ID"),
+    ("oci_user", "OCI_USER"),
+    ("oci_fingerprint", "OCI_FINGERPRINT"),
+    ("oci_tenancy", "OCI_TENANCY"),
+    ("oci_key_file", "OCI_KEY_FILE"),
+];
+/// Redis of the proxy replicas. Named `GENOPS_REDIS_*`, not LiteLLM's `REDIS_*`: those also make
+/// the proxy ping an inferred "coordination" Redis at start, which genops does not need.
+const REDIS_ENV: [(&str, &str); 3] =
+    [("host", "GENOPS_REDIS_HOST"), ("port", "GENOPS_REDIS_PORT"), ("password", "GENOPS_REDIS_PASSWORD")];
+
+/// Failure kinds that count toward a circuit breaker: the model's failures, not the caller's
+/// (`BadRequestError` and `ContentPolicyViolationError` are left out, so a bad request never
+/// opens the circuit).
+const BREAKER_FAILURES: [&str; 7] = [
+    "TimeoutErrorAllowedFails",
+    "RateLimitErrorAllowedFails",
+    "InternalServerErrorAllowedFails",
+    "ServiceUnavailableErrorAllowedFails",
+    "BadGatewayErrorAllowedFails",
+    "AuthenticationErrorAllowedFails",
+    "NotFoundErrorAllowedFails",
+];
+/// Errors a retry cannot fix (`DefaultRetries` covers timeouts, rate limits and server errors):
+/// they go to the fallbacks at once.
+const NOT_RETRIED: [&str; 4] = [
+    "BadRequestErrorRetries",
+    "AuthenticationErrorRetries",
+    "ContentPolicyViolationErrorRetries",
+    "NotFoundErrorRetries",
+];
+
+// ---------------------------------------------------------------------------------------------
+// The plan: what goes into the config, independent of how it is written.
+// ---------------------------------------------------------------------------------------------
+
+/// Why a deployment exists.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Role {
+    /// The route's model (or the active side of a blue-green pair).
+    Primary,
+    /// The primary model again, mirroring to the shadow group (`silent_model`).
+    Mirrored,
+    /// A canary / A/B candidate in the weighted split.
+    Candidate,
+    /// A prompt-changing candidate in its own group: the caller splits.
+    CandidateGroup,
+    /// The inactive side of a blue-green pair.
+    Standby,
+    /// The mirror target of a shadow rollout.
+    Shadow,
+    /// Tier `n` (1-based).
+    Tier(usize),
+    /// A fallback model, called once.
+    Fallback,
+    /// A budget's downgrade target (weight 0 until the primary is over budget).
+    Downgrade,
+    /// The embedding model of the semantic cache.
+    Embedding,
+}
+
+impl Role {
+    fn id_part(&self, model: &str) -> String {
+        match self {
+            Role::Primary => "primary".into(),
+            Role::Mirrored => "primary-mirrored".into(),
+            Role::Candidate | Role::CandidateGroup => "candidate".into(),
+            Role::Standby => "standby".into(),
+            Role::Shadow => "shadow".into(),
+            Role::Tier(n) => format!("tier-{n}"),
+            Role::Fallback => format!("fallback.{model}"),
+            Role::Downgrade => format!("downgrade.{model}"),
+            Role::Embedding => model.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Deployment {
+    pub group: String,
+    pub id: String,
+    pub role: Role,
+    pub model: ModelId,
+    /// The route whose settings (timeout, breaker, rate limit, cache) apply.
+    pub route: Option<RouteId>,
+    pub prompt: Option<PromptId>,
+    /// Percent of the group's traffic; set on every deployment of a weighted group.
+    pub weight: Option<f64>,
+    pub max_budget: Option<f64>,
+    pub silent_model: Option<String>,
+    pub max_input_tokens: Option<u32>,
+    pub comments: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Plan {
+    pub deployments: Vec<Deployment>,
+    pub fallbacks: Vec<(String, Vec<String>)>,
+    pub context_window_fallbacks: Vec<(String, Vec<String>)>,
+    /// Retries per group.
+    pub retries: Vec<(String, u32)>,
+    /// Longest chain of fallback hops a request can take (LiteLLM's `max_fallbacks`).
+    pub max_fallbacks: u32,
+    pub cache: Option<CachePlan>,
+    /// Comments on whole sections: what LiteLLM cannot do as the spec says.
+    pub limits: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CachePlan {
+    pub semantic: Option<(f64, String)>,
+    pub ttl_s: f64,
+    pub comments: Vec<String>,
+}
+
+/// Group names of a route.
+fn group(route: &str, role: &str) -> String {
+    format!("{}--{role}", model_group(route))
+}
+
+fn fallback_group(route: &str, model: &str) -> String {
+    group(route, &format!("fallback--{model}"))
+}
+
+fn percent(fraction: f64) -> f64 {
+    (fraction * 100.0 * 10_000.0).round() / 10_000.0
+}
+
+pub(crate) fn plan(system: &System) -> Plan {
+    let mut plan = Plan::default();
+    for (i, route) in system.routes.iter().enumerate() {
+        plan_route(system, RouteId(i), route, &mut plan);
+    }
+    plan.max_fallbacks = (0..system.routes.len()).map(|i| hops(system, RouteId(i), 0)).max().unwrap_or(0);
+    plan.cache = plan_cache(system, &mut plan);
+    plan.limits.extend(limits(system));
+    plan
+}
+
+/// What the spec asks for that LiteLLM does not do, said in the file's header.
+fn limits(system: &System) -> Vec<String> {
+    let mut out = vec![
+        "no master_key: the API gateway authenticates callers (JWT) and forwards no LiteLLM key, so the proxy must be reachable from the gateway's subnet only"
+            .to_string(),
+    ];
+    for budget in &system.budgets {
+        if let Some(rate) = budget.on_pressure.as_ref().and_then(|p| p.rate_limit) {
+            out.push(format!(
+                "budgets.{}.on_pressure.rate_limit ({rate} req/s) is not applied by LiteLLM (no spend-triggered rate limit): apply it at the API gateway when the budgets.tf pressure alert fires",
+                budget.name
+            ));
+        }
+    }
+    for route in &system.routes {
+        if let Some(per_day) = route.rate_limit.and_then(|r| r.per_day) {
+            out.push(format!(
+                "routes.{}.rate_limit.per_day ({per_day} a day per client) is not emitted: LiteLLM counts per virtual key, which needs its database",
+                route.name
+            ));
+        }
+    }
+    if system.routes.iter().any(|r| r.prompt.is_some()) {
+        out.push(
+            "prompts are applied by the caller from the prompt registry, not by LiteLLM; model_info.genops_prompt names the version each deployment serves"
+                .to_string(),
+        );
+    }
+    if system.routes.iter().any(|r| r.retries.attempts > 0) {
+        out.push(
+            "retry backoff is LiteLLM's own (0.5s × 2^i + up to 0.75s jitter, at most 8s, or the provider's Retry-After up to 60s; none when another deployment of the group is healthy), not the spec's initial/max"
+                .to_string(),
+        );
+    }
+    out
+}
+
+/// Fallback hops LiteLLM may count for a request to `id`: one per tier step and per fallback,
+/// and a fallback route's own hops (LiteLLM walks fallback groups' fallbacks, nested).
+fn hops(system: &System, id: RouteId, depth: usize) -> u32 {
+    let route = system.route(id);
+    let mut n = route.tiers.len() as u32;
+    for f in &route.fallbacks {
+        n += 1;
+        if let Fallback::Route(r) = f {
+            if depth < 64 {
+                n += hops(system, *r, depth + 1);
+            }
+        }
+    }
+    n
+}
+
+fn plan_route(system: &System, id: RouteId, route: &Route, plan: &mut Plan) {
+    let name = route.name.as_str();
+    let entry = model_group(name);
+    let deploy = |group: &str, role: Role, model: ModelId, prompt: Option<PromptId>| Deployment {
+        group: group.to_string(),
+        id: format!("{name}.{}", role.id_part(system.model(model).name.as_str())),
+        role,
+        model,
+        route: Some(id),
+        prompt,
+        weight: None,
+        max_budget: None,
+        silent_model: None,
+        max_input_tokens: None,
+        comments: Vec::new(),
+    };
+    let fallbacks: Vec<String> = route
+        .fallbacks
+        .iter()
+        .map(|f| match f {
+            Fallback::Model(m) => fallback_group(name, system.model(*m).name.as_str()),
+            Fallback::Route(r) => model_group(system.route(*r).name.as_str()),
+        })
+        .collect();
+    // Groups that serve the route's traffic: retries and fallbacks of the route.
+    let mut serving: Vec<String> = Vec::new();
+    let mut out: Vec<Deployment> = Vec::new();
+
+    // Tiers: the entry group is the smallest tier, then each larger one, then the primary.
+    let primary_group = if route.tiers.is_empty() { entry.clone() } else { group(name, "primary") };
+    if !route.tiers.is_empty() {
+        // One step at a time: a longer list would, when a tier and the route's fallbacks have
+        // failed, go on to call the larger tiers too (LiteLLM tries every listed group).
+        let mut chain = Vec::new();
+        for (k, tier) in route.tiers.iter().enumerate() {
+            let g = if k == 0 { entry.clone() } else { group(name, &format!("tier-{}", k + 1)) };
+            let mut d = deploy(&g, Role::Tier(k + 1), tier.model, route.prompt);
+            d.max_input_tokens = Some(tier.max_input_tokens);
+            if k == 0 {
+                d.comments.push(format!(
+                    "routes.{name}.tiers: requests up to {} input tokens; larger ones walk context_window_fallbacks to the next tier, then to {primary_group}",
+                    tier.max_input_tokens
+                ));
+            } else {
+                d.comments.push(format!("routes.{name}.tiers[{k}]: up to {} input tokens", tier.max_input_tokens));
+            }
+            chain.push(g.clone());
+            serving.push(g);
+            out.push(d);
+        }
+        chain.push(primary_group.clone());
+        for step in chain.windows(2) {
+            plan.context_window_fallbacks.push((step[0].clone(), vec![step[1].clone()]));
+        }
+    }
+
+    // The primary group: the route's model, its rollout, its budget downgrade.
+    let mut primary: Vec<Deployment> = Vec::new();
+    let mut extra_groups: Vec<Deployment> = Vec::new();
+    let mut p = deploy(&primary_group, Role::Primary, route.model, route.prompt);
+    p.comments.push(route_comment(system, route));
+    if let Some(cw) = system.model(route.model).context_window {
+        p.max_input_tokens = Some(cw);
+    }
+    match route.rollout {
+        None => primary.push(p),
+        Some(ro) => {
+            let cand_model = ro.candidate_model.unwrap_or(route.model);
+            let cand_prompt = ro.candidate_prompt.or(route.prompt);
+            let prompt_changes = ro.candidate_prompt.is_some();
+            let w = percent(ro.weight);
+            match ro.strategy {
+                Strategy::Canary | Strategy::Ab if !prompt_changes => {
+                    let mut c = deploy(&primary_group, Role::Candidate, cand_model, cand_prompt);
+                    c.max_input_tokens = system.model(cand_model).context_window;
+                    p.weight = Some(percent(1.0) - w);
+                    c.weight = Some(w);
+                    c.comments.push(format!(
+                        "routes.{name}.rollout: {} candidate, {}% of the traffic",
+                        ro.strategy,
+                        format_number(w)
+                    ));
+                    primary.push(p);
+                    primary.push(c);
+                }
+                Strategy::Canary | Strategy::Ab => {
+                    let g = group(name, "candidate");
+                    let mut c = deploy(&g, Role::CandidateGroup, cand_model, cand_prompt);
+                    c.max_input_tokens = system.model(cand_model).context_window;
+                    c.comments.push(format!(
+                        "routes.{name}.rollout: {} of prompt {}; LiteLLM does not apply prompts, so it cannot split by prompt: the caller sends {}% of the requests, with the candidate prompt, to this group",
+                        ro.strategy,
+                        prompt_label(system, cand_prompt),
+                        format_number(w)
+                    ));
+                    primary.push(p);
+                    serving.push(g);
+                    extra_groups.push(c);
+                }
+                Strategy::Shadow => {
+                    let g = group(name, "shadow");
+                    let mut s = deploy(&g, Role::Shadow, cand_model, cand_prompt);
+                    s.max_input_tokens = system.model(cand_model).context_window;
+                    if prompt_changes {
+                        s.comments.push(format!(
+                            "routes.{name}.rollout: shadow of prompt {}; LiteLLM does not apply prompts, so the caller mirrors {}% of the requests, with the candidate prompt, to this group (its answers are never shown)",
+                            prompt_label(system, cand_prompt),
+                            format_number(w)
+                        ));
+                        primary.push(p);
+                    } else {
+                        s.comments.push(format!(
+                            "routes.{name}.rollout: shadow target; {}% of the requests are mirrored here by silent_model (fire-and-forget, answers never returned)",
+                            format_number(w)
+                        ));
+                        if w >= 100.0 {
+                            p.silent_model = Some(g.clone());
+                            primary.push(p);
+                        } else {
+                            let mut m = deploy(&primary_group, Role::Mirrored, route.model, route.prompt);
+                            m.max_input_tokens = p.max_input_tokens;
+                            m.silent_model = Some(g.clone());
+                            m.weight = Some(w);
+                            m.comments.push(format!(
+                                "the same model, for the {}% of requests that are also mirrored to {g}",
+                                format_number(w)
+                            ));
+                            p.weight = Some(percent(1.0) - w);
+                            primary.push(p);
+                            primary.push(m);
+                        }
+                    }
+                    extra_groups.push(s);
+                }
+                Strategy::BlueGreen => {
+                    let (active, standby) = match ro.active {
+                        Side::Stable => ((route.model, route.prompt), (cand_model, cand_prompt)),
+                        Side::Candidate => ((cand_model, cand_prompt), (route.model, route.prompt)),
+                    };
+                    let mut a = deploy(&primary_group, Role::Primary, active.0, active.1);
+                    a.max_input_tokens = system.model(active.0).context_window;
+                    a.comments = p.comments.clone();
+                    a.comments.push(format!(
+                        "routes.{name}.rollout: blue-green, active side {}: {}; the other side waits in {}",
+                        ro.active,
+                        side_label(system, active.0, active.1),
+                        group(name, "standby")
+                    ));
+                    let g = group(name, "standby");
+                    let mut s = deploy(&g, Role::Standby, standby.0, standby.1);
+                    s.max_input_tokens = system.model(standby.0).context_window;
+                    s.comments.push(format!(
+                        "routes.{name}.rollout: blue-green standby side: {}; switch by setting `active` in the spec and rebuilding",
+                        side_label(system, standby.0, standby.1)
+                    ));
+                    primary.push(a);
+                    serving.push(g);
+                    extra_groups.push(s);
+                }
+            }
+        }
+    }
+
+    // Budget downgrade: a weight-0 deployment of the cheaper model in the primary group.
+    if let Some((to, allowance, why)) = downgrade(system, id) {
+        let total: f64 = primary.iter().map(|d| d.weight.unwrap_or(100.0)).sum();
+        for d in primary.iter_mut() {
+            let share = d.weight.unwrap_or(100.0) / total;
+            d.weight = Some(d.weight.unwrap_or(100.0));
+            d.max_budget = Some(round_money(allowance * share));
+        }
+        if primary.iter().any(|d| system.model(d.model).serving != Serving::OnDemand && !is_external(system, d.model)) {
+            plan.limits.push(format!(
+                "routes.{name}: the budget downgrade counts the per-token spend LiteLLM sees; a dedicated model's cost is its cluster's hours, which LiteLLM does not count, so its max_budget is never reached: switch by hand when the budgets.tf alert fires"
+            ));
+        }
+        let mut dg = deploy(&primary_group, Role::Downgrade, to, route.prompt);
+        dg.weight = Some(0.0);
+        dg.max_input_tokens = system.model(to).context_window;
+        dg.comments.push(why);
+        dg.comments.push(
+            "weight 0: picked only when no primary deployment is left, i.e. over budget (also while their circuit is open or their rpm is used up)"
+                .to_string(),
+        );
+        primary.push(dg);
+    }
+    serving.insert(route.tiers.len().min(serving.len()), primary_group.clone());
+    serving.dedup();
+    out.extend(primary);
+    out.extend(extra_groups);
+
+    // Fallback models: one group each, called once with the route's timeout.
+    let mut once: Vec<String> = Vec::new();
+    for f in &route.fallbacks {
+        if let Fallback::Model(m) = f {
+            let g = fallback_group(name, system.model(*m).name.as_str());
+            let mut d = deploy(&g, Role::Fallback, *m, route.prompt);
+            d.max_input_tokens = system.model(*m).context_window;
+            d.comments.push(format!("routes.{name}.fallbacks: {}, called once", system.model(*m).name));
+            out.push(d);
+            once.push(g);
+        }
+    }
+    for g in &serving {
+        plan.retries.push((g.clone(), route.retries.attempts));
+        if !fallbacks.is_empty() {
+            plan.fallbacks.push((g.clone(), fallbacks.clone()));
+        }
+    }
+    plan.retries.extend(once.into_iter().map(|g| (g, 0)));
+    if let Some(shadow) = out.iter().find(|d| d.role == Role::Shadow) {
+        plan.retries.push((shadow.group.clone(), 0));
+    }
+    plan.deployments.extend(out);
+}
+
+fn is_external(system: &System, model: ModelId) -> bool {
+    system.model(model).provider == Provider::External
+}
+
+fn prompt_label(system: &System, prompt: Option<PromptId>) -> String {
+    match prompt {
+        Some(p) => format!("{}@{}", system.prompt(p).name, system.prompt(p).version),
+        None => "none".into(),
+    }
+}
+
+fn side_label(system: &System, model: ModelId, prompt: Option<PromptId>) -> String {
+    format!("model {}, prompt {}", system.model(model).name, prompt_label(system, prompt))
+}
+
+fn route_comment(system: &System, route: &Route) -> String {
+    let mut parts = vec![format!("routes.{}: {} data, timeout {}", route.name, route.data_class, route.timeout)];
+    let r = route.retries;
+    if r.attempts > 0 {
+        let backoff = match r.backoff {
+            Backoff::None => "no backoff".to_string(),
+            Backoff::Constant => format!("constant {} backoff", r.initial),
+            Backoff::Exponential => format!("exponential backoff from {}", r.initial),
+        };
+        let max = r.max.map(|m| format!(" up to {m}")).unwrap_or_default();
+        parts.push(format!(
+            "{} {} (spec: {backoff}{max}; LiteLLM: its own backoff)",
+            r.attempts,
+            if r.attempts == 1 { "retry" } else { "retries" }
+        ));
+    }
+    if let Some(cb) = route.circuit_breaker {
+        parts.push(format!("circuit breaker: {} failures, {} cooldown", cb.failures, cb.cooldown));
+    }
+    if let Some(rl) = route.rate_limit {
+        parts.push(format!("{} req/s", rl.per_second));
+    }
+    let _ = system;
+    parts.join("; ")
+}
+
+/// The cheaper model a budget switches the route to, the budget LiteLLM may spend on the
+/// route's primary deployments before it does, and the comment that says how that was computed.
+fn downgrade(system: &System, route: RouteId) -> Option<(ModelId, f64, String)> {
+    let mut best: Option<(ModelId, f64, String)> = None;
+    for budget in &system.budgets {
+        let Some(pressure) = &budget.on_pressure else { continue };
+        for d in pressure.downgrades.iter().filter(|d| d.route == route) {
+            let scope: Vec<RouteId> = if budget.routes.is_empty() {
+                (0..system.routes.len()).map(RouteId).collect()
+            } else {
+                budget.routes.clone()
+            };
+            let costs = Costs::new(system);
+            let others: f64 =
+                scope.iter().filter(|r| **r != route).filter_map(|r| costs.route(*r).ok()).map(|e| e.per_month).sum();
+            let threshold = pressure.at * budget.amount;
+            let allowance = (threshold - others).max(0.01);
+            let mut why = format!(
+                "budgets.{}.on_pressure: at {}% ({} {}) switch routes.{} to {}; max_budget = that threshold minus the other routes' estimated monthly spend in the budget ({} {})",
+                budget.name,
+                format_number(pressure.at * 100.0),
+                format_number(round_money(threshold)),
+                system.currency,
+                system.route(route).name,
+                system.model(d.to).name,
+                format_number(round_money(others)),
+                system.currency
+            );
+            if threshold - others <= 0.0 {
+                why.push_str("; the others alone pass the threshold, so the downgrade applies from the first request");
+            }
+            if best.as_ref().is_none_or(|(_, a, _)| allowance < *a) {
+                best = Some((d.to, allowance, why));
+            }
+        }
+    }
+    best
+}
+
+fn round_money(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// One Redis cache for the proxy: LiteLLM has a single cache, so per-route kinds and
+/// similarities meet in the safest common form.
+fn plan_cache(system: &System, plan: &mut Plan) -> Option<CachePlan> {
+    let cached: Vec<&Route> = system.routes.iter().filter(|r| r.cache.is_some()).collect();
+    if cached.is_empty() {
+        return None;
+    }
+    let mut comments = Vec::new();
+    let ttl_s = cached.iter().filter_map(|r| r.cache).map(|c| c.ttl.millis).min().unwrap_or(0) as f64 / 1000.0;
+    let semantic: Vec<&Route> =
+        cached.iter().copied().filter(|r| r.cache.is_some_and(|c| c.kind == CacheKind::Semantic)).collect();
+    let exact: Vec<&Route> =
+        cached.iter().copied().filter(|r| r.cache.is_some_and(|c| c.kind == CacheKind::Exact)).collect();
+    let names = |rs: &[&Route]| rs.iter().map(|r| r.name.to_string()).collect::<Vec<_>>().join(", ");
+    let mut semantic_plan = None;
+    if !semantic.is_empty() {
+        if !exact.is_empty() {
+            comments.push(format!(
+                "LiteLLM has one cache per proxy: routes {} ask for an exact cache, so the semantic routes ({}) get exact matches only (a semantic cache would answer the exact routes with similar, not identical, prompts)",
+                names(&exact),
+                names(&semantic)
+            ));
+        } else {
+            let allowed = system.models.iter().enumerate().find(|(_, m)| {
+                m.kind == ModelKind::Embedding
+                    && semantic.iter().all(|r| {
+                        let policy = system.policy(r.data_class);
+                        policy.serving.contains(&m.serving.kind()) && (!policy.residency || m.region == system.region)
+                    })
+            });
+            match allowed {
+                Some((i, m)) => {
+                    let similarity =
+                        semantic.iter().filter_map(|r| r.cache.and_then(|c| c.similarity)).fold(0.0_f64, f64::max);
+                    let g = format!("embedding--{}", m.name);
+                    if semantic.iter().any(|r| r.cache.and_then(|c| c.similarity) != Some(similarity)) {
+                        comments.push(format!(
+                            "LiteLLM has one similarity threshold: the strictest, {}, applies to every semantic route",
+                            format_number(similarity)
+                        ));
+                    }
+                    plan.deployments.push(Deployment {
+                        group: g.clone(),
+                        id: format!("embedding.{}", m.name),
+                        role: Role::Embedding,
+                        model: ModelId(i),
+                        route: None,
+                        prompt: None,
+                        weight: None,
+                        max_budget: None,
+                        silent_model: None,
+                        max_input_tokens: None,
+                        comments: vec![format!(
+                            "models.{}: embeds the prompts of the semantic cache (routes {}); allowed for their data classes",
+                            m.name,
+                            names(&semantic)
+                        )],
+                    });
+                    plan.retries.push((g.clone(), 0));
+                    semantic_plan = Some((similarity, g));
+                }
+                None => comments.push(format!(
+                    "routes {} ask for a semantic cache, but the spec has no embedding model their data classes allow: LiteLLM's semantic cache needs one (models: {{ kind: embedding }}), so they get an exact cache",
+                    names(&semantic)
+                )),
+            }
+        }
+    }
+    Some(CachePlan { semantic: semantic_plan, ttl_s, comments })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------
+
+pub fn emit(system: &System) -> Vec<Artifact> {
+    if system.routes.is_empty() {
+        return Vec::new(); // no route, nothing for the gateway to serve
+    }
+    vec![Artifact { path: PATH.to_string(), contents: render(system, &plan(system)) }]
+}
+
+/// The environment variables the config reads (`os.environ/NAME`), with what each holds.
+pub fn environment(system: &System) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    if system.models.iter().any(|m| m.provider == Provider::OciGenai) {
+        for (param, var) in OCI_ENV {
+            env.push((var.to_string(), format!("LiteLLM's OCI `{param}` (API-key signing)")));
+        }
+    }
+    for m in &system.models {
+        if let Serving::Dedicated(_) = m.serving {
+            env.push((
+                endpoint_env(m.name.as_str()),
+                format!(
+                    "OCID of the dedicated endpoint of model `{}`: `terraform output -raw model_{}_endpoint_id`",
+                    m.name,
+                    conventions::ident(m.name.as_str())
+                ),
+            ));
+        }
+        if let Some(key) = &m.api_key {
+            let (var, what) = api_key_env(m.name.as_str(), key);
+            env.push((var, what));
+        }
+    }
+    for (_, var) in REDIS_ENV {
+        env.push((var.to_string(), "Redis shared by the proxy replicas (breaker counters, budgets, cache)".into()));
+    }
+    env
+}
+
+fn endpoint_env(model: &str) -> String {
+    format!("GENOPS_ENDPOINT_{}", env_name(model))
+}
+
+fn api_key_env(model: &str, key: &SecretRef) -> (String, String) {
+    match key {
+        SecretRef::Env(name) => (name.clone(), format!("API key of model `{model}` (`env:{name}` in the spec)")),
+        SecretRef::Vault(ocid) => (
+            format!("GENOPS_API_KEY_{}", env_name(model)),
+            format!("API key of model `{model}`: the content of vault secret `{ocid}`"),
+        ),
+    }
+}
+
+fn secs(millis: u64) -> Y {
+    Y::num(millis as f64 / 1000.0)
+}
+
+fn render(system: &System, plan: &Plan) -> String {
+    let mut doc: Vec<Entry> = Vec::new();
+
+    // model_list
+    let mut items: Vec<(Vec<String>, Y)> = Vec::new();
+    for d in &plan.deployments {
+        items.push((d.comments.clone(), deployment(system, plan, d)));
+    }
+    doc.push(Entry::new("model_list", Y::Seq(items)));
+
+    // router_settings
+    let mut rs: Vec<Entry> = vec![
+        Entry::new("routing_strategy", Y::str("simple-shuffle"))
+            .comment("weighted pick by `weight` (canary, A/B, shadow share, budget downgrade)"),
+        Entry::new("num_retries", Y::Int(0)).comment("retries are per group: model_group_retry_policy"),
+    ];
+    let longest = system.routes.iter().map(|r| r.timeout.millis).max().unwrap_or(30_000);
+    rs.push(
+        Entry::new("timeout", secs(longest))
+            .comment("default per-call timeout; every deployment sets its route's own `timeout` and `stream_timeout`"),
+    );
+    rs.push(Entry::new("retry_after", Y::Int(0)));
+    rs.push(
+        Entry::new("max_fallbacks", Y::Int(plan.max_fallbacks as i64))
+            .comment("the longest chain of tier steps and fallbacks of any route (nested fallback routes included)"),
+    );
+    rs.push(
+        Entry::new("enable_pre_call_checks", Y::Bool(true))
+            .comment("skip deployments whose max_input_tokens or rpm a request exceeds, before calling them"),
+    );
+    if !plan.fallbacks.is_empty() {
+        rs.push(
+            Entry::new("fallbacks", rule_list(&plan.fallbacks))
+                .comment("routes.*.fallbacks, in order; a fallback route is that route's whole group chain"),
+        );
+    }
+    if !plan.context_window_fallbacks.is_empty() {
+        rs.push(
+            Entry::new("context_window_fallbacks", rule_list(&plan.context_window_fallbacks)).comment(
+                "routes.*.tiers: a request too long for a tier goes to the next one, then to the route's model",
+            ),
+        );
+    }
+    let policies: Vec<Entry> = plan
+        .retries
+        .iter()
+        .map(|(g, attempts)| {
+            let mut p = vec![Entry::new("DefaultRetries", Y::Int(*attempts as i64))];
+            if *attempts > 0 {
+                p.extend(NOT_RETRIED.iter().map(|k| Entry::new(k, Y::Int(0))));
+            }
+            Entry::new(g, Y::Map(p))
+        })
+        .collect();
+    rs.push(Entry::new("model_group_retry_policy", Y::Map(policies)).comment(
+        "routes.*.retries.attempts per group; fallback models are called once; errors a retry cannot fix are not retried",
+    ));
+    let mut redis: Vec<Entry> = Vec::new();
+    for (key, var) in REDIS_ENV {
+        redis.push(Entry::new(&format!("redis_{key}"), Y::env(var)));
+    }
+    redis[0].comments.push(
+        "shared state of the proxy replicas: circuit-breaker counters, cooldowns, deployment budgets".to_string(),
+    );
+    rs.extend(redis);
+    doc.push(Entry::new("router_settings", Y::Map(rs)));
+
+    // litellm_settings
+    let mut ls: Vec<Entry> = Vec::new();
+    if let Some(cache) = &plan.cache {
+        let mut cp: Vec<Entry> = Vec::new();
+        let kind = if cache.semantic.is_some() { "redis-semantic" } else { "redis" };
+        cp.push(Entry::new("type", Y::str(kind)));
+        cp.push(Entry::new("mode", Y::str("default_off")).comment(
+            "only the deployments of cached routes opt in, each with its route's ttl (`cache` in litellm_params)",
+        ));
+        for (key, var) in REDIS_ENV {
+            cp.push(Entry::new(key, Y::env(var)));
+        }
+        cp.push(Entry::new("namespace", Y::str(format!("genops.{}", system.name))));
+        cp.push(Entry::new("ttl", Y::num(cache.ttl_s)));
+        if let Some((similarity, embedding)) = &cache.semantic {
+            cp.push(Entry::new("similarity_threshold", Y::num(*similarity)));
+            cp.push(Entry::new("redis_semantic_cache_embedding_model", Y::str(embedding.clone())));
+        }
+        cp.push(Entry::new(
+            "supported_call_types",
+            Y::Seq(vec![(vec![], Y::str("acompletion")), (vec![], Y::str("completion"))]),
+        ));
+        let mut cache_entry = Entry::new("cache", Y::Bool(true)).comment(format!(
+            "routes {}: response cache",
+            system
+                .routes
+                .iter()
+                .filter(|r| r.cache.is_some())
+                .map(|r| r.name.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        for c in &cache.comments {
+            cache_entry = cache_entry.comment(c.clone());
+        }
+        ls.push(cache_entry);
+        ls.push(Entry::new("cache_params", Y::Map(cp)));
+    }
+    let quiet: Vec<String> = system
+        .routes
+        .iter()
+        .filter(|r| r.logging != LoggingLevel::Full)
+        .map(|r| format!("{} ({})", r.name, r.logging))
+        .collect();
+    if !quiet.is_empty() {
+        let mut e = Entry::new("turn_off_message_logging", Y::Bool(true)).comment(format!(
+            "routes {} may not log messages: LiteLLM's logging callbacks get metadata only",
+            quiet.join(", ")
+        ));
+        if quiet.len() < system.routes.len() {
+            e = e.comment("LiteLLM's switch is global: routes that may log in full are redacted too");
+        }
+        ls.push(e);
+    }
+    ls.push(
+        Entry::new(
+            "prometheus_latency_buckets",
+            Y::Seq(latency_buckets(system).into_iter().map(|b| (vec![], Y::num(b))).collect()),
+        )
+        .comment("the alarms read LiteLLM's latency histogram: its default buckets and every latency-SLO threshold")
+        .comment("the exporter itself (callbacks: [\"prometheus\"]) needs the prometheus_client package, which")
+        .comment("litellm[proxy]==1.106.12 does not install: with it missing the proxy does not start, so it is not switched on here"),
+    );
+    doc.push(Entry::new("litellm_settings", Y::Map(ls)));
+
+    let mut out = String::new();
+    out.push_str(&format!("# {}\n", conventions::HEADER));
+    out.push_str(&format!(
+        "# system: {} — LiteLLM {LITELLM_VERSION} proxy config: litellm --config gateway/litellm/config.yaml\n",
+        system.name
+    ));
+    out.push_str(
+        "# The OCI API Gateway (terraform/gateway.tf) sends each route to the model group of the same name.\n",
+    );
+    out.push_str("# Environment (os.environ/NAME references; nothing secret is written here):\n");
+    for (var, what) in environment(system) {
+        out.push_str(&format!("#   {var}: {}\n", comment_text(&what)));
+    }
+    if !plan.limits.is_empty() {
+        out.push_str("# Where LiteLLM differs from the spec (see the README):\n");
+    }
+    for limit in &plan.limits {
+        out.push_str(&format!("# - {}\n", comment_text(limit)));
+    }
+    render_map(&doc, 0, &mut out);
+    out
+}
+
+fn rule_list(rules: &[(String, Vec<String>)]) -> Y {
+    Y::Seq(
+        rules
+            .iter()
+            .map(|(from, to)| {
+                (
+                    vec![],
+                    Y::Map(vec![Entry::new(from, Y::Seq(to.iter().map(|t| (vec![], Y::str(t.clone()))).collect()))]),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn deployment(system: &System, plan: &Plan, d: &Deployment) -> Y {
+    let model = system.model(d.model);
+    let route = d.route.map(|r| system.route(r));
+    let mut lp: Vec<Entry> = Vec::new();
+    match model.provider {
+        Provider::OciGenai => {
+            lp.push(Entry::new("model", Y::str(format!("oci/{}", model.model_id))));
+            lp.push(Entry::new("oci_region", Y::str(model.region.clone())));
+            for (param, var) in OCI_ENV {
+                lp.push(Entry::new(param, Y::env(var)));
+            }
+            match model.serving {
+                Serving::Dedicated(cluster) => {
+                    lp.push(Entry::new("oci_serving_mode", Y::str("DEDICATED")));
+                    lp.push(Entry::new("oci_endpoint_id", Y::env(&endpoint_env(model.name.as_str()))).comment(
+                        format!(
+                            "clusters.{}: terraform output -raw model_{}_endpoint_id",
+                            system.cluster(cluster).name,
+                            conventions::ident(model.name.as_str())
+                        ),
+                    ));
+                }
+                _ => lp.push(Entry::new("oci_serving_mode", Y::str("ON_DEMAND"))),
+            }
+        }
+        Provider::External => {
+            lp.push(
+                Entry::new("model", Y::str(format!("openai/{}", model.model_id)))
+                    .comment(format!("models.{}: external OpenAI-compatible API", model.name)),
+            );
+            if let Some(endpoint) = &model.endpoint {
+                lp.push(Entry::new("api_base", Y::str(endpoint.clone())));
+            }
+            if let Some(key) = &model.api_key {
+                let (var, _) = api_key_env(model.name.as_str(), key);
+                let mut e = Entry::new("api_key", Y::env(&var));
+                if let SecretRef::Vault(ocid) = key {
+                    e = e.comment(format!("the content of vault secret {ocid}"));
+                }
+                lp.push(e);
+            }
+        }
+    }
+    if let Some(route) = route {
+        lp.push(Entry::new("timeout", secs(route.timeout.millis)));
+        lp.push(Entry::new("stream_timeout", secs(route.timeout.millis)));
+    }
+    lp.push(Entry::new("max_retries", Y::Int(0)));
+    if let Some(limit) = route.and_then(|r| r.rate_limit) {
+        lp.push(Entry::new("rpm", Y::Int(limit.per_second as i64 * 60)));
+    }
+    let cooldown = route.and_then(|r| r.circuit_breaker).map_or(0, |cb| cb.cooldown.millis);
+    lp.push(Entry::new("cooldown_time", secs(cooldown)));
+    match (model.serving, model.price) {
+        (Serving::Dedicated(_), _) => {
+            lp.push(Entry::new("input_cost_per_token", Y::Int(0)).comment("dedicated: paid by the cluster's hours"));
+            lp.push(Entry::new("output_cost_per_token", Y::Int(0)));
+        }
+        (_, Some(price)) => {
+            lp.push(Entry::new("input_cost_per_token", Y::num(price.input_per_1k / 1000.0)));
+            lp.push(Entry::new("output_cost_per_token", Y::num(price.output_per_1k / 1000.0)));
+        }
+        (_, None) => {}
+    }
+    if let Some(w) = d.weight {
+        lp.push(Entry::new("weight", Y::num(w)));
+    }
+    if let Some(b) = d.max_budget {
+        lp.push(Entry::new("max_budget", Y::num(b)));
+        lp.push(Entry::new("budget_duration", Y::str("1mo")));
+    }
+    if let Some(s) = &d.silent_model {
+        lp.push(Entry::new("silent_model", Y::str(s.clone())));
+    }
+    if let (Some(route), Some(_)) = (route, plan.cache.as_ref()) {
+        if let (Some(cache), false) = (route.cache, d.role == Role::Shadow) {
+            lp.push(Entry::new(
+                "cache",
+                Y::Map(vec![Entry::new("use-cache", Y::Bool(true)), Entry::new("ttl", secs(cache.ttl.millis))]),
+            ));
+        }
+    }
+
+    let mut mi: Vec<Entry> = vec![Entry::new("id", Y::str(d.id.clone()))];
+    if let Some(t) = d.max_input_tokens {
+        mi.push(Entry::new("max_input_tokens", Y::Int(t as i64)));
+    }
+    if let Some(cb) = route.and_then(|r| r.circuit_breaker) {
+        mi.push(Entry::new(
+            "allowed_fails_policy",
+            Y::Map(BREAKER_FAILURES.iter().map(|k| Entry::new(k, Y::Int(cb.failures as i64 - 1))).collect()),
+        ));
+    }
+    if let Some(description) = &model.description {
+        mi.push(Entry::new("description", Y::str(description.clone())));
+    }
+    if let Some(route) = route {
+        mi.push(Entry::new("genops_route", Y::str(route.name.to_string())));
+        mi.push(Entry::new("genops_data_class", Y::str(route.data_class.to_string())));
+    }
+    mi.push(Entry::new("genops_model", Y::str(model.name.to_string())));
+    if let Some(p) = d.prompt {
+        mi.push(Entry::new("genops_prompt", Y::str(prompt_label(system, Some(p)))));
+    }
+
+    Y::Map(vec![
+        Entry::new("model_name", Y::str(d.group.clone())),
+        Entry::new("litellm_params", Y::Map(lp)),
+        Entry::new("model_info", Y::Map(mi)),
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small YAML writer: block style, every string a JSON-style double-quoted scalar.
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Y {
+    Str(String),
+    /// A number or boolean, already in its YAML form.
+    Raw(String),
+    Int(i64),
+    Bool(bool),
+    Seq(Vec<(Vec<String>, Y)>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Entry {
+    pub comments: Vec<String>,
+    pub key: String,
+    pub value: Y,
+}
+
+impl Entry {
+    fn new(key: &str, value: Y) -> Entry {
+        Entry { comments: Vec::new(), key: key.to_string(), value }
+    }
+
+    fn comment(mut self, text: impl Into<String>) -> Entry {
+        self.comments.push(text.into());
+        self
+    }
+}
+
+impl Y {
+    fn str(s: impl Into<String>) -> Y {
+        Y::Str(s.into())
+    }
+
+    fn env(var: &str) -> Y {
+        Y::Str(format!("os.environ/{var}"))
+    }
+
+    fn num(value: f64) -> Y {
+        Y::Raw(number(value))
+    }
+
+    fn is_scalar(&self) -> bool {
+        matches!(self, Y::Str(_) | Y::Raw(_) | Y::Int(_) | Y::Bool(_))
+    }
+
+    fn scalar(&self) -> String {
+        match self {
+            Y::Str(s) => quote(s),
+            Y::Raw(s) => s.clone(),
+            Y::Int(i) => i.to_string(),
+            Y::Bool(b) => b.to_string(),
+            Y::Seq(_) | Y::Map(_) => String::new(),
+        }
+    }
+}
+
+/// Comment text on one line, printable.
+fn comment_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') { ' ' } else { c })
+        .collect()
+}
+
+fn render_map(entries: &[Entry], indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    for e in entries {
+        for c in &e.comments {
+            out.push_str(&format!("{pad}# {}\n", comment_text(c)));
+        }
+        out.push_str(&format!("{pad}{}:", key(&e.key)));
+        render_value(&e.value, indent, out);
+    }
+}
+
+fn render_value(value: &Y, indent: usize, out: &mut String) {
+    match value {
+        v if v.is_scalar() => out.push_str(&format!(" {}\n", v.scalar())),
+        Y::Map(m) if m.is_empty() => out.push_str(" {}\n"),
+        Y::Seq(s) if s.is_empty() => out.push_str(" []\n"),
+        Y::Seq(s) if s.iter().all(|(c, v)| c.is_empty() && v.is_scalar()) => {
+            let items: Vec<String> = s.iter().map(|(_, v)| v.scalar()).collect();
+            out.push_str(&format!(" [{}]\n", items.join(", ")));
+        }
+        Y::Map(m) => {
+            out.push('\n');
+            render_map(m, indent + 2, out);
+        }
+        Y::Seq(s) => {
+            out.push('\n');
+            render_seq(s, indent + 2, out);
+        }
+        _ => {}
+    }
+}
+
+fn render_seq(items: &[(Vec<String>, Y)], indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    for (comments, item) in items {
+        for c in comments {
+            out.push_str(&format!("{pad}# {}\n", comment_text(c)));
+        }
+        match item {
+            Y::Map(m) if !m.is_empty() => {
+                // The first entry goes on the `- ` line; its own comments go above it.
+                let mut first = m[0].clone();
+                for c in std::mem::take(&mut first.comments) {
+                    out.push_str(&format!("{pad}# {}\n", comment_text(&c)));
+                }
+                let mut body = String::new();
+                render_map(std::slice::from_ref(&first), indent + 2, &mut body);
+                render_map(&m[1..], indent + 2, &mut body);
+                out.push_str(&format!("{pad}- {}", &body[indent + 2..]));
+            }
+            v if v.is_scalar() => out.push_str(&format!("{pad}- {}\n", v.scalar())),
+            other => {
+                out.push_str(&format!("{pad}-"));
+                render_value(other, indent, out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::compile;
+    use crate::load::MemoryFiles;
+
+    const HEAD: &str = "version: genops/v1\nsystem: { name: s, owner: o, region: us-chicago-1 }\n";
+
+    fn system(body: &str) -> System {
+        let files = MemoryFiles::default().with("p.md", "prompt").with("q.md", "prompt 2");
+        let spec = format!("{HEAD}{body}");
+        let c = compile("genops.yaml", spec.into_bytes(), &files);
+        assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+        c.system.expect("system")
+    }
+
+    const MODELS: &str = "models:
+  big: { provider: oci-genai, id: cohere.command-a-03-2025, price: { input_per_1k: 0.0025, output_per_1k: 0.01 } }
+  small: { provider: oci-genai, id: cohere.command-r-08-2024, price: { input_per_1k: 0.00015, output_per_1k: 0.0006 } }
+  llama: { provider: oci-genai, id: meta.llama-3.3-70b-instruct, serving: { dedicated: gpu } }
+clusters:
+  gpu: { shape: LARGE_GENERIC, units: 1, price_per_unit_hour: 10 }
+prompts:
+  p: { version: 1.0.0, file: p.md }
+  q: { version: 2.0.0, file: q.md }
+";
+
+    fn group_of<'a>(plan: &'a Plan, group: &str) -> Vec<&'a Deployment> {
+        plan.deployments.iter().filter(|d| d.group == group).collect()
+    }
+
+    #[test]
+    fn canary_weights_sum_to_100_and_every_deployment_is_weighted() {
+        let s = system(&format!(
+            "{MODELS}routes:\n  chat: {{ path: /c, data_class: public, model: big, prompt: p, rollout: {{ strategy: canary, candidate: {{ model: small }}, weight: 7.5% }} }}\n"
+        ));
+        let plan = plan(&s);
+        let chat = group_of(&plan, "chat");
+        assert_eq!(chat.len(), 2);
+        assert_eq!(chat[0].weight, Some(92.5));
+        assert_eq!(chat[1].weight, Some(7.5));
+        assert_eq!(chat[1].role, Role::Candidate);
+        assert_eq!(chat.iter().map(|d| d.weight.unwrap_or_default()).sum::<f64>(), 100.0);
+    }
+
+    #[test]
+    fn a_prompt_candidate_gets_its_own_group_not_a_fake_split() {
+        let s = system(&format!(
+            "{MODELS}routes:\n  chat: {{ path: /c, data_class: public, model: big, prompt: p, rollout: {{ strategy: ab, candidate: {{ prompt: q }} }} }}\n"
+        ));
+        let plan = plan(&s);
+        assert_eq!(group_of(&plan, "chat").len(), 1);
+        assert_eq!(group_of(&plan, "chat")[0].weight, None);
+        let cand = group_of(&plan, "chat--candidate");
+        assert_eq!(cand.len(), 1);
+        assert_eq!(prompt_label(&s, cand[0].prompt), "q@2.0.0");
+    }
+
+    #[test]
+    fn shadow_mirrors_a_weighted_share_with_silent_model() {
+        let s = system(&format!(
+            "{MODELS}routes:\n  chat: {{ path: /c, data_class: public, model: big, rollout: {{ strategy: shadow, candidate: {{ model: small }}, weight: 25% }} }}\n"
+        ));
+        let plan = plan(&s);
+        let chat = group_of(&plan, "chat");
+        assert_eq!(
+            chat.iter().map(|d| (d.weight, d.silent_model.clone())).collect::<Vec<_>>(),
+            vec![(Some(75.0), None), (Some(25.0), Some("chat--shadow".into()))]
+        );
+        assert_eq!(group_of(&plan, "chat--shadow").len(), 1);
+        assert!(plan.retries.contains(&("chat--shadow".into(), 0)));
+        // A full mirror needs no split.
+        let s = system(&format!(
+            "{MODELS}routes:\n  chat: {{ path: /c, data_class: public, model: big, rollout: {{ strategy: shadow, candidate: {{ model: small }} }} }}\n"
+        ));
+        let chat = plan_of(&s, "chat");
+        assert_eq!(chat.len(), 1);
+        assert_eq!(chat[0].silent_model.as_deref(), Some("chat--shadow"));
+    }
+
+    fn plan_of(s: &System, g: &str) -> Vec<Deployment> {
+        plan(s).deployments.into_iter().filter(|d| d.group == g).collect()
+    }
+
+    #[test]
+    fn blue_green_routes_the_active_side_and_parks_the_other() {
+        let s = system(&format!(
+            "{MODELS}routes:\n  chat: {{ path: /c, data_class: public, model: big, rollout: {{ strategy: blue-green, candidate: {{ model: small }}, active: candidate }} }}\n"
+        ));
+        let chat = plan_of(&s, "chat");
+        assert_eq!(chat.len(), 1);
+        assert_eq!(s.model(chat[0].model).name.as_str(), "small");
+        let standby = plan_of(&s, "chat--standby");
+        assert_eq!(s.model(standby[0].model).name.as_str(), "big");
+    }
+
+    #[test]
+    fn fallbacks_name_model_groups_and_route_groups() {
+        let s = system(&format!(
+            "{MODELS}routes:
+  a: {{ path: /a, data_class: public, model: big, fallbacks: [small, b], retries: {{ attempts: 2 }} }}
+  b: {{ path: /b, data_class: public, model: small, fallbacks: [big] }}
+"
+        ));
+        let plan = plan(&s);
+        assert_eq!(
+            plan.fallbacks,
+            vec![
+                ("a".to_string(), vec!["a--fallback--small".to_string(), "b".to_string()]),
+                ("b".to_string(), vec!["b--fallback--big".to_string()]),
+            ]
+        );
+        let groups: Vec<&str> = plan.deployments.iter().map(|d| d.group.as_str()).collect();
+        for (_, to) in &plan.fallbacks {
+            for t in to {
+                assert!(groups.contains(&t.as_str()), "{t}");
+            }
+        }
+        assert!(plan.retries.contains(&("a".into(), 2)));
+        assert!(plan.retries.contains(&("a--fallback--small".into(), 0)));
+        // a → small (1) + b (1) + b's own fallback (1)
+        assert_eq!(plan.max_fallbacks, 3);
+    }
+
+    #[test]
+    fn tiers_chain_by_context_window_to_the_primary() {
+        let s = system(&format!(
+            "{MODELS}routes:
+  chat: {{ path: /c, data_class: internal, model: big, tiers: [ {{ model: small, max_input_tokens: 2000 }}, {{ model: llama, max_input_tokens: 16000 }} ] }}
+"
+        ));
+        let plan = plan(&s);
+        assert_eq!(
+            plan.context_window_fallbacks,
+            vec![
+                ("chat".to_string(), vec!["chat--tier-2".to_string()]),
+                ("chat--tier-2".to_string(), vec!["chat--primary".to_string()]),
+            ]
+        );
+        assert_eq!(group_of(&plan, "chat")[0].max_input_tokens, Some(2000));
+        assert_eq!(group_of(&plan, "chat--tier-2")[0].max_input_tokens, Some(16000));
+        assert_eq!(s.model(group_of(&plan, "chat--primary")[0].model).name.as_str(), "big");
+    }
+
+    #[test]
+    fn budget_downgrade_is_a_weight_zero_deployment_behind_budgeted_primaries() {
+        let s = system(&format!(
+            "{MODELS}routes:
+  chat: {{ path: /c, data_class: public, model: big, traffic: {{ per_day: 1000, input_tokens: 1000, output_tokens: 100 }},
+          rollout: {{ strategy: canary, candidate: {{ model: small }}, weight: 10% }} }}
+  other: {{ path: /o, data_class: public, model: small, traffic: {{ per_day: 1000, input_tokens: 1000, output_tokens: 100 }} }}
+budgets:
+  b: {{ amount: 1000, on_pressure: {{ at: 50%, downgrade: {{ route: chat, to: small }} }} }}
+"
+        ));
+        let chat = plan_of(&s, "chat");
+        assert_eq!(chat.len(), 3);
+        assert_eq!(chat[2].role, Role::Downgrade);
+        assert_eq!(chat[2].weight, Some(0.0));
+        // other: (1 × 0.00015 + 0.1 × 0.0006) × 1000 × 30.4 = 6.384 a month; 500 − 6.384 = 493.616
+        assert_eq!(chat[0].max_budget, Some(round_money(493.616 * 0.9)));
+        assert_eq!(chat[1].max_budget, Some(round_money(493.616 * 0.1)));
+        assert_eq!(chat[2].max_budget, None);
+    }
+
+    #[test]
+    fn dedicated_deployments_read_their_endpoint_from_the_environment() {
+        let s = system(&format!("{MODELS}routes:\n  chat: {{ path: /c, data_class: confidential, model: llama }}\n"));
+        let text = render(&s, &plan(&s));
+        assert!(text.contains("oci_serving_mode: \"DEDICATED\""), "{text}");
+        assert!(text.contains("oci_endpoint_id: \"os.environ/GENOPS_ENDPOINT_LLAMA\""), "{text}");
+        assert!(text.contains("terraform output -raw model_llama_endpoint_id"), "{text}");
+        assert!(!text.contains("ON_DEMAND"));
+    }
+
+    #[test]
+    fn numbers_never_use_exponents() {
+        assert_eq!(number(0.0025 / 1000.0), "0.0000025");
+        assert_eq!(number(0.00015 / 1000.0), "0.00000015");
+        assert_eq!(number(5.5), "5.5");
+        assert_eq!(number(21600.000000000004), "21600");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(95.0), "95");
+    }
+
+    #[test]
+    fn strings_are_quoted_so_yaml_keeps_them_strings() {
+        assert_eq!(quote("no"), "\"no\"");
+        assert_eq!(quote("a\"b\\c\nd\u{7f}\u{85}\u{2028}"), "\"a\\\"b\\\\c\\nd\\u007f\\u0085\\u2028\"");
+        assert_eq!(key("model_name"), "model_name");
+        assert_eq!(key("chat--primary"), "\"chat--primary\"");
+        assert_eq!(key("no"), "\"no\"");
+    }
+}
