@@ -4,7 +4,8 @@
 use super::{Checker, valid_indexed};
 use crate::diag::{Code, Diagnostic};
 use crate::source::Spanned;
-use crate::spec::oncall::Channel;
+use crate::spec::oncall::{Channel, Coverage};
+use crate::spec::slos::Sli;
 
 impl Checker<'_> {
     pub(super) fn check_oncall(&mut self) {
@@ -93,6 +94,7 @@ impl Checker<'_> {
                 previous = Some(after);
             }
         }
+        self.check_paging_coverage();
         let channels = &o.channels.value;
         let all = [
             ("alerts", Some(&channels.alerts)),
@@ -103,6 +105,71 @@ impl Checker<'_> {
         for (role, channel) in all {
             if let Some(channel) = channel {
                 self.check_channel(role, channel);
+            }
+        }
+    }
+
+    /// Pages must reach someone on duty at any hour: the first escalation step, and the rotation
+    /// an incident type that pages names, must cover 24x7 (GO0318).
+    fn check_paging_coverage(&mut self) {
+        let Some(oncall) = &self.doc.oncall else { return };
+        let o = &oncall.value;
+        let business_hours = |name: &str| {
+            valid_indexed(&o.rotations.value)
+                .find(|(_, n, _)| n.value.as_str() == name)
+                .filter(|(_, _, r)| r.coverage.value == Coverage::BusinessHours)
+                .map(|(_, _, r)| r.coverage.span)
+        };
+        // Which incident types page, with the spec's overrides applied.
+        let mut paging_incidents = Vec::new();
+        for (kind, defaults) in super::incidents::defaults() {
+            let entry = self.doc.incidents.value.entries.iter().find(|e| e.name.value.as_str() == kind.as_str());
+            let o = entry.and_then(|e| e.value.as_ref());
+            let page = o.and_then(|o| o.page.as_ref()).map_or(defaults.page.value, |p| p.value);
+            if page {
+                paging_incidents.push((kind.as_str(), o.and_then(|o| o.rotation.as_ref())));
+            }
+        }
+        let paging_slos = self
+            .doc
+            .slos
+            .value
+            .valid()
+            .any(|(_, s)| matches!(s.sli.value, Sli::Availability | Sli::Latency | Sli::HarmfulRate));
+        if let Some(first) = o.escalation.value.first() {
+            let rotation = &first.value.rotation;
+            if let (Some(coverage), true) =
+                (business_hours(rotation.value.as_str()), paging_slos || !paging_incidents.is_empty())
+            {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::PagesOutOfHours,
+                        format!(
+                            "the first escalation step pages rotation `{}`, which is on call in business hours only",
+                            rotation.value
+                        ),
+                    )
+                    .label(rotation.span, "paged first for every alarm, day and night")
+                    .label(coverage, "business hours only")
+                    .help("put a `24x7` rotation first; a business-hours rotation can join at a later step"),
+                );
+            }
+        }
+        for (kind, rotation) in paging_incidents {
+            let Some(rotation) = rotation else { continue };
+            if let Some(coverage) = business_hours(rotation.value.as_str()) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::PagesOutOfHours,
+                        format!(
+                            "incident type `{kind}` pages rotation `{}`, which is on call in business hours only",
+                            rotation.value
+                        ),
+                    )
+                    .label(rotation.span, "paged at any hour")
+                    .label(coverage, "business hours only")
+                    .help("name a `24x7` rotation, or make the incident a ticket with `page: false`"),
+                );
             }
         }
     }

@@ -87,6 +87,7 @@ codes! {
     RotationDefinition = "GO0315", Error, "an on-call rotation cannot page anyone";
     CostUnknown = "GO0316", Warning, "a route's cost cannot be estimated";
     AlarmsPageNobody = "GO0317", Error, "SLOs are defined but nobody is on call for their alarms";
+    PagesOutOfHours = "GO0318", Error, "pages go to a rotation that is not on call around the clock";
     // Advice.
     Unused = "GO0401", Warning, "defined but never used";
     SloNoise = "GO0402", Warning, "an SLO objective is finer than the traffic can measure";

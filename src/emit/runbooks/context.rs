@@ -1,0 +1,1135 @@
+//! What a runbook template sees: the checked system as plain, pre-formatted data.
+//!
+//! Every value is a string, a number of items, a boolean, a list or `none` — durations, shares
+//! and amounts are already written the way the spec writes them (`8s`, `99.9%`, `0.05`), so a
+//! template never formats numbers. Optional things are `none` rather than missing, so that
+//! `{% if route.fallbacks %}` works under strict undefined while a misspelt field still fails
+//! the build. The README's "Runbooks" section lists these variables for template authors.
+
+use serde::Serialize;
+
+use std::collections::HashMap;
+
+use crate::check::{Costs, worst_case_latency};
+use crate::conventions::{display_name, ident, incident_runbook, model_group, slo_runbook};
+use crate::emit::alarms::{self, Severity, SloAlert, ThresholdAlert, Watch};
+use crate::emit::litellm;
+use crate::model::{Auth, Channel, Fallback, IncidentKind, Model, Oncall, Route, RouteId, Serving, Slo, System};
+use crate::spec::oncall::Coverage;
+use crate::spec::slos::Sli;
+use crate::spec::units::{Duration, Percent, Threshold, format_number};
+
+/// Variables every template gets.
+#[derive(Clone, Debug, Serialize)]
+pub struct Base {
+    pub system: SystemCtx,
+    pub files: Files,
+    pub oncall: Option<OncallCtx>,
+    pub routes: Vec<RouteCtx>,
+    pub budgets: Vec<BudgetCtx>,
+    pub evaluations: Vec<EvaluationCtx>,
+    pub compliance: ComplianceCtx,
+    /// Every runbook of the system, SLOs first, in spec order.
+    pub runbooks: Vec<RunbookCtx>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SystemCtx {
+    pub name: String,
+    pub owner: String,
+    pub region: String,
+    pub currency: String,
+    pub description: Option<String>,
+    pub tags: Vec<KeyValue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// Paths of the other generated files, relative to the output directory.
+#[derive(Clone, Debug, Serialize)]
+pub struct Files {
+    pub prometheus_rules: String,
+    pub prometheus_tests: String,
+    pub openslo: String,
+    pub monitoring_tf: String,
+    pub gateway_tf: String,
+    pub budgets_tf: String,
+    pub notifications_tf: String,
+    pub logging_tf: String,
+    pub security_tf: String,
+    pub storage_tf: String,
+    pub litellm_config: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OncallCtx {
+    pub rotations: Vec<RotationCtx>,
+    pub escalation: Vec<StepCtx>,
+    pub channels: ChannelsCtx,
+    /// The rotation of the first escalation step: every page reaches it.
+    pub first: String,
+    /// How long an unacknowledged page waits before OCI repeats it (the second step's `after`).
+    pub repeat_page: String,
+    /// Where paging alarms notify (OCI topic display names).
+    pub page_topics: Vec<String>,
+    /// Where ticket alarms notify.
+    pub ticket_topics: Vec<String>,
+    /// The channel to coordinate an incident in: `incidents`, else `alerts`.
+    pub coordination: ChannelCtx,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RotationCtx {
+    pub name: String,
+    pub members: Vec<String>,
+    /// `24x7` or `business-hours`.
+    pub coverage: String,
+    pub around_the_clock: bool,
+    /// Length of one shift.
+    pub shift: String,
+    /// OCI Notifications topic that pages its members.
+    pub topic: String,
+    /// 1-based step of the escalation ladder, `none` when it is not on the ladder.
+    pub step: Option<usize>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepCtx {
+    pub step: usize,
+    pub rotation: String,
+    /// Time since the page without acknowledgement: `0s` for the first step.
+    pub after: String,
+    pub around_the_clock: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChannelsCtx {
+    pub alerts: ChannelCtx,
+    pub incidents: Option<ChannelCtx>,
+    pub pager: Option<ChannelCtx>,
+    pub support: Option<ChannelCtx>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChannelCtx {
+    /// `alerts`, `incidents`, `pager` or `support`.
+    pub role: String,
+    pub slack: Option<String>,
+    pub email: Option<String>,
+    pub https: Option<String>,
+    /// Whether a Slack webhook, a PagerDuty key is configured (their values are secrets).
+    pub webhook: bool,
+    pub pagerduty: bool,
+    /// OCI Notifications topic of the channel.
+    pub topic: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RouteCtx {
+    pub name: String,
+    pub path: String,
+    pub description: Option<String>,
+    pub data_class: String,
+    pub policy: PolicyCtx,
+    /// Effective logging level of the route.
+    pub logging: String,
+    pub model: ModelCtx,
+    pub prompt: Option<PromptCtx>,
+    pub fallbacks: Vec<FallbackCtx>,
+    pub timeout: String,
+    pub retries: u32,
+    pub backoff: String,
+    /// The longest a caller waits: retries, backoff and fallbacks included.
+    pub worst_case: String,
+    pub circuit_breaker: Option<BreakerCtx>,
+    pub rate_limit: Option<RateLimitCtx>,
+    pub cache: Option<CacheCtx>,
+    pub rollout: Option<RolloutCtx>,
+    pub tiers: Vec<TierCtx>,
+    pub traffic: Option<TrafficCtx>,
+    /// Estimated cost of one query and of a month, in the system's currency.
+    pub cost_per_query: Option<String>,
+    pub cost_per_month: Option<String>,
+    pub auth: Option<AuthCtx>,
+    pub gateway: GatewayCtx,
+    pub litellm: LitellmCtx,
+    /// SLOs, evaluations and budgets that cover the route.
+    pub slos: Vec<String>,
+    /// The route's SLOs with the file of their runbook (`none`: the SLO has no alarm).
+    pub slo_runbooks: Vec<SloLink>,
+    pub evaluations: Vec<String>,
+    pub budgets: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SloLink {
+    pub name: String,
+    pub file: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicyCtx {
+    /// Serving kinds the data class allows: `external`, `on-demand`, `dedicated`.
+    pub serving: Vec<String>,
+    pub logging: String,
+    pub encryption: String,
+    pub network: String,
+    pub residency: bool,
+    pub moderation: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelCtx {
+    pub name: String,
+    /// The provider's model id, e.g. `cohere.command-r-08-2024`.
+    pub id: String,
+    pub provider: String,
+    /// `dedicated`, `on-demand` or `external`.
+    pub serving: String,
+    pub cluster: Option<String>,
+    pub region: String,
+    pub endpoint: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PromptCtx {
+    pub name: String,
+    pub version: String,
+    pub file: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FallbackCtx {
+    /// `model` or `route`.
+    pub kind: String,
+    pub name: String,
+    /// The model's provider id (model fallbacks), or the fallback route's model id.
+    pub model_id: String,
+    /// The LiteLLM model group the route falls back to.
+    pub group: String,
+    /// The LiteLLM deployment id of a model fallback (`none` for a route).
+    pub deployment: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakerCtx {
+    pub failures: u32,
+    pub cooldown: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RateLimitCtx {
+    pub per_second: u32,
+    pub per_day: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CacheCtx {
+    pub kind: String,
+    pub similarity: Option<String>,
+    pub ttl: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RolloutCtx {
+    /// `canary`, `blue-green`, `shadow` or `ab`, and how to say it (`A/B`).
+    pub strategy: String,
+    pub label: String,
+    pub candidate_model: Option<String>,
+    pub candidate_prompt: Option<PromptCtx>,
+    /// The candidate's share (canary, A/B), the mirrored share (shadow).
+    pub weight: String,
+    /// Blue-green: the side taking traffic, `stable` or `candidate`.
+    pub active: String,
+    pub evaluation: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TierCtx {
+    pub model: String,
+    pub max_input_tokens: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrafficCtx {
+    pub per_day: u64,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    /// Average requests per minute over a day.
+    pub per_minute: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AuthCtx {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_uri: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GatewayCtx {
+    /// Terraform address of the route's API Gateway deployment.
+    pub deployment: String,
+    /// Its OCI display name.
+    pub display_name: String,
+    /// `private` or `public`: which API gateway serves it.
+    pub network: String,
+    /// OCI Logging display names of its access and execution logs (`none`: audit only).
+    pub access_log: String,
+    pub execution_log: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LitellmCtx {
+    /// The model group the gateway sends the route to (the route's name).
+    pub group: String,
+    /// Deployment ids (`model_info.id` in the config) of the route's primary model.
+    pub primary: Vec<String>,
+    /// The rollout's candidate (or blue-green standby) deployment and its model group.
+    pub candidate: Option<DeploymentRef>,
+    /// The model groups that serve the route with retries (`model_group_retry_policy`).
+    pub retry_groups: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeploymentRef {
+    pub deployment: String,
+    pub group: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetCtx {
+    pub name: String,
+    pub amount: String,
+    pub currency: String,
+    pub period: String,
+    /// Routes in scope; empty for the whole system.
+    pub routes: Vec<String>,
+    pub alerts: Vec<BudgetAlertCtx>,
+    pub pressure: Option<PressureCtx>,
+    /// Estimated monthly spend of the routes in scope, where known.
+    pub estimate: Option<String>,
+    /// OCI budget display name.
+    pub display_name: String,
+    /// The e-mail address OCI sends its alert rules to (`none`: the alerts channel has none).
+    pub recipients: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetAlertCtx {
+    pub at: String,
+    pub forecast: bool,
+    /// Display name of the OCI budget alert rule.
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PressureCtx {
+    pub at: String,
+    pub downgrades: Vec<DowngradeCtx>,
+    /// Requests per second to admit under pressure.
+    pub rate_limit: Option<u32>,
+    /// That rate split over the routes in scope by their share of the traffic.
+    pub limits: Vec<LimitCtx>,
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LimitCtx {
+    pub route: String,
+    pub per_second: u64,
+    /// Terraform address of the route's API Gateway deployment.
+    pub deployment: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DowngradeCtx {
+    pub route: String,
+    pub from: String,
+    pub to: String,
+    pub to_id: String,
+    /// The LiteLLM deployment of the downgrade model (weight 0 until the switch), its model
+    /// group, and the other deployments of that group (the ones to set to weight 0).
+    pub deployment: Option<String>,
+    pub group: Option<String>,
+    pub others: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EvaluationCtx {
+    pub name: String,
+    pub dataset: String,
+    pub cases: usize,
+    pub min_cases: u32,
+    pub routes: Vec<String>,
+    pub thresholds: Vec<KeyValue>,
+    /// `block` or `warn`.
+    pub gate: String,
+    pub grader: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ComplianceCtx {
+    pub frameworks: Vec<String>,
+    pub gdpr: bool,
+    pub hipaa: bool,
+    pub soc2: bool,
+    pub pci_dss: bool,
+    pub traces_retention: Option<String>,
+    pub audit_retention: Option<String>,
+    pub decision_logging: bool,
+    pub encryption: Option<String>,
+}
+
+/// One alarm of the catalogue, as Prometheus and OCI Monitoring name it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlertCtx {
+    /// The Prometheus `alertname`.
+    pub name: String,
+    /// The OCI Monitoring alarm's display name (`none` when the spec has no on-call, so no
+    /// OCI alarm is generated).
+    pub oci_name: Option<String>,
+    /// `page` or `ticket`.
+    pub severity: String,
+    pub pages: bool,
+    /// `CRITICAL` or `WARNING`.
+    pub oci_severity: String,
+    pub route: Option<String>,
+    pub slo: Option<String>,
+    pub evaluation: Option<String>,
+    /// What the alarm compares, in words.
+    pub measures: String,
+    /// The value it fires at.
+    pub threshold: String,
+    /// How long or over which windows it must hold.
+    pub window: String,
+    /// The burn-rate window name (`fast` …) for SLO alerts.
+    pub burn_window: Option<String>,
+    /// Days until the error budget is gone at this burn, and the burn rate (SLO alerts).
+    pub exhaustion: Option<String>,
+    pub burn: Option<String>,
+    /// The runbook, relative to the output directory, and its file name.
+    pub runbook: String,
+    pub runbook_file: String,
+}
+
+/// One runbook: an SLO's or an incident type's.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunbookCtx {
+    /// `slo` or `incident`.
+    pub kind: String,
+    /// The SLO name or the incident type.
+    pub name: String,
+    pub title: String,
+    pub file: String,
+    pub path: String,
+    /// The template it is rendered with.
+    pub template: String,
+    pub alerts: Vec<AlertCtx>,
+    pub pages: bool,
+    /// Routes it concerns.
+    pub routes: Vec<String>,
+    pub slo: Option<SloCtx>,
+    pub incident: Option<IncidentCtx>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SloCtx {
+    pub name: String,
+    pub route: String,
+    /// `availability`, `latency`, `groundedness`, `cost_per_query`, `harmful_rate`.
+    pub sli: String,
+    pub objective: Option<String>,
+    pub window: String,
+    pub percentile: Option<String>,
+    pub threshold: Option<String>,
+    pub description: Option<String>,
+    /// `1 − objective`, and that share of the window as time.
+    pub error_budget: Option<String>,
+    pub error_budget_time: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IncidentCtx {
+    pub kind: String,
+    pub title: String,
+    /// `P1` … `P4`.
+    pub severity: String,
+    pub page: bool,
+    /// The rotation the spec names for it, else the first escalation step.
+    pub rotation: Option<String>,
+    pub threshold: String,
+    pub detection: String,
+    pub action: String,
+}
+
+fn money(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.2}")
+    } else {
+        format_number((value * 1e6).round() / 1e6)
+    }
+}
+
+/// A duration as people say it: `5.5s` rather than `5s500ms`; the spec's form otherwise.
+fn human(d: Duration) -> String {
+    if d.millis % 1000 != 0 && d.millis > 1000 {
+        format!("{}s", format_number(d.millis as f64 / 1000.0))
+    } else {
+        d.to_string()
+    }
+}
+
+fn percent(fraction: f64) -> String {
+    Percent { fraction }.to_string()
+}
+
+pub fn build(system: &System) -> Base {
+    let compliance = &system.compliance;
+    let frameworks: Vec<String> = compliance.frameworks.iter().map(|f| f.to_string()).collect();
+    let has = |name: &str| frameworks.iter().any(|f| f == name);
+    let mut base = Base {
+        system: SystemCtx {
+            name: system.name.to_string(),
+            owner: system.owner.to_string(),
+            region: system.region.clone(),
+            currency: system.currency.clone(),
+            description: system.description.clone(),
+            tags: system.tags.iter().map(|(k, v)| KeyValue { key: k.clone(), value: v.clone() }).collect(),
+        },
+        files: Files {
+            prometheus_rules: alarms::prometheus::rules_path(system),
+            prometheus_tests: format!("alarms/prometheus/{}.rules.test.yaml", system.name),
+            openslo: "alarms/openslo/".into(),
+            monitoring_tf: "terraform/monitoring.tf".into(),
+            gateway_tf: "terraform/gateway.tf".into(),
+            budgets_tf: "terraform/budgets.tf".into(),
+            notifications_tf: "terraform/notifications.tf".into(),
+            logging_tf: "terraform/logging.tf".into(),
+            security_tf: "terraform/security.tf".into(),
+            storage_tf: "terraform/storage.tf".into(),
+            litellm_config: litellm::PATH.into(),
+        },
+        oncall: system.oncall.as_ref().map(|o| oncall(system, o)),
+        routes: Vec::new(),
+        budgets: Vec::new(),
+        evaluations: system
+            .evaluations
+            .iter()
+            .map(|e| {
+                let t = e.thresholds;
+                let thresholds = [
+                    ("relevance", t.relevance.map(format_number)),
+                    ("groundedness", t.groundedness.map(format_number)),
+                    ("completeness", t.completeness.map(format_number)),
+                    ("harmful_rate", t.harmful_rate.map(percent)),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|value| KeyValue { key: k.into(), value }))
+                .collect();
+                EvaluationCtx {
+                    name: e.name.to_string(),
+                    dataset: e.dataset.clone(),
+                    cases: e.cases,
+                    min_cases: e.min_cases,
+                    routes: e.routes.iter().map(|r| system.route(*r).name.to_string()).collect(),
+                    thresholds,
+                    gate: e.gate.to_string(),
+                    grader: e.grader.map(|m| system.model(m).name.to_string()),
+                }
+            })
+            .collect(),
+        compliance: ComplianceCtx {
+            gdpr: has("gdpr"),
+            hipaa: has("hipaa"),
+            soc2: has("soc2"),
+            pci_dss: has("pci-dss"),
+            frameworks: frameworks.clone(),
+            traces_retention: compliance.traces_retention.map(|d| d.to_string()),
+            audit_retention: compliance.audit_retention.map(|d| d.to_string()),
+            decision_logging: compliance.decision_logging,
+            encryption: compliance.encryption.map(|e| e.to_string()),
+        },
+        runbooks: Vec::new(),
+    };
+    // Everything below is linear in the size of the system: one LiteLLM plan, one cost model,
+    // and indexes by route instead of searches.
+    let plan = litellm::plan(system);
+    let costs = Costs::new(system);
+    base.runbooks = runbooks(system);
+    let mut by_route: Vec<Vec<&litellm::Deployment>> = vec![Vec::new(); system.routes.len()];
+    for d in &plan.deployments {
+        if let Some(r) = d.route {
+            by_route[r.0].push(d);
+        }
+    }
+    let with_runbook: HashMap<&str, &str> =
+        base.runbooks.iter().filter(|r| r.kind == "slo").map(|r| (r.name.as_str(), r.file.as_str())).collect();
+    let mut slos: Vec<Vec<SloLink>> = vec![Vec::new(); system.routes.len()];
+    for slo in &system.slos {
+        slos[slo.route.0].push(SloLink {
+            name: slo.name.to_string(),
+            file: with_runbook.get(slo.name.as_str()).map(|f| f.to_string()),
+        });
+    }
+    let mut retry_groups: HashMap<&str, Vec<String>> = HashMap::new();
+    for (group, attempts) in &plan.retries {
+        let route = group.split("--").next().unwrap_or(group);
+        if *attempts > 0 {
+            retry_groups.entry(route).or_default().push(group.clone());
+        }
+    }
+    base.routes = system
+        .routes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut ctx = route(system, &by_route[i], &costs, RouteId(i), r, std::mem::take(&mut slos[i]));
+            ctx.litellm.retry_groups = retry_groups.remove(r.name.as_str()).unwrap_or_default();
+            ctx
+        })
+        .collect();
+    base.budgets = system.budgets.iter().map(|b| budget(system, &plan, &costs, b)).collect();
+    base
+}
+
+fn channel(system: &System, role: &str, c: &Channel) -> ChannelCtx {
+    ChannelCtx {
+        role: role.into(),
+        slack: c.slack.clone(),
+        email: c.email.clone(),
+        https: c.https.clone(),
+        webhook: c.webhook.is_some(),
+        pagerduty: c.pagerduty.is_some(),
+        topic: display_name(system, role),
+    }
+}
+
+fn oncall(system: &System, o: &Oncall) -> OncallCtx {
+    let rotations: Vec<RotationCtx> = o
+        .rotations
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RotationCtx {
+            name: r.name.to_string(),
+            members: r.members.clone(),
+            coverage: r.coverage.to_string(),
+            around_the_clock: r.coverage == Coverage::AllHours,
+            shift: r.length.to_string(),
+            topic: display_name(system, &format!("oncall-{}", r.name)),
+            step: o.escalation.iter().position(|s| s.rotation.0 == i).map(|p| p + 1),
+        })
+        .collect();
+    let escalation: Vec<StepCtx> = o
+        .escalation
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StepCtx {
+            step: i + 1,
+            rotation: o.rotations[s.rotation.0].name.to_string(),
+            after: s.after.to_string(),
+            around_the_clock: o.rotations[s.rotation.0].coverage == Coverage::AllHours,
+        })
+        .collect();
+    let first = escalation.first().map(|s| s.rotation.clone()).unwrap_or_default();
+    let channels = ChannelsCtx {
+        alerts: channel(system, "alerts", &o.channels.alerts),
+        incidents: o.channels.incidents.as_ref().map(|c| channel(system, "incidents", c)),
+        pager: o.channels.pager.as_ref().map(|c| channel(system, "pager", c)),
+        support: o.channels.support.as_ref().map(|c| channel(system, "support", c)),
+    };
+    // As terraform/monitoring.tf routes them.
+    let mut page_topics = Vec::new();
+    if let Some(pager) = &channels.pager {
+        page_topics.push(pager.topic.clone());
+    }
+    if !first.is_empty() {
+        page_topics.push(display_name(system, &format!("oncall-{first}")));
+    }
+    let coordination = channels.incidents.clone().unwrap_or_else(|| channels.alerts.clone());
+    OncallCtx {
+        first,
+        repeat_page: o.escalation.get(1).map_or(Duration::from_millis(15 * 60_000), |s| s.after).to_string(),
+        page_topics,
+        ticket_topics: vec![channels.alerts.topic.clone()],
+        coordination,
+        rotations,
+        escalation,
+        channels,
+    }
+}
+
+fn model_ctx(system: &System, m: &Model) -> ModelCtx {
+    ModelCtx {
+        name: m.name.to_string(),
+        id: m.model_id.clone(),
+        provider: m.provider.to_string(),
+        serving: m.serving.kind().to_string(),
+        cluster: match m.serving {
+            Serving::Dedicated(c) => Some(system.cluster(c).name.to_string()),
+            _ => None,
+        },
+        region: m.region.clone(),
+        endpoint: m.endpoint.clone(),
+    }
+}
+
+fn route(
+    system: &System,
+    deployments: &[&litellm::Deployment],
+    costs: &Costs,
+    id: RouteId,
+    r: &Route,
+    slos: Vec<SloLink>,
+) -> RouteCtx {
+    let name = r.name.as_str();
+    let policy = system.policy(r.data_class);
+    let deployments_of = |role: fn(&litellm::Role) -> bool| -> Vec<String> {
+        deployments.iter().filter(|d| role(&d.role)).map(|d| d.id.clone()).collect()
+    };
+    let fallbacks = r
+        .fallbacks
+        .iter()
+        .map(|f| match f {
+            Fallback::Model(m) => {
+                let model = system.model(*m);
+                FallbackCtx {
+                    kind: "model".into(),
+                    name: model.name.to_string(),
+                    model_id: model.model_id.clone(),
+                    group: format!("{}--fallback--{}", model_group(name), model.name),
+                    deployment: deployments
+                        .iter()
+                        .find(|d| d.role == litellm::Role::Fallback && d.model == *m)
+                        .map(|d| d.id.clone()),
+                }
+            }
+            Fallback::Route(other) => {
+                let other = system.route(*other);
+                FallbackCtx {
+                    kind: "route".into(),
+                    name: other.name.to_string(),
+                    model_id: system.model(other.model).model_id.clone(),
+                    group: model_group(other.name.as_str()),
+                    deployment: None,
+                }
+            }
+        })
+        .collect();
+    let execution = policy.logging.min_level(r.logging).is_some();
+    let estimate = costs.route(id).ok();
+    RouteCtx {
+        name: name.to_string(),
+        path: r.path.clone(),
+        description: r.description.clone(),
+        data_class: r.data_class.to_string(),
+        policy: PolicyCtx {
+            serving: policy.serving.iter().map(|s| s.to_string()).collect(),
+            logging: policy.logging.to_string(),
+            encryption: policy.encryption.to_string(),
+            network: policy.network.to_string(),
+            residency: policy.residency,
+            moderation: policy.moderation,
+        },
+        logging: r.logging.to_string(),
+        model: model_ctx(system, system.model(r.model)),
+        prompt: r.prompt.map(|p| {
+            let p = system.prompt(p);
+            PromptCtx { name: p.name.to_string(), version: p.version.to_string(), file: p.file.clone() }
+        }),
+        fallbacks,
+        timeout: human(r.timeout),
+        retries: r.retries.attempts,
+        backoff: r.retries.backoff.to_string(),
+        worst_case: human(worst_case_latency(system, id)),
+        circuit_breaker: r
+            .circuit_breaker
+            .map(|c| BreakerCtx { failures: c.failures, cooldown: c.cooldown.to_string() }),
+        rate_limit: r.rate_limit.map(|l| RateLimitCtx { per_second: l.per_second, per_day: l.per_day }),
+        cache: r.cache.map(|c| CacheCtx {
+            kind: c.kind.to_string(),
+            similarity: c.similarity.map(format_number),
+            ttl: c.ttl.to_string(),
+        }),
+        rollout: r.rollout.map(|ro| RolloutCtx {
+            strategy: ro.strategy.to_string(),
+            label: if ro.strategy == crate::spec::routes::Strategy::Ab {
+                "A/B".into()
+            } else {
+                ro.strategy.to_string()
+            },
+            candidate_model: ro.candidate_model.map(|m| system.model(m).name.to_string()),
+            candidate_prompt: ro.candidate_prompt.map(|p| {
+                let p = system.prompt(p);
+                PromptCtx { name: p.name.to_string(), version: p.version.to_string(), file: p.file.clone() }
+            }),
+            weight: percent(ro.weight),
+            active: ro.active.to_string(),
+            evaluation: ro.evaluation.map(|e| system.evaluation(e).name.to_string()),
+        }),
+        tiers: r
+            .tiers
+            .iter()
+            .map(|t| TierCtx { model: system.model(t.model).name.to_string(), max_input_tokens: t.max_input_tokens })
+            .collect(),
+        traffic: r.traffic.map(|t| TrafficCtx {
+            per_day: t.per_day,
+            input_tokens: t.input_tokens,
+            output_tokens: t.output_tokens,
+            per_minute: format_number((t.per_day as f64 / 1440.0 * 10.0).round() / 10.0),
+        }),
+        cost_per_query: estimate.map(|e| money(e.per_query)),
+        cost_per_month: estimate.map(|e| money(e.per_month)),
+        auth: match &r.auth {
+            Auth::Jwt { issuer, audience, jwks_uri } => {
+                Some(AuthCtx { issuer: issuer.clone(), audience: audience.clone(), jwks_uri: jwks_uri.clone() })
+            }
+            Auth::None => None,
+        },
+        gateway: GatewayCtx {
+            deployment: format!("oci_apigateway_deployment.{}", ident(name)),
+            display_name: display_name(system, name),
+            network: policy.network.to_string(),
+            access_log: display_name(system, &format!("{name}-access")),
+            execution_log: execution.then(|| display_name(system, &format!("{name}-execution"))),
+        },
+        litellm: LitellmCtx {
+            group: model_group(name),
+            primary: deployments_of(|r| matches!(r, litellm::Role::Primary | litellm::Role::Mirrored)),
+            candidate: deployments
+                .iter()
+                .find(|d| {
+                    matches!(
+                        d.role,
+                        litellm::Role::Candidate
+                            | litellm::Role::CandidateGroup
+                            | litellm::Role::Shadow
+                            | litellm::Role::Standby
+                    )
+                })
+                .map(|d| DeploymentRef { deployment: d.id.clone(), group: d.group.clone() }),
+            retry_groups: Vec::new(),
+        },
+        slos: slos.iter().map(|s| s.name.clone()).collect(),
+        slo_runbooks: slos,
+        evaluations: system.evaluations.iter().filter(|e| e.routes.contains(&id)).map(|e| e.name.to_string()).collect(),
+        budgets: system
+            .budgets
+            .iter()
+            .filter(|b| b.routes.is_empty() || b.routes.contains(&id))
+            .map(|b| b.name.to_string())
+            .collect(),
+    }
+}
+
+fn budget(system: &System, plan: &litellm::Plan, costs: &Costs, b: &crate::model::Budget) -> BudgetCtx {
+    let rule = |label: String| format!("{}-{}", b.name, label);
+    let at = |f: f64| format_number(f * 100.0).replace('.', "-");
+    let scope: Vec<RouteId> =
+        if b.routes.is_empty() { (0..system.routes.len()).map(RouteId).collect() } else { b.routes.clone() };
+    let estimates: Vec<Option<f64>> = scope.iter().map(|r| costs.route(*r).ok().map(|e| e.per_month)).collect();
+    let estimate = estimates.iter().all(Option::is_some).then(|| money(estimates.iter().flatten().sum()));
+    BudgetCtx {
+        name: b.name.to_string(),
+        amount: money(b.amount),
+        currency: system.currency.clone(),
+        period: b.period.to_string(),
+        routes: b.routes.iter().map(|r| system.route(*r).name.to_string()).collect(),
+        alerts: b
+            .alerts
+            .iter()
+            .map(|a| BudgetAlertCtx {
+                at: percent(a.at),
+                forecast: a.forecast,
+                rule: rule(format!("{}-{}", if a.forecast { "forecast" } else { "actual" }, at(a.at))),
+            })
+            .collect(),
+        pressure: b.on_pressure.as_ref().map(|p| PressureCtx {
+            at: percent(p.at),
+            downgrades: p
+                .downgrades
+                .iter()
+                .map(|d| {
+                    let dg = plan
+                        .deployments
+                        .iter()
+                        .find(|x| x.route == Some(d.route) && x.role == litellm::Role::Downgrade);
+                    DowngradeCtx {
+                        route: system.route(d.route).name.to_string(),
+                        from: system.model(system.route(d.route).model).name.to_string(),
+                        to: system.model(d.to).name.to_string(),
+                        to_id: system.model(d.to).model_id.clone(),
+                        deployment: dg.map(|x| x.id.clone()),
+                        group: dg.map(|x| x.group.clone()),
+                        others: plan
+                            .deployments
+                            .iter()
+                            .filter(|x| dg.is_some_and(|dg| x.group == dg.group && x.id != dg.id))
+                            .map(|x| x.id.clone())
+                            .collect(),
+                    }
+                })
+                .collect(),
+            rate_limit: p.rate_limit,
+            limits: p.rate_limit.map_or_else(Vec::new, |rate| split_rate(system, &scope, rate)),
+            rule: rule(format!("pressure-{}", at(p.at))),
+        }),
+        estimate,
+        display_name: display_name(system, b.name.as_str()),
+        recipients: system.oncall.as_ref().and_then(|o| o.channels.alerts.email.clone()),
+    }
+}
+
+/// A budget's rate limit split over its routes by their expected traffic (evenly when no route
+/// declares traffic), at least 1 request per second each.
+fn split_rate(system: &System, scope: &[RouteId], rate: u32) -> Vec<LimitCtx> {
+    let weights: Vec<f64> = scope.iter().map(|r| system.route(*r).traffic.map_or(0.0, |t| t.per_day as f64)).collect();
+    let total: f64 = weights.iter().sum();
+    scope
+        .iter()
+        .zip(&weights)
+        .map(|(r, w)| {
+            let share = if total > 0.0 { w / total } else { 1.0 / scope.len() as f64 };
+            let name = system.route(*r).name.as_str();
+            LimitCtx {
+                route: name.to_string(),
+                per_second: ((rate as f64 * share).floor() as u64).max(1),
+                deployment: format!("oci_apigateway_deployment.{}", ident(name)),
+            }
+        })
+        .collect()
+}
+
+fn slo_alert(system: &System, a: &SloAlert) -> AlertCtx {
+    let slo = a.slo;
+    let measures = match (slo.sli, slo.threshold) {
+        (Sli::Latency, Some(t)) => format!("share of requests slower than {t}"),
+        _ => "share of requests failing with a 5xx".to_string(),
+    };
+    AlertCtx {
+        name: a.alertname.clone(),
+        oci_name: system.oncall.as_ref().map(|_| display_name(system, &a.alertname)),
+        severity: a.window.severity.as_str().into(),
+        pages: a.window.severity == Severity::Page,
+        oci_severity: oci_severity(a.window.severity).into(),
+        route: Some(system.route(slo.route).name.to_string()),
+        slo: Some(slo.name.to_string()),
+        evaluation: None,
+        measures,
+        threshold: format!("above {}", percent((a.threshold * 1e8).round() / 1e8)),
+        window: format!("{} and {}", a.window.long, a.window.short),
+        burn_window: Some(a.window.name.clone()),
+        exhaustion: Some(format_number((a.exhaustion_days() * 10.0).round() / 10.0)),
+        burn: Some(format_number(a.burn)),
+        runbook: a.runbook.clone(),
+        runbook_file: file_of(&a.runbook),
+    }
+}
+
+fn oci_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Page => "CRITICAL",
+        Severity::Ticket => "WARNING",
+    }
+}
+
+fn file_of(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
+}
+
+fn threshold_alert(system: &System, a: &ThresholdAlert) -> AlertCtx {
+    let (route, evaluation, measures, threshold) = match &a.watch {
+        Watch::Groundedness { route, min } => (
+            Some(route.clone()),
+            None,
+            "average groundedness score over 1h".to_string(),
+            format!("below {}", format_number(*min)),
+        ),
+        Watch::HarmfulRate { route, max } => (
+            Some(route.clone()),
+            None,
+            "share of answers flagged harmful over 1h".to_string(),
+            format!("above {}", percent(*max)),
+        ),
+        Watch::CostPerQuery { route, max } => (
+            Some(route.clone()),
+            None,
+            "average cost of a query over 1h".to_string(),
+            format!("above {} {}", format_number(*max), system.currency),
+        ),
+        Watch::SlowRoute { route, max } => {
+            (Some(route.clone()), None, "p95 latency over 5m".to_string(), format!("above {max}"))
+        }
+        Watch::FailingRoute { route, max } => (
+            Some(route.clone()),
+            None,
+            "share of requests failing over 5m".to_string(),
+            format!("above {}", percent(*max)),
+        ),
+        Watch::EvalScore { evaluation, min } => (
+            None,
+            Some(evaluation.clone()),
+            "lowest score of the evaluation's latest run".to_string(),
+            format!("below {}", format_number(*min)),
+        ),
+        Watch::InjectionAttempts { min } => (
+            None,
+            None,
+            "prompt-injection attempts blocked by the input guard in 5m".to_string(),
+            format!("{} or more", format_number(*min)),
+        ),
+        Watch::AuditAnomalies { min } => {
+            (None, None, "audit anomalies found in 5m".to_string(), format!("{} or more", format_number(*min)))
+        }
+    };
+    AlertCtx {
+        name: a.alertname.clone(),
+        oci_name: system.oncall.as_ref().map(|_| display_name(system, &a.alertname)),
+        severity: a.severity.as_str().into(),
+        pages: a.severity == Severity::Page,
+        oci_severity: oci_severity(a.severity).into(),
+        route,
+        slo: a.slo.clone(),
+        evaluation,
+        measures,
+        threshold,
+        window: format!("held {}", a.hold),
+        burn_window: None,
+        exhaustion: None,
+        burn: None,
+        runbook: a.runbook.clone(),
+        runbook_file: file_of(&a.runbook),
+    }
+}
+
+/// The template an SLO's runbook is rendered with.
+pub fn slo_template(sli: Sli) -> String {
+    format!("slo-{}.md.j2", sli.as_str().replace('_', "-"))
+}
+
+fn slo_ctx(system: &System, slo: &Slo) -> SloCtx {
+    let budget = slo.objective.map(|o| 1.0 - o);
+    SloCtx {
+        name: slo.name.to_string(),
+        route: system.route(slo.route).name.to_string(),
+        sli: slo.sli.to_string(),
+        objective: slo.objective.map(percent),
+        window: slo.window.to_string(),
+        percentile: slo.percentile.map(format_number),
+        threshold: slo.threshold.map(|t| match t {
+            Threshold::Number(n) if slo.sli == Sli::CostPerQuery => format!("{} {}", format_number(n), system.currency),
+            t => t.to_string(),
+        }),
+        description: slo.description.clone(),
+        error_budget: budget.map(|b| percent((b * 1e6).round() / 1e6)),
+        error_budget_time: budget.map(|b| {
+            let minutes = (slo.window.millis as f64 * b / 60_000.0 * 10.0).round() / 10.0;
+            if minutes >= 120.0 {
+                format!("{} hours", format_number((minutes / 6.0).round() / 10.0))
+            } else {
+                format!("{} minutes", format_number(minutes))
+            }
+        }),
+    }
+}
+
+fn runbooks(system: &System) -> Vec<RunbookCtx> {
+    let slo_alerts = alarms::slo_alerts_by_slo(system);
+    let threshold_alerts = alarms::threshold_alerts(system);
+    let mut by_slo: HashMap<&str, Vec<AlertCtx>> = HashMap::new();
+    let mut by_incident: HashMap<IncidentKind, Vec<AlertCtx>> = HashMap::new();
+    for a in &threshold_alerts {
+        if let Some(slo) = &a.slo {
+            by_slo.entry(slo.as_str()).or_default().push(threshold_alert(system, a));
+        }
+        if let Some(kind) = a.incident {
+            by_incident.entry(kind).or_default().push(threshold_alert(system, a));
+        }
+    }
+    let mut out = Vec::new();
+    for (slo, burn) in system.slos.iter().zip(&slo_alerts) {
+        let mut alerts: Vec<AlertCtx> = burn.iter().map(|a| slo_alert(system, a)).collect();
+        alerts.extend(by_slo.remove(slo.name.as_str()).unwrap_or_default());
+        if alerts.is_empty() {
+            continue;
+        }
+        let path = slo_runbook(slo.name.as_str());
+        out.push(RunbookCtx {
+            kind: "slo".into(),
+            name: slo.name.to_string(),
+            title: format!("SLO {}", slo.name),
+            file: file_of(&path),
+            template: slo_template(slo.sli),
+            pages: alerts.iter().any(|a| a.pages),
+            alerts,
+            routes: vec![system.route(slo.route).name.to_string()],
+            slo: Some(slo_ctx(system, slo)),
+            incident: None,
+            path,
+        });
+    }
+    let first = system.oncall.as_ref().and_then(|o| o.escalation.first()).map(|s| s.rotation);
+    for incident in &system.incidents {
+        let kind = incident.kind.as_str();
+        let alerts: Vec<AlertCtx> = by_incident.remove(&incident.kind).unwrap_or_default();
+        let routes: Vec<String> = match incident.kind {
+            IncidentKind::QualityDegradation => {
+                let mut ids: Vec<RouteId> = system.evaluations.iter().flat_map(|e| e.routes.iter().copied()).collect();
+                ids.sort();
+                ids.dedup();
+                ids.into_iter().map(|r| system.route(r).name.to_string()).collect()
+            }
+            IncidentKind::CostOverrun => {
+                let mut ids: Vec<RouteId> = Vec::new();
+                for b in &system.budgets {
+                    if b.routes.is_empty() {
+                        ids.extend((0..system.routes.len()).map(RouteId));
+                    } else {
+                        ids.extend(b.routes.iter().copied());
+                    }
+                }
+                ids.sort();
+                ids.dedup();
+                ids.into_iter().map(|r| system.route(r).name.to_string()).collect()
+            }
+            _ => system.routes.iter().map(|r| r.name.to_string()).collect(),
+        };
+        let path = incident_runbook(kind);
+        let rotation = incident
+            .rotation
+            .or(first)
+            .and_then(|r| system.oncall.as_ref().and_then(|o| o.rotations.get(r.0)).map(|r| r.name.to_string()));
+        out.push(RunbookCtx {
+            kind: "incident".into(),
+            name: kind.into(),
+            title: format!("Incident: {}", incident.title.to_lowercase()),
+            file: file_of(&path),
+            template: format!("incident-{kind}.md.j2"),
+            pages: alerts.iter().any(|a| a.pages),
+            alerts,
+            routes,
+            slo: None,
+            incident: Some(IncidentCtx {
+                kind: kind.into(),
+                title: incident.title.clone(),
+                severity: incident.severity.to_string(),
+                page: incident.page,
+                rotation,
+                threshold: match incident.threshold {
+                    Threshold::Percent(p) if incident.kind == IncidentKind::CostOverrun => format!("{p} of a budget"),
+                    t => t.to_string(),
+                },
+                detection: incident.detection.clone(),
+                action: incident.action.clone(),
+            }),
+            path,
+        });
+    }
+    out
+}

@@ -1,0 +1,407 @@
+//! Markdown for text that comes from the spec, and the layout pass every runbook goes through.
+//!
+//! A spec string (a description, an e-mail address, a tag, a model id) may contain anything:
+//! `*`, `_`, `[`, `<`, `|`, backticks, a leading `#` or `1.`, a URL, a newline. [`escape`]
+//! makes it plain inline text wherever a template puts it — in a paragraph, a list item, a
+//! heading or a table cell — by collapsing whitespace to single spaces and backslash-escaping
+//! every character that could open or close Markdown syntax (CommonMark allows a backslash
+//! before any ASCII punctuation). [`code`] makes it a code span whose fence is longer than any
+//! run of backticks inside. [`reflow`] wraps long prose lines at 80 columns without ever
+//! starting a line with something that would open a block.
+
+/// ASCII punctuation that is escaped wherever it stands: emphasis, links, HTML, code, tables,
+/// strikethrough, entities, heading markers, and `@`, which GFM turns into a mail link.
+const ALWAYS: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '&', '#', '@', '!', '$'];
+
+/// Runs of whitespace and control characters become one space.
+fn squeeze(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() {
+            if !space {
+                out.push(' ');
+            }
+            space = true;
+        } else {
+            out.push(c);
+            space = false;
+        }
+    }
+    out
+}
+
+/// [`squeeze`], and the ends trimmed.
+fn collapse(text: &str) -> String {
+    squeeze(text).trim().to_string()
+}
+
+/// Spec text as inline Markdown that renders as exactly that text, whitespace squeezed to
+/// single spaces (a leading or trailing space is kept: templates join words with them).
+pub fn escape(text: &str) -> String {
+    let text = squeeze(text);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    // Where a line would start if the text began one.
+    let start = chars.iter().take_while(|c| **c == ' ').count();
+    // Digits at the start followed by `.` or `)` would make an ordered list item.
+    let leading_digits = chars[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let ends_marker = |i: usize| chars.get(i + 1).is_none_or(|n| *n == ' ');
+    for (i, &c) in chars.iter().enumerate() {
+        // At the start of a line: a list item (`- `, `+ `, `1. `), a thematic break (`---`),
+        // a setext underline (`===`).
+        let line_start = i == start
+            && match c {
+                '-' => ends_marker(i) || chars.get(i + 1) == Some(&'-'),
+                '+' => ends_marker(i),
+                '=' => chars[start..].iter().all(|c| *c == '=' || *c == ' '),
+                _ => false,
+            };
+        let escape = ALWAYS.contains(&c)
+            || line_start
+            || (leading_digits > 0 && i == start + leading_digits && matches!(c, '.' | ')') && ends_marker(i))
+            // `https://…` and `www.…` would become links (and bare URLs to a linter).
+            || (c == ':' && chars[i + 1..].starts_with(&['/', '/']))
+            || (c == '.' && i >= 3 && chars[i - 3..i].iter().collect::<String>().eq_ignore_ascii_case("www")
+                && (i == 3 || !chars[i - 4].is_alphanumeric()));
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Spec text as a code span: the fence is one backtick longer than the longest run inside, and
+/// a space pads text that starts or ends with a backtick. For a table cell use [`code_cell`].
+pub fn code(text: &str) -> String {
+    let text = collapse(text);
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A code span inside a GFM table cell: `|` ends the cell even inside code, so it is escaped
+/// (GFM removes that backslash before the code span is read).
+pub fn code_cell(text: &str) -> String {
+    code(text).replace('|', "\\|")
+}
+
+/// The longest line [`reflow`] leaves, markdownlint's default (MD013).
+pub const WIDTH: usize = 80;
+
+/// Wraps paragraph and list-item lines longer than [`WIDTH`] at spaces. Headings, tables, code
+/// blocks, HTML comments and blank lines are left alone. A continuation line is indented to the
+/// list item's content and never starts with a character that would begin a new block (a list
+/// marker, `#`, `>`, `=`, a fence, an ordered-list number, `<`, `|`).
+/// Trailing whitespace is removed and runs of blank lines become one (templates that leave
+/// out an optional part leave blank lines behind), except inside fenced code.
+pub fn reflow(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut fence: Option<String> = None;
+    let mut blank = false;
+    // Ordered lists being numbered: (indent of the marker, next number).
+    let mut lists: Vec<(usize, u64)> = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let body = line.strip_suffix('\n').unwrap_or(line).trim_end();
+        let newline = if line.ends_with('\n') { "\n" } else { "" };
+        let mut body = body.to_string();
+        if fence.is_none() {
+            if body.is_empty() && blank {
+                continue;
+            }
+            blank = body.is_empty();
+            if !blank {
+                body = renumber(&body, &mut lists);
+            }
+        }
+        let line = &format!("{body}{newline}");
+        let body = body.as_str();
+        let trimmed = body.trim_start();
+        if let Some(open) = &fence {
+            if trimmed.starts_with(open.as_str()) {
+                fence = None;
+            }
+            out.push_str(line);
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            let marker: String = trimmed.chars().take_while(|c| *c == '`' || *c == '~').collect();
+            fence = Some(marker);
+            out.push_str(line);
+            continue;
+        }
+        if body.chars().count() <= WIDTH
+            || trimmed.starts_with('#')
+            || trimmed.starts_with('|')
+            || trimmed.starts_with("<!--")
+        {
+            out.push_str(line);
+            continue;
+        }
+        out.push_str(&wrap(body));
+        out.push_str(newline);
+    }
+    out
+}
+
+/// Numbers ordered-list items 1, 2, 3 … in order, whatever the template wrote (an item a
+/// template left out leaves no gap). A line less indented than a list's content ends it.
+fn renumber(line: &str, lists: &mut Vec<(usize, u64)>) -> String {
+    let indent = line.len() - line.trim_start().len();
+    let rest = &line[indent..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let item = digits > 0 && digits < 10 && (rest[digits..].starts_with(". ") || rest[digits..].starts_with(") "));
+    if !item {
+        // Text at or left of a list's marker ends it; more indented text continues an item.
+        lists.retain(|(at, _)| *at < indent);
+        return line.to_string();
+    }
+    lists.retain(|(at, _)| *at <= indent);
+    let number = match lists.last_mut() {
+        Some((at, next)) if *at == indent => {
+            *next += 1;
+            *next - 1
+        }
+        _ => {
+            let written: u64 = rest[..digits].parse().unwrap_or(1);
+            lists.push((indent, written + 1));
+            written
+        }
+    };
+    format!("{}{number}{}", &line[..indent], &rest[digits..])
+}
+
+/// The indentation of a line's continuation: the content column of a list item, else the
+/// line's own indentation.
+fn continuation_indent(line: &str) -> usize {
+    let indent = line.len() - line.trim_start().len();
+    let rest = &line[indent..];
+    if rest.starts_with("- ") || rest.starts_with("* ") || rest.starts_with("+ ") {
+        return indent + 2;
+    }
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && (rest[digits..].starts_with(". ") || rest[digits..].starts_with(") ")) {
+        return indent + digits + 2;
+    }
+    indent
+}
+
+/// Whether a word at the start of a line would open a block instead of continuing text
+/// (conservatively: a word of only `-` is a list marker or a thematic break either way).
+fn opens_block(word: &str) -> bool {
+    let first = word.chars().next().unwrap_or(' ');
+    let all = |c: char| word.chars().all(|x| x == c);
+    match first {
+        '-' | '+' | '*' | '_' | '=' => all(first),
+        '#' => all('#') && word.len() <= 6,
+        '>' | '<' | '|' => true,
+        '`' => word.starts_with("```"),
+        '~' => word.starts_with("~~~"),
+        _ => {
+            let digits = word.bytes().take_while(u8::is_ascii_digit).count();
+            digits > 0 && digits < 10 && word.len() == digits + 1 && matches!(word.as_bytes()[digits], b'.' | b')')
+        }
+    }
+}
+
+fn wrap(line: &str) -> String {
+    let lead = line.len() - line.trim_start().len();
+    let indent = continuation_indent(line);
+    let pad = " ".repeat(indent);
+    let mut words = line[lead..].split(' ').filter(|w| !w.is_empty());
+    let mut current = line[..lead].to_string();
+    current.push_str(words.next().unwrap_or_default());
+    if indent != lead {
+        // A list item: its marker and first word stay together.
+        if let Some(word) = words.next() {
+            current.push(' ');
+            current.push_str(word);
+        }
+    }
+    // Where the words of the current line start (after the indent and a list marker).
+    let mut first_word = current.len();
+    let mut out = String::new();
+    for word in words {
+        if current.chars().count() + 1 + word.chars().count() <= WIDTH {
+            current.push(' ');
+            current.push_str(word);
+            continue;
+        }
+        if !opens_block(word) {
+            out.push_str(current.trim_end());
+            out.push('\n');
+            current = format!("{pad}{word}");
+            first_word = pad.len();
+            continue;
+        }
+        // The word may not start a line: the words before it move down with it, as many as it
+        // takes for the new line to start with a word that may.
+        let mut split = current.rfind(' ').filter(|at| *at > first_word);
+        while let Some(at) = split {
+            if !opens_block(&current[at + 1..]) && !opens_block(current[at + 1..].split(' ').next().unwrap_or("")) {
+                break;
+            }
+            split = current[..at].rfind(' ').filter(|at| *at > first_word);
+        }
+        match split {
+            Some(at) => {
+                let carried = current[at + 1..].to_string();
+                out.push_str(current[..at].trim_end());
+                out.push('\n');
+                current = format!("{pad}{carried} {word}");
+                first_word = pad.len();
+            }
+            None => {
+                current.push(' ');
+                current.push_str(word);
+            }
+        }
+    }
+    out.push_str(current.trim_end());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+    /// The text a CommonMark + GFM-tables renderer shows for a document, and whether it saw
+    /// anything but plain text (a link, emphasis, HTML, a list …).
+    fn rendered(markdown: &str) -> (String, Vec<String>) {
+        let mut text = String::new();
+        let mut structure = Vec::new();
+        for event in Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+            match event {
+                Event::Text(t) | Event::Code(t) => text.push_str(&t),
+                Event::SoftBreak => text.push(' '),
+                Event::Start(Tag::Paragraph | Tag::Table(_) | Tag::TableHead | Tag::TableRow | Tag::TableCell)
+                | Event::End(
+                    TagEnd::Paragraph | TagEnd::Table | TagEnd::TableHead | TagEnd::TableRow | TagEnd::TableCell,
+                ) => {}
+                other => structure.push(format!("{other:?}")),
+            }
+        }
+        (text, structure)
+    }
+
+    fn plain_paragraph(escaped: &str) -> String {
+        let (text, structure) = rendered(escaped);
+        assert!(structure.is_empty(), "{escaped:?} rendered as {structure:?}");
+        text
+    }
+
+    #[test]
+    fn hostile_text_renders_as_itself() {
+        for s in [
+            "*bold* _it_ `code` [link](https://x.example) <b>html</b> &amp; | pipe ~~gone~~",
+            "# heading",
+            "- item",
+            "+ item",
+            "1. first",
+            "12) twelve",
+            "> quote",
+            "=== setext",
+            "===",
+            "---",
+            "- ",
+            "1.",
+            "99.9% of 1.5s",
+            "ops+${x}@example.com",
+            "see https://auth.example.com/jwks and www.example.com",
+            "back\\slash at the end \\",
+            "![img](x.png)",
+            "line\nbreak\ttab\r\n  indented",
+            "Équipe données — 数据 🚀",
+        ] {
+            assert_eq!(plain_paragraph(&escape(s)), collapse(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn code_spans_hold_any_backticks() {
+        for s in ["plain", "a`b", "``x``", "`start", "end`", "a | b"] {
+            let span = code(s);
+            let (text, structure) = rendered(&span);
+            assert!(structure.is_empty(), "{span}: {structure:?}");
+            assert_eq!(text, s, "{span}");
+        }
+    }
+
+    #[test]
+    fn table_cells_keep_their_columns() {
+        let doc = format!("| a | b |\n| --- | --- |\n| {} | {} |\n", code_cell("x | y"), escape("p | q \\ r"));
+        let cells: Vec<String> = {
+            let mut cells = Vec::new();
+            let mut current = None::<String>;
+            for event in Parser::new_ext(&doc, Options::ENABLE_TABLES) {
+                match event {
+                    Event::Start(Tag::TableCell) => current = Some(String::new()),
+                    Event::End(TagEnd::TableCell) => cells.extend(current.take()),
+                    Event::Text(t) | Event::Code(t) => {
+                        if let Some(c) = current.as_mut() {
+                            c.push_str(&t);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            cells
+        };
+        assert_eq!(cells, vec!["a", "b", "x | y", "p | q \\ r"]);
+    }
+
+    #[test]
+    fn reflow_wraps_prose_and_list_items_only() {
+        let long = "word ".repeat(30).trim_end().to_string();
+        let doc = format!("# {long}\n\n{long}\n\n- {long}\n\n| {long} |\n\n```sh\n{long}\n```\n");
+        let out = reflow(&doc);
+        for line in out.lines() {
+            let table_or_code_or_heading =
+                line.starts_with('|') || line.starts_with('#') || line.starts_with("word word");
+            assert!(line.chars().count() <= WIDTH || table_or_code_or_heading, "{line:?}");
+        }
+        assert!(out.contains("\n  word"), "list continuation is indented:\n{out}");
+        assert!(out.contains(&format!("```sh\n{long}\n```")), "code blocks are left alone");
+    }
+
+    #[test]
+    fn reflow_never_starts_a_line_with_a_block_marker() {
+        let line = format!("{} - + # > 1. = x end", "aaaa ".repeat(15));
+        let out = reflow(&line);
+        for l in out.lines().skip(1) {
+            assert!(!opens_block(l.trim_start()), "{l:?} in\n{out}");
+        }
+        assert_eq!(plain_paragraph(&out).split_whitespace().count(), line.split_whitespace().count());
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_escapes_to_plain_text(s in "\\PC{0,60}") {
+            let escaped = escape(&s);
+            let (text, structure) = rendered(&escaped);
+            prop_assert!(structure.is_empty(), "{:?} -> {:?}: {:?}", s, escaped, structure);
+            prop_assert_eq!(text, collapse(&s));
+        }
+
+        #[test]
+        fn any_text_survives_reflow_in_a_list_item(s in "[a-z#>|*+=1.`\\- ]{0,300}") {
+            let item = format!("- {}\n", escape(&s));
+            let (before, _) = rendered(&item);
+            let (after, structure) = rendered(&reflow(&item));
+            prop_assert_eq!(before, after);
+            prop_assert!(structure.iter().filter(|e| e.contains("Item")).count() <= 2, "{:?}", structure);
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The runbooks target: `runbooks/README.md` (the on-call index: owner, rotations, escalation
+//! ladder, channels, and every SLO and incident type with its alarms and runbook) and one
+//! runbook per SLO that has alarms (`runbooks/slo-<slo>.md`) and per standard incident type
+//! (`runbooks/incident-<kind>.md`) — exactly the files the alarm catalogue links from every
+//! Prometheus rule and OCI alarm, so a `runbook_url` always resolves.
+//!
+//! In: the checked [`System`] and the texts of any override templates (the CLI reads them;
+//! this stays pure). Out: Markdown artifacts rendered with minijinja from `targets/runbooks/`
+//! (embedded with `include_str!`; an override of the same file name wins) under
+//! [`UndefinedBehavior::Strict`], so a misspelt variable fails the build instead of printing
+//! nothing. The context is plain pre-formatted data ([`context`]). Every value a template prints
+//! is escaped for Markdown by the formatter unless a filter made it Markdown on purpose (`code`,
+//! `code_cell`); printing `none` or a list is an error too. The rendered text then goes through
+//! [`markdown::reflow`] (prose wrapped at 80 columns) and gets the generated-file header and a
+//! markdownlint directive that lets tables run long, so every runbook passes markdownlint's
+//! defaults wherever it is linted.
+
+pub mod context;
+pub mod markdown;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
+
+use super::Artifact;
+use crate::conventions::HEADER;
+use crate::model::System;
+
+/// The embedded templates, by file name (`targets/runbooks/`).
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("README.md.j2", include_str!("../../../targets/runbooks/README.md.j2")),
+    ("layout.md.j2", include_str!("../../../targets/runbooks/layout.md.j2")),
+    ("macros.md.j2", include_str!("../../../targets/runbooks/macros.md.j2")),
+    ("slo-availability.md.j2", include_str!("../../../targets/runbooks/slo-availability.md.j2")),
+    ("slo-latency.md.j2", include_str!("../../../targets/runbooks/slo-latency.md.j2")),
+    ("slo-groundedness.md.j2", include_str!("../../../targets/runbooks/slo-groundedness.md.j2")),
+    ("slo-cost-per-query.md.j2", include_str!("../../../targets/runbooks/slo-cost-per-query.md.j2")),
+    ("slo-harmful-rate.md.j2", include_str!("../../../targets/runbooks/slo-harmful-rate.md.j2")),
+    ("incident-model-timeout.md.j2", include_str!("../../../targets/runbooks/incident-model-timeout.md.j2")),
+    ("incident-tool-failure.md.j2", include_str!("../../../targets/runbooks/incident-tool-failure.md.j2")),
+    (
+        "incident-quality-degradation.md.j2",
+        include_str!("../../../targets/runbooks/incident-quality-degradation.md.j2"),
+    ),
+    ("incident-cost-overrun.md.j2", include_str!("../../../targets/runbooks/incident-cost-overrun.md.j2")),
+    ("incident-prompt-injection.md.j2", include_str!("../../../targets/runbooks/incident-prompt-injection.md.j2")),
+    ("incident-data-breach.md.j2", include_str!("../../../targets/runbooks/incident-data-breach.md.j2")),
+];
+
+/// The template of the index.
+pub const INDEX: &str = "README.md.j2";
+
+/// The markdownlint settings every runbook carries: tables hold alarm names and paths, and code
+/// blocks hold queries and commands to copy whole, so neither can wrap and MD013 (line length)
+/// does not apply to them; prose is wrapped at 80.
+const LINT: &str = r#"<!-- markdownlint-configure-file {
+  "MD013": { "tables": false, "code_blocks": false }
+} -->"#;
+
+/// A template that does not parse or render.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateError {
+    /// The template file, e.g. `slo-latency.md.j2`.
+    pub template: String,
+    /// Whether the template came from the override directory.
+    pub overridden: bool,
+    /// minijinja's message, with the line and the source around it.
+    pub message: String,
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let origin = if self.overridden { "override template" } else { "built-in template" };
+        write!(f, "{origin} `{}`: {}", self.template, self.message)
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+fn serde_value<T: serde::Serialize>(value: T) -> Value {
+    Value::from(Serde(value))
+}
+
+/// The built-in text of a template.
+pub fn embedded(name: &str) -> Option<&'static str> {
+    TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Markdown for a value a template prints: escaped text, or the value itself when a filter
+/// marked it safe. `none`, lists and maps are template mistakes and fail the build.
+fn format_markdown(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+    if value.is_safe() {
+        return out.write_str(value.as_str().unwrap_or_default()).map_err(Error::from);
+    }
+    use minijinja::value::ValueKind;
+    let text = match value.kind() {
+        ValueKind::None => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "printed `none`: this value is optional, guard it with `{% if … %}`",
+            ));
+        }
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable | ValueKind::Plain => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("printed a {}: loop over it, or use `join`", value.kind()),
+            ));
+        }
+        _ => value.to_string(),
+    };
+    out.write_str(&markdown::escape(&text)).map_err(Error::from)
+}
+
+fn environment(overrides: &BTreeMap<String, String>) -> Environment<'static> {
+    let mut env = Environment::new();
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .expect("default delimiters are valid");
+    env.set_syntax(syntax);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_debug(true);
+    env.set_auto_escape_callback(|_| AutoEscape::Custom("markdown".into()));
+    env.set_formatter(format_markdown);
+    env.add_filter("code", |text: String| Value::from_safe_string(markdown::code(&text)));
+    env.add_filter("code_cell", |text: String| Value::from_safe_string(markdown::code_cell(&text)));
+    // The built-in `indent` returns plain text, which would then be escaped a second time.
+    env.add_filter("indent", |value: Value, width: usize| {
+        let text = if value.is_safe() {
+            value.as_str().unwrap_or_default().to_string()
+        } else {
+            markdown::escape(&value.to_string())
+        };
+        let pad = " ".repeat(width);
+        let indented: Vec<String> = text
+            .split('\n')
+            .enumerate()
+            .map(|(i, l)| if i == 0 || l.trim().is_empty() { l.to_string() } else { format!("{pad}{l}") })
+            .collect();
+        Value::from_safe_string(indented.join("\n"))
+    });
+    // A value inside a fenced code block, where escapes would be literal: printed as it is,
+    // and refused if it could end the block (a backtick, a tilde, a line break).
+    env.add_filter("verbatim", |value: Value| {
+        let text = value.to_string();
+        if text.contains(['`', '~', '\n', '\r']) {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("`verbatim` cannot print {text:?} inside a code block: use `code` outside it"),
+            ));
+        }
+        Ok(Value::from_safe_string(text))
+    });
+    // Text that ends with exactly one full stop, whether or not the spec wrote one.
+    env.add_filter("sentence", |text: String| format!("{}.", text.trim_end().trim_end_matches('.')));
+    env.add_filter("plural", |n: i64, word: String| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") });
+    let overrides = overrides.clone();
+    env.set_loader(move |name| Ok(overrides.get(name).cloned().or_else(|| embedded(name).map(String::from))));
+    env
+}
+
+fn render(
+    env: &Environment<'static>,
+    overrides: &BTreeMap<String, String>,
+    template: &str,
+    ctx: Value,
+) -> Result<String, TemplateError> {
+    let error = |e: Error| {
+        // The failing template may be one the first includes or extends.
+        let name = e.name().unwrap_or(template).to_string();
+        TemplateError { overridden: overrides.contains_key(&name), template: name, message: format!("{e:#}") }
+    };
+    let text = env.get_template(template).map_err(error)?.render(ctx).map_err(error)?;
+    Ok(format!("<!-- {HEADER} -->\n{LINT}\n\n{}\n", markdown::reflow(text.trim())))
+}
+
+/// Every runbook of the system and the index, rendered with the embedded templates and any
+/// `overrides` (template file name → text).
+pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec<Artifact>, TemplateError> {
+    let env = environment(overrides);
+    let base = context::build(system);
+    // The routes once more, by name, sharing the values of `routes` (a lookup, not a search, for
+    // templates that go through a runbook's routes).
+    let routes = serde_value(&base.routes);
+    let by_name: BTreeMap<String, Value> = base
+        .routes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.clone(), routes.get_item_by_index(i).unwrap_or_default()))
+        .collect();
+    let base_value =
+        minijinja::context! { routes => routes.clone(), routes_by_name => Value::from(by_name), ..serde_value(&base) };
+    let index: BTreeMap<&str, usize> = base.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+    let mut out = vec![Artifact {
+        path: "runbooks/README.md".into(),
+        contents: render(&env, overrides, INDEX, base_value.clone())?,
+    }];
+    for runbook in &base.runbooks {
+        let route = runbook
+            .slo
+            .as_ref()
+            .and_then(|s| index.get(s.route.as_str()))
+            .and_then(|i| routes.get_item_by_index(*i).ok());
+        let ctx = minijinja::context! {
+            runbook => serde_value(runbook),
+            slo => serde_value(&runbook.slo),
+            incident => serde_value(&runbook.incident),
+            route => route.unwrap_or(Value::from(())),
+            ..base_value.clone()
+        };
+        out.push(Artifact { path: runbook.path.clone(), contents: render(&env, overrides, &runbook.template, ctx)? });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::compile;
+    use crate::load::MemoryFiles;
+
+    fn system() -> System {
+        let spec = "version: genops/v1
+system: { name: s, owner: o, region: us-chicago-1, description: 'a *starred* <b>system</b>' }
+models:
+  m: { provider: oci-genai, id: cohere.command-r-08-2024, price: { input_per_1k: 0.001, output_per_1k: 0.002 } }
+routes:
+  chat: { path: /c, data_class: internal, model: m, traffic: { per_day: 1000, input_tokens: 100, output_tokens: 10 } }
+slos:
+  chat-availability: { route: chat, sli: availability, objective: 99% }
+oncall:
+  rotations:
+    primary: { members: [a@example.com], coverage: 24x7 }
+  escalation: [ { rotation: primary } ]
+  channels:
+    alerts: { email: alerts@example.com }
+";
+        let c = compile("genops.yaml", spec.as_bytes().to_vec(), &MemoryFiles::default());
+        assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+        c.system.expect("system")
+    }
+
+    fn compile_with(spec: &str, files: MemoryFiles) -> System {
+        let c = compile("genops.yaml", spec.as_bytes().to_vec(), &files);
+        assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+        c.system.expect("system")
+    }
+
+    /// The built-in templates take every branch without failing: no on-call, no SLO, no budget;
+    /// external models, fallback routes, tiers, blue-green and shadow prompt rollouts, canaries,
+    /// budgets with a downgrade and a rate limit, incident types that do not page; and a
+    /// synthetic system of many routes.
+    #[test]
+    fn built_in_templates_render_every_kind_of_system() {
+        let minimal = compile_with(
+            "version: genops/v1\nsystem: { name: m, owner: o, region: us-chicago-1 }\n",
+            MemoryFiles::default(),
+        );
+        let rich = compile_with(
+            include_str!("testdata/rich.yaml"),
+            MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q"),
+        );
+        let synth = crate::synth::generate(40);
+        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
+        let synthetic = compile_with(&synth.spec, files);
+        for system in [&minimal, &rich, &synthetic] {
+            let files = emit(system, &BTreeMap::new()).unwrap_or_else(|e| panic!("{}: {e}", system.name));
+            assert_eq!(files.iter().filter(|a| a.path.starts_with("runbooks/incident-")).count(), 6);
+            for a in &files {
+                // Prose stays within the width, outside tables and code blocks.
+                let mut code = false;
+                for line in a.contents.lines() {
+                    code ^= line.trim_start().starts_with("```");
+                    if !code && !line.trim_start().starts_with('|') && line.contains(' ') {
+                        assert!(line.chars().count() <= markdown::WIDTH + 20, "{}: {line}", a.path);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_embedded_template_is_listed_once() {
+        let mut names: Vec<&str> = TEMPLATES.iter().map(|(n, _)| *n).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), TEMPLATES.len());
+    }
+
+    #[test]
+    fn renders_the_index_and_one_runbook_per_slo_and_incident_type() {
+        let files = emit(&system(), &BTreeMap::new()).expect("renders");
+        let paths: Vec<&str> = files.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(paths[0], "runbooks/README.md");
+        assert!(paths.contains(&"runbooks/slo-chat-availability.md"));
+        assert_eq!(paths.iter().filter(|p| p.starts_with("runbooks/incident-")).count(), 6);
+        for a in &files {
+            assert!(a.contents.starts_with(&format!("<!-- {HEADER} -->\n")), "{}", a.path);
+        }
+        assert!(files[0].contents.contains(r"a \*starred\* \<b\>system\</b\>"), "{}", files[0].contents);
+    }
+
+    #[test]
+    fn an_override_wins_and_a_misspelt_variable_fails() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("README.md.j2".to_string(), "# Index of {{ system.name }}\n".to_string());
+        let files = emit(&system(), &overrides).expect("renders");
+        assert!(files[0].contents.ends_with("\n\n# Index of s\n"), "{}", files[0].contents);
+
+        overrides.insert("README.md.j2".to_string(), "# {{ system.nmae }}\n".to_string());
+        let err = emit(&system(), &overrides).expect_err("strict undefined");
+        assert_eq!(err.template, "README.md.j2");
+        assert!(err.overridden);
+        assert!(err.to_string().contains("undefined"), "{err}");
+
+        overrides.insert("README.md.j2".to_string(), "# {{ system.description }}\n{{ routes }}\n".to_string());
+        let err = emit(&system(), &overrides).expect_err("a list is not printable");
+        assert!(err.message.contains("printed a"), "{err}");
+
+        overrides.insert("README.md.j2".to_string(), "{% if %}\n".to_string());
+        let err = emit(&system(), &overrides).expect_err("syntax error");
+        assert!(err.message.contains("syntax error"), "{err}");
+    }
+}

@@ -1,0 +1,310 @@
+//! The runbooks target: snapshots of every runbook of every example; runbooks and alarms agree
+//! in both directions (every alarm a runbook names exists in the Prometheus rules and in
+//! `monitoring.tf`, and every alarm links a runbook that exists and names it); template
+//! overrides, and a template typo that fails the build; hostile spec strings that stay text.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use hcl::eval::{Context, Evaluate};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+use crate::snapshot;
+use crate::support::{genops, root};
+
+fn examples() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/")
+        .flatten()
+        .filter(|e| e.path().join("genops.yaml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn build(spec: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let mut args = vec!["build", spec, "-o", out.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    let run = genops(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (dir, out)
+}
+
+fn runbooks(out: &Path) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(out.join("runbooks")).expect("runbooks/").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        files.insert(name, std::fs::read_to_string(entry.path()).expect("runbook"));
+    }
+    files
+}
+
+/// The text of every code span of a Markdown document.
+fn code_spans(markdown: &str) -> BTreeSet<String> {
+    Parser::new_ext(markdown, Options::ENABLE_TABLES)
+        .filter_map(|e| match e {
+            Event::Code(c) => Some(c.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A Prometheus alerting rule: name, severity label, runbook label.
+struct Rule {
+    name: String,
+    severity: String,
+    runbook: String,
+}
+
+/// The alerting rules of a rules file, read line by line (the file is generated YAML with one
+/// key per line).
+fn prometheus_rules(text: &str) -> Vec<Rule> {
+    let value = |line: &str, key: &str| -> Option<String> {
+        line.trim().strip_prefix(key).map(|v| v.trim().trim_matches('"').to_string())
+    };
+    let mut rules: Vec<Rule> = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = value(line, "- alert:") {
+            rules.push(Rule { name, severity: String::new(), runbook: String::new() });
+        } else if let Some(rule) = rules.last_mut() {
+            if let Some(s) = value(line, "severity:") {
+                rule.severity = s;
+            } else if let Some(r) = value(line, "runbook_url:") {
+                rule.runbook = r;
+            }
+        }
+    }
+    rules
+}
+
+/// (display_name, severity, body) of every `oci_monitoring_alarm` in `monitoring.tf`.
+fn oci_alarms(text: &str) -> Vec<(String, String, String)> {
+    let body: hcl::Body = hcl::parse(text).expect("monitoring.tf parses");
+    let string = |block: &hcl::Block, key: &str| -> String {
+        block
+            .body
+            .attributes()
+            .find(|a| a.key.as_str() == key)
+            .and_then(|a| match a.expr.evaluate(&Context::new()) {
+                Ok(hcl::Value::String(s)) => Some(s),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    body.blocks()
+        .filter(|b| {
+            b.identifier.as_str() == "resource"
+                && b.labels.first().is_some_and(|l| l.as_str() == "oci_monitoring_alarm")
+        })
+        .map(|b| (string(b, "display_name"), string(b, "severity"), string(b, "body")))
+        .collect()
+}
+
+fn budget_rules(text: &str) -> BTreeSet<String> {
+    let body: hcl::Body = hcl::parse(text).expect("budgets.tf parses");
+    body.blocks()
+        .filter(|b| b.labels.first().is_some_and(|l| l.as_str() == "oci_budget_alert_rule"))
+        .filter_map(|b| b.body.attributes().find(|a| a.key.as_str() == "display_name"))
+        .filter_map(|a| match a.expr.evaluate(&Context::new()) {
+            Ok(hcl::Value::String(s)) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_runbook_of_every_example() {
+    for name in examples() {
+        let (_dir, out) = build(&format!("examples/{name}/genops.yaml"), &[]);
+        let files = runbooks(&out);
+        assert!(files.contains_key("README.md"), "{name}: no index");
+        for kind in
+            ["model-timeout", "tool-failure", "quality-degradation", "cost-overrun", "prompt-injection", "data-breach"]
+        {
+            assert!(files.contains_key(&format!("incident-{kind}.md")), "{name}: no runbook for {kind}");
+        }
+        for (file, text) in files {
+            assert!(text.starts_with("<!-- generated by genops — do not edit -->\n"), "{name}/{file}");
+            for section in [
+                "## Meaning",
+                "## Impact",
+                "## Detection",
+                "## Immediate action",
+                "## Diagnosis",
+                "## Escalation",
+                "## Communication",
+                "## Recovery and verification",
+                "## Postmortem",
+            ] {
+                assert!(
+                    file == "README.md" || text.contains(&format!("\n{section}\n")),
+                    "{name}/{file}: no `{section}`"
+                );
+            }
+            snapshot!(format!("runbooks__{name}__{file}"), text);
+        }
+    }
+}
+
+#[test]
+fn runbooks_and_alarms_agree_both_ways() {
+    for name in examples() {
+        let (_dir, out) = build(&format!("examples/{name}/genops.yaml"), &[]);
+        let rules = prometheus_rules(
+            &std::fs::read_to_string(out.join(format!("alarms/prometheus/{name}.rules.yaml"))).expect("rules"),
+        );
+        let oci = oci_alarms(&std::fs::read_to_string(out.join("terraform/monitoring.tf")).expect("monitoring.tf"));
+        let budgets = budget_rules(&std::fs::read_to_string(out.join("terraform/budgets.tf")).expect("budgets.tf"));
+        let files = runbooks(&out);
+        assert!(!rules.is_empty() && !oci.is_empty());
+        let prom_names: BTreeSet<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+        let oci_names: BTreeSet<&str> = oci.iter().map(|(n, _, _)| n.as_str()).collect();
+
+        // Runbooks → alarms: every alarm a runbook names exists. Alarm names are the CamelCase
+        // code spans (`ChatAvailabilityBudgetBurnFast`) and `<system>-<CamelCase>` ones.
+        let camel = |s: &str| {
+            s.len() > 3
+                && s.starts_with(|c: char| c.is_ascii_uppercase())
+                && s.chars().all(|c| c.is_ascii_alphanumeric())
+                && s.chars().any(|c| c.is_ascii_lowercase())
+                && s.chars().filter(|c| c.is_ascii_uppercase()).count() >= 2
+        };
+        for (file, text) in &files {
+            for span in code_spans(text) {
+                if camel(&span) {
+                    assert!(prom_names.contains(span.as_str()), "{name}/{file}: `{span}` is no Prometheus alert");
+                }
+                if let Some(rest) = span.strip_prefix(&format!("{name}-")) {
+                    if rest.starts_with(|c: char| c.is_ascii_uppercase()) {
+                        assert!(oci_names.contains(span.as_str()), "{name}/{file}: `{span}` is no OCI alarm");
+                    }
+                }
+                if span.contains("-actual-") || span.contains("-forecast-") || span.contains("-pressure-") {
+                    assert!(budgets.contains(&span), "{name}/{file}: `{span}` is no budget alert rule");
+                }
+            }
+        }
+
+        // Alarms → runbooks: every alarm links a runbook that exists and names it, and the
+        // index lists it; paging alarms above all.
+        let index = code_spans(&files["README.md"]);
+        for rule in &rules {
+            let file = rule.runbook.strip_prefix("runbooks/").unwrap_or_else(|| panic!("{name}: {}", rule.runbook));
+            let text = files.get(file).unwrap_or_else(|| panic!("{name}: {} links missing {file}", rule.name));
+            assert!(code_spans(text).contains(&rule.name), "{name}/{file} does not name {}", rule.name);
+            assert!(index.contains(&rule.name), "{name}: the index does not list {}", rule.name);
+            assert!(
+                matches!(rule.severity.as_str(), "page" | "ticket"),
+                "{name}: {} severity {}",
+                rule.name,
+                rule.severity
+            );
+        }
+        assert!(rules.iter().any(|r| r.severity == "page"), "{name}: no paging alert to check");
+        for (display, severity, body) in &oci {
+            let link =
+                body.split("Runbook: ").nth(1).and_then(|r| r.split(['.', ' ']).next()).map(|r| format!("{r}.md"));
+            let link = link.unwrap_or_else(|| panic!("{name}: OCI alarm {display} links no runbook"));
+            let file = link.strip_prefix("runbooks/").unwrap_or(&link);
+            let text = files
+                .get(file)
+                .unwrap_or_else(|| panic!("{name}: OCI alarm {display} ({severity}) links missing {link}"));
+            assert!(code_spans(text).contains(display), "{name}/{file} does not name OCI alarm {display}");
+            assert!(index.contains(display), "{name}: the index does not list {display}");
+        }
+        assert!(oci.iter().any(|(_, s, _)| s == "CRITICAL"), "{name}: no paging OCI alarm to check");
+    }
+}
+
+#[test]
+fn an_override_template_replaces_the_built_in_one_and_a_typo_fails_the_build() {
+    let spec = "examples/support-assistant/genops.yaml";
+    let templates = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        templates.path().join("incident-data-breach.md.j2"),
+        "{% extends \"layout.md.j2\" %}\n{% block meaning %}Call the DPO of {{ system.owner | code }} first.{% endblock %}\n",
+    )
+    .expect("write template");
+    let dir = templates.path().to_str().expect("utf-8").to_string();
+    let (_out_dir, out) = build(spec, &["--templates", &dir]);
+    let files = runbooks(&out);
+    assert!(files["incident-data-breach.md"].contains("\n## Meaning\n\nCall the DPO of `cx-ai-platform` first.\n"));
+    assert!(files["incident-data-breach.md"].contains("\n## Escalation\n"), "the layout's other sections stay");
+    let (_plain_dir, plain) = build(spec, &[]);
+    let plain = runbooks(&plain);
+    assert_eq!(
+        files["incident-model-timeout.md"], plain["incident-model-timeout.md"],
+        "other runbooks are the built-in ones"
+    );
+
+    // A misspelt variable: the build fails with the template, the line and the name, and the
+    // previous output stays as it was.
+    std::fs::write(
+        templates.path().join("incident-data-breach.md.j2"),
+        "{% extends \"layout.md.j2\" %}\n{% block meaning %}\nCall {{ system.ownr }}.\n{% endblock %}\n",
+    )
+    .expect("write template");
+    let run = genops(&["build", spec, "-o", out.to_str().expect("utf-8"), "--templates", &dir]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("override template `incident-data-breach.md.j2`"), "{}", run.stderr);
+    assert!(run.stderr.contains("system.ownr") && run.stderr.contains("undefined"), "{}", run.stderr);
+    assert!(run.stderr.contains("incident-data-breach.md.j2:3"), "{}", run.stderr);
+    assert_eq!(runbooks(&out), files, "a failed build leaves the output as it was");
+
+    // A syntax error, and a directory that does not exist.
+    std::fs::write(templates.path().join("README.md.j2"), "{% for x in %}\n").expect("write template");
+    let run = genops(&["build", spec, "-o", out.to_str().expect("utf-8"), "--templates", &dir]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("README.md.j2") && run.stderr.contains("syntax error"), "{}", run.stderr);
+    let run = genops(&["build", spec, "-o", out.to_str().expect("utf-8"), "--templates", "no/such/dir"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot read the templates"), "{}", run.stderr);
+}
+
+/// The text a reader sees, and anything that is not plain text (links, HTML, emphasis …).
+fn rendered(markdown: &str) -> (String, Vec<String>) {
+    let mut text = String::new();
+    let mut structure = Vec::new();
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::Html(h) | Event::InlineHtml(h) => structure.push(format!("html {h}")),
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Image { .. }) => {
+                structure.push(format!("{event:?}"))
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if dest_url.contains(':') => {
+                structure.push(format!("link {dest_url}"))
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::TableCell | TagEnd::Item | TagEnd::Heading(_)) => text.push(' '),
+            _ => {}
+        }
+    }
+    (text.split_whitespace().collect::<Vec<_>>().join(" "), structure)
+}
+
+#[test]
+fn hostile_spec_strings_stay_plain_text() {
+    let (_dir, out) = build("tests/cases/valid/escaping/genops.yaml", &[]);
+    let files = runbooks(&out);
+    // The header (generated-file notice, markdownlint settings) is genops's own HTML comment;
+    // after it, nothing may be HTML, a link to elsewhere, or emphasis.
+    let body = |text: &str| text.split_once("\n\n").map(|(_, rest)| rest.to_string()).unwrap_or_default();
+    for (file, text) in &files {
+        let (_, structure) = rendered(&body(text));
+        assert!(structure.is_empty(), "{file}: {structure:?}");
+    }
+    let (index, _) = rendered(&body(&files["README.md"]));
+    for hostile in [
+        "${var.secret} and %{ if true }x%{ endif }",
+        "quote \" backslash \\ newline tab end",
+        "Équipe données — 数据 🚀",
+        "ops+${x}@example.com",
+    ] {
+        assert!(index.contains(hostile), "README.md does not show {hostile:?}:\n{index}");
+    }
+    snapshot!("runbooks__escaping__README.md", files["README.md"].clone());
+}
