@@ -48,8 +48,7 @@ pub struct SloCost {
 
 impl CostReport {
     pub fn build(system: &System) -> CostReport {
-        let estimates: Vec<Option<CostEstimate>> =
-            {
+        let estimates: Vec<Option<CostEstimate>> = {
             let costs = Costs::new(system);
             (0..system.routes.len()).map(|i| costs.route(RouteId(i)).ok()).collect()
         };

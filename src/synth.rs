@@ -35,9 +35,14 @@ pub fn generate(routes: usize) -> SynthSpec {
     s.push_str("version: genops/v1\nsystem:\n  name: synthetic\n  owner: ai-platform\n  region: us-chicago-1\n  currency: USD\n  tags: { cost-center: bench }\n");
     s.push_str("models:\n");
     for (name, id, input, output) in ON_DEMAND {
-        let _ = writeln!(s, "  {name}: {{ provider: oci-genai, id: {id}, serving: on-demand, price: {{ input_per_1k: {input}, output_per_1k: {output} }} }}");
+        let _ = writeln!(
+            s,
+            "  {name}: {{ provider: oci-genai, id: {id}, serving: on-demand, price: {{ input_per_1k: {input}, output_per_1k: {output} }} }}"
+        );
     }
-    s.push_str("  ded-a: { provider: oci-genai, id: meta.llama-3.3-70b-instruct, serving: { dedicated: cluster-a } }\n");
+    s.push_str(
+        "  ded-a: { provider: oci-genai, id: meta.llama-3.3-70b-instruct, serving: { dedicated: cluster-a } }\n",
+    );
     s.push_str("  ded-b: { provider: oci-genai, id: meta.llama-4-maverick-17b-128e-instruct-fp8, serving: { dedicated: cluster-b } }\n");
     s.push_str("  embed: { provider: oci-genai, id: cohere.embed-v4.0, kind: embedding, serving: on-demand, price: { input_per_1k: 0.0001, output_per_1k: 0 } }\n");
     s.push_str("clusters:\n  cluster-a: { shape: LARGE_GENERIC, units: 2, price_per_unit_hour: 12.0 }\n  cluster-b: { shape: LARGE_GENERIC_2, units: 2, price_per_unit_hour: 14.0 }\n");
@@ -45,7 +50,11 @@ pub fn generate(routes: usize) -> SynthSpec {
     for p in 0..prompts {
         let _ = writeln!(s, "  prompt-{p}: {{ version: 1.{}.0, file: prompts/prompt-{p}.md }}", p % 7);
         if p * 10 + 3 < routes {
-            let _ = writeln!(s, "  prompt-{p}-next: {{ version: 2.0.0-rc.{}, file: prompts/prompt-{p}-next.md }}", p % 5 + 1);
+            let _ = writeln!(
+                s,
+                "  prompt-{p}-next: {{ version: 2.0.0-rc.{}, file: prompts/prompt-{p}-next.md }}",
+                p % 5 + 1
+            );
         }
     }
     s.push_str("routes:\n");
@@ -69,10 +78,18 @@ pub fn generate(routes: usize) -> SynthSpec {
         }
         match r % 10 {
             3 => {
-                let _ = writeln!(s, "    rollout: {{ strategy: canary, candidate: {{ prompt: prompt-{}-next }}, weight: 5% }}", r / 10);
+                let _ = writeln!(
+                    s,
+                    "    rollout: {{ strategy: canary, candidate: {{ prompt: prompt-{}-next }}, weight: 5% }}",
+                    r / 10
+                );
             }
             7 if class != "confidential" => {
-                let _ = writeln!(s, "    rollout: {{ strategy: ab, candidate: {{ model: {} }}, weight: 20% }}", ON_DEMAND[(r + 2) % 6].0);
+                let _ = writeln!(
+                    s,
+                    "    rollout: {{ strategy: ab, candidate: {{ model: {} }}, weight: 20% }}",
+                    ON_DEMAND[(r + 2) % 6].0
+                );
             }
             _ => {}
         }
@@ -80,12 +97,22 @@ pub fn generate(routes: usize) -> SynthSpec {
             s.push_str("    tiers: [{ model: gpt-oss, max_input_tokens: 1000 }, { model: maverick, max_input_tokens: 8000 }]\n");
         }
         s.push_str("    auth: { jwt: { issuer: https://idp.example.com, audience: synthetic, jwks_uri: https://idp.example.com/jwks } }\n");
-        let _ = writeln!(s, "    traffic: {{ per_day: {}, input_tokens: 1500, output_tokens: 300 }}", 4000 + (r % 7) * 1000);
+        let _ = writeln!(
+            s,
+            "    traffic: {{ per_day: {}, input_tokens: 1500, output_tokens: 300 }}",
+            4000 + (r % 7) * 1000
+        );
     }
     s.push_str("slos:\n");
     for r in 0..routes {
-        let _ = writeln!(s, "  route-{r}-availability: {{ route: route-{r}, sli: availability, objective: 99.5%, window: 30d }}");
-        let _ = writeln!(s, "  route-{r}-latency: {{ route: route-{r}, sli: latency, percentile: 95, threshold: 12s, objective: 99% }}");
+        let _ = writeln!(
+            s,
+            "  route-{r}-availability: {{ route: route-{r}, sli: availability, objective: 99.5%, window: 30d }}"
+        );
+        let _ = writeln!(
+            s,
+            "  route-{r}-latency: {{ route: route-{r}, sli: latency, percentile: 95, threshold: 12s, objective: 99% }}"
+        );
         if r % 5 == 0 {
             let _ = writeln!(s, "  route-{r}-cost: {{ route: route-{r}, sli: cost_per_query, threshold: 0.05 }}");
         }
@@ -99,7 +126,10 @@ pub fn generate(routes: usize) -> SynthSpec {
         let internal = (t * 50..((t + 1) * 50).min(routes)).find(|r| r % 3 == 0 && r % 6 != 1 && r % 10 != 7);
         match internal {
             Some(r) if ON_DEMAND[r % 6].0 != "command-r" => {
-                let _ = writeln!(s, "    on_pressure: {{ at: 90%, downgrade: {{ route: route-{r}, to: command-r }}, rate_limit: {{ per_second: 10 }} }}");
+                let _ = writeln!(
+                    s,
+                    "    on_pressure: {{ at: 90%, downgrade: {{ route: route-{r}, to: command-r }}, rate_limit: {{ per_second: 10 }} }}"
+                );
             }
             _ => s.push_str("    on_pressure: { at: 90%, rate_limit: { per_second: 10 } }\n"),
         }
@@ -108,7 +138,12 @@ pub fn generate(routes: usize) -> SynthSpec {
     let evals = routes.div_ceil(100);
     for e in 0..evals {
         let covered: Vec<String> = (e * 100..((e + 1) * 100).min(routes)).map(|r| format!("route-{r}")).collect();
-        let _ = writeln!(s, "  golden-{e}:\n    dataset: evals/golden-{}.jsonl\n    min_cases: 20\n    routes: [{}]", e % 4, covered.join(", "));
+        let _ = writeln!(
+            s,
+            "  golden-{e}:\n    dataset: evals/golden-{}.jsonl\n    min_cases: 20\n    routes: [{}]",
+            e % 4,
+            covered.join(", ")
+        );
         s.push_str("    thresholds: { relevance: 0.85, groundedness: 0.9 }\n    gate: block\n    grader: llama-70b\n    embedding: embed\n");
     }
     s.push_str("compliance:\n  frameworks: [gdpr, soc2]\n  retention: { traces: 30d, audit: 365d }\n  decision_logging: true\n");
@@ -118,7 +153,13 @@ pub fn generate(routes: usize) -> SynthSpec {
 
     let mut files = Vec::new();
     for p in 0..prompts {
-        files.push((format!("prompts/prompt-{p}.md"), format!("You answer questions for team {}.\n\nContext:\n{{{{context}}}}\n\nQuestion: {{{{question}}}}\n", p / 5)));
+        files.push((
+            format!("prompts/prompt-{p}.md"),
+            format!(
+                "You answer questions for team {}.\n\nContext:\n{{{{context}}}}\n\nQuestion: {{{{question}}}}\n",
+                p / 5
+            ),
+        ));
         files.push((format!("prompts/prompt-{p}-next.md"), format!("You answer questions for team {} concisely.\n\nContext:\n{{{{context}}}}\n\nQuestion: {{{{question}}}}\n", p / 5)));
     }
     for d in 0..evals.min(4) {
@@ -143,7 +184,11 @@ mod tests {
             let synth = generate(n);
             let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
             let c = crate::compile::compile("synthetic.yaml", synth.spec.into_bytes(), &files);
-            assert!(c.diagnostics.is_empty(), "{n} routes: {:?}", c.diagnostics.iter().map(|d| (&d.code, &d.message)).collect::<Vec<_>>());
+            assert!(
+                c.diagnostics.is_empty(),
+                "{n} routes: {:?}",
+                c.diagnostics.iter().map(|d| (&d.code, &d.message)).collect::<Vec<_>>()
+            );
             assert_eq!(c.system.map(|s| s.routes.len()), Some(n));
         }
     }

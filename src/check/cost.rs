@@ -111,7 +111,8 @@ impl<'a> Costs<'a> {
             }
             Serving::OnDemand | Serving::External => {
                 let p = m.price.ok_or(CostUnknown::Unpriced(model))?;
-                Ok(traffic.input_tokens as f64 / 1000.0 * p.input_per_1k + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
+                Ok(traffic.input_tokens as f64 / 1000.0 * p.input_per_1k
+                    + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
             }
         }
     }
@@ -190,8 +191,7 @@ impl Checker<'_> {
             for (k, downgrade) in pressure.downgrades.iter().enumerate() {
                 let route = system.route(downgrade.route);
                 let traffic = route.traffic.unwrap_or(Traffic { per_day: 1, input_tokens: 1000, output_tokens: 1000 });
-                let (Ok(current), Ok(target)) =
-                    (costs.model(route.model, traffic), costs.model(downgrade.to, traffic))
+                let (Ok(current), Ok(target)) = (costs.model(route.model, traffic), costs.model(downgrade.to, traffic))
                 else {
                     continue;
                 };

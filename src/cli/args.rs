@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     name = "genops",
     version,
     about = "Compile one declarative spec of a production GenAI system into the infrastructure that runs and guards it",
-    after_help = "Exit codes: 0 ok, 1 errors in the spec, 2 changes present (plan --detailed-exitcode), 3 internal or I/O error.\nNO_COLOR disables colour."
+    after_help = "Exit codes: 0 ok, 1 errors in the spec (or build refused to overwrite a file genops did not leave as it is), 2 changes present (plan --detailed-exitcode), 3 internal or I/O error.\nNO_COLOR disables colour."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,13 +33,37 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
         format: DiagFormat,
     },
-    /// Check a spec and write every target into OUT.
+    /// Check a spec and write every target into OUT, atomically.
     Build {
         spec: PathBuf,
         #[arg(short, long)]
         out: PathBuf,
         #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
         format: DiagFormat,
+        /// Overwrite (or delete) generated files that were edited by hand, and files genops did
+        /// not write that are in the way.
+        #[arg(long)]
+        force: bool,
+        /// Runbook templates that replace the built-in ones of the same name.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
+    /// Show what `build` would change in OUT: spec changes in plain words, then every changed
+    /// resource with its diff.
+    Plan {
+        spec: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
+        /// `text` for a terminal or log, `json` for bots (format_version 1), `markdown` for a
+        /// pull-request comment.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Exit 2 when there are changes (0 when there are none), as `terraform plan` does.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Runbook templates that replace the built-in ones, as for `build`.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Print the dependency graph of a spec.
     Graph {
@@ -68,6 +92,13 @@ pub enum Command {
 pub enum DiagFormat {
     Human,
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

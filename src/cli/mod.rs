@@ -4,6 +4,9 @@
 mod args;
 mod disk;
 mod init;
+mod outdir;
+mod plan;
+mod templates;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
@@ -36,7 +39,18 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     let out = Output { quiet: cli.quiet, verbose: cli.verbose };
     match cli.command {
         Command::Validate { spec, format } => validate(&spec, format, &out),
-        Command::Build { spec, out: dir, format } => build(&spec, &dir, format, &out),
+        Command::Build { spec, out: dir, format, force, templates } => {
+            match templates::options(templates.as_deref(), &out) {
+                Ok(options) => plan::build(&spec, &dir, format, force, &options, &out),
+                Err(code) => code,
+            }
+        }
+        Command::Plan { spec, out: dir, format, detailed_exitcode, templates } => {
+            match templates::options(templates.as_deref(), &out) {
+                Ok(options) => plan::plan(&spec, &dir, format, detailed_exitcode, &options, &out),
+                Err(code) => code,
+            }
+        }
         Command::Graph { spec, format } => graph(&spec, format, &out),
         Command::Cost { spec, format } => cost(&spec, format, &out),
         Command::Schema => out.stdout(&crate::schema::json_schema()),
@@ -135,27 +149,6 @@ fn validate(spec: &Path, format: DiagFormat, out: &Output) -> i32 {
         }
     }
     exit::OK
-}
-
-fn build(spec: &Path, dir: &Path, format: DiagFormat, out: &Output) -> i32 {
-    let c = compile_path(spec, out);
-    out.diagnostics(&c, format);
-    let Some(system) = c.system.as_ref().filter(|_| !c.has_errors()) else {
-        return exit::SPEC_ERRORS;
-    };
-    let artifacts = crate::emit::emit(system, &c.sources);
-    match crate::emit::write(dir, &artifacts) {
-        Ok(written) => {
-            if !out.quiet && format == DiagFormat::Human {
-                out.stderr(&format!("genops: wrote {written} files to {}\n", dir.display()));
-            }
-            exit::OK
-        }
-        Err(e) => {
-            out.stderr(&format!("error: cannot write {}: {e}\n", dir.display()));
-            exit::INTERNAL
-        }
-    }
 }
 
 fn graph(spec: &Path, format: GraphFormat, out: &Output) -> i32 {

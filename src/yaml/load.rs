@@ -29,7 +29,11 @@ impl Limits {
 }
 
 enum Frame {
-    Seq { start: usize, anchor: usize, items: Vec<Node> },
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
     Map {
         start: usize,
         anchor: usize,

@@ -44,11 +44,9 @@ pub fn emit(system: &System) -> Vec<Artifact> {
     ]
 }
 
-/// A ratio threshold without float noise and without exponent notation.
+/// A number for PromQL and promtool without float noise or exponents (12 significant digits).
 fn ratio(value: f64) -> String {
-    let text = format!("{value:.12}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() { "0".into() } else { text.to_string() }
+    crate::emit::yaml::number(value)
 }
 
 /// `5m`, `1h`, `1d` as PromQL durations.

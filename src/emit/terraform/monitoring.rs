@@ -80,17 +80,19 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
     out
 }
 
-fn alarm(
-    tf: &Tf,
-    dest: &Destinations,
-    name: &str,
+/// What one alarm watches and says.
+struct Alarm<'a> {
+    name: &'a str,
     severity: Severity,
-    namespace: &str,
-    query_text: String,
+    namespace: &'a str,
+    query: String,
     pending: Duration,
     body: String,
-    route: Option<&str>,
-) -> Block {
+    route: Option<&'a str>,
+}
+
+fn alarm(tf: &Tf, dest: &Destinations, a: Alarm) -> Block {
+    let Alarm { name, severity, namespace, query: query_text, pending, body, route } = a;
     let (oci_severity, destinations, repeat) = match severity {
         Severity::Page => ("CRITICAL", dest.page.clone(), dest.repeat_page),
         Severity::Ticket => ("WARNING", dest.ticket.clone(), Duration::from_millis(4 * HOUR)),
@@ -140,18 +142,20 @@ fn slo_alarm(tf: &Tf, dest: &Destinations, alert: &SloAlert) -> Block {
             return alarm(
                 tf,
                 dest,
-                &alert.alertname,
-                alert.window.severity,
-                OCI_APIGATEWAY,
-                format!(
-                    "Latency[1h]{{deploymentId = \"{}\"}}.percentile({}) > {}",
-                    deployment(name),
-                    format_number(slo.percentile.unwrap_or(95.0) / 100.0),
-                    t.millis
-                ),
-                held,
-                body(name, alert, &notes),
-                Some(name),
+                Alarm {
+                    name: &alert.alertname,
+                    severity: alert.window.severity,
+                    namespace: OCI_APIGATEWAY,
+                    query: format!(
+                        "Latency[1h]{{deploymentId = \"{}\"}}.percentile({}) > {}",
+                        deployment(name),
+                        format_number(slo.percentile.unwrap_or(95.0) / 100.0),
+                        t.millis
+                    ),
+                    pending: held,
+                    body: body(name, alert, &notes),
+                    route: Some(name),
+                },
             );
         }
         _ => match route.traffic {
@@ -181,13 +185,15 @@ fn slo_alarm(tf: &Tf, dest: &Destinations, alert: &SloAlert) -> Block {
     alarm(
         tf,
         dest,
-        &alert.alertname,
-        alert.window.severity,
-        namespace,
-        text,
-        held,
-        body(name, alert, &notes),
-        Some(name),
+        Alarm {
+            name: &alert.alertname,
+            severity: alert.window.severity,
+            namespace,
+            query: text,
+            pending: held,
+            body: body(name, alert, &notes),
+            route: Some(name),
+        },
     )
 }
 
@@ -265,7 +271,19 @@ fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Bloc
         }
     };
     let body = format!("{}. Runbook: {}", alert.summary, alert.runbook);
-    alarm(tf, dest, &alert.alertname, alert.severity, namespace, text, alert.hold, body, route.as_deref())
+    alarm(
+        tf,
+        dest,
+        Alarm {
+            name: &alert.alertname,
+            severity: alert.severity,
+            namespace,
+            query: text,
+            pending: alert.hold,
+            body,
+            route: route.as_deref(),
+        },
+    )
 }
 
 /// `ChatAvailabilityBudgetBurnFast` → `chat_availability_budget_burn_fast`.
