@@ -75,6 +75,24 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                 ),
             ));
         }
+        // The cost-overrun incident type's threshold is a budget share too: alert there as well.
+        let overrun = system.incidents.iter().find(|i| i.kind == crate::model::IncidentKind::CostOverrun);
+        if let Some(crate::spec::units::Threshold::Percent(p)) = overrun.map(|i| i.threshold) {
+            if !rules.iter().any(|(_, at, forecast, _)| !*forecast && (*at - p.fraction).abs() < 1e-9) {
+                rules.push((
+                    format!("cost_overrun_{}", format_number(p.fraction * 100.0).replace('.', "_")),
+                    p.fraction,
+                    false,
+                    format!(
+                        "Cost overrun on {} of {}: actual spend reached {}% (incident type cost-overrun, runbook {}).",
+                        budget.name,
+                        system.name,
+                        format_number(p.fraction * 100.0),
+                        crate::conventions::incident_runbook("cost-overrun")
+                    ),
+                ));
+            }
+        }
         for (label, at, forecast, message) in rules {
             out.push(
                 Block::new("resource", &["oci_budget_alert_rule", &format!("{id}_{label}")])

@@ -42,6 +42,7 @@ fn deployment(route: &str) -> String {
 }
 
 /// Where pages and tickets go.
+#[derive(Clone)]
 struct Destinations {
     page: Vec<Value>,
     ticket: Vec<Value>,
@@ -215,6 +216,28 @@ fn body(route: &str, alert: &SloAlert, notes: &[String]) -> String {
 }
 
 fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Block {
+    // An incident type that names its own rotation pages it instead of the first escalation step.
+    let own_rotation = alert
+        .incident
+        .and_then(|kind| tf.system.incidents.iter().find(|i| i.kind == kind))
+        .and_then(|i| i.rotation)
+        .and_then(|r| tf.system.oncall.as_ref().map(|o| &o.rotations[r.0]));
+    let rerouted;
+    let dest = match own_rotation {
+        Some(rotation) => {
+            let mut d = dest.clone();
+            d.page.retain(|v| {
+                *v == Value::expr(format!("oci_ons_notification_topic.{}.id", ident_of("channel", "pager")))
+            });
+            d.page.push(Value::expr(format!(
+                "oci_ons_notification_topic.{}.id",
+                ident_of("rotation", rotation.name.as_str())
+            )));
+            rerouted = d;
+            &rerouted
+        }
+        None => dest,
+    };
     let (namespace, text, route): (&str, String, Option<String>) = match &alert.watch {
         Watch::Groundedness { route, min } => (
             OCI_CUSTOM,
