@@ -3,6 +3,7 @@
 
 use super::{Checker, valid_indexed};
 use crate::diag::{Code, Diagnostic};
+use crate::model::{Fallback, RouteId, Serving, System};
 
 impl Checker<'_> {
     pub(super) fn check_budgets(&mut self) {
@@ -119,6 +120,47 @@ impl Checker<'_> {
                     d.to.span,
                     "downgrade target",
                 );
+            }
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// A fallback billed per token spends money exactly when things go wrong: some budget must
+    /// count the route's spend, or an outage of the primary becomes an unbounded bill.
+    pub(super) fn check_fallback_budgets(&mut self, system: &System) {
+        let whole_system = system.budgets.iter().any(|b| b.routes.is_empty());
+        if whole_system {
+            return;
+        }
+        let covered: std::collections::HashSet<RouteId> =
+            system.budgets.iter().flat_map(|b| b.routes.iter().copied()).collect();
+        for (i, route) in system.routes.iter().enumerate() {
+            if covered.contains(&RouteId(i)) {
+                continue;
+            }
+            let Some(spec_route) = self.doc.routes.value.entries[i].value.as_ref() else { continue };
+            for (fallback, spec_fallback) in route.fallbacks.iter().zip(&spec_route.fallbacks) {
+                let Fallback::Model(m) = fallback else { continue };
+                let model = system.model(*m);
+                if matches!(model.serving, Serving::Dedicated(_)) {
+                    continue;
+                }
+                let mut d = Diagnostic::new(
+                    Code::UnbudgetedFallback,
+                    format!(
+                        "route `{}` falls back to `{}`, billed per token, and no budget covers the route",
+                        route.name, model.name
+                    ),
+                )
+                .label(spec_fallback.span, "paid per call when the primary fails");
+                if let Some(first) = self.doc.budgets.value.entries.first() {
+                    d = d.label(first.name.span, "this budget does not list the route");
+                }
+                self.diags.push(d.help(format!(
+                    "add `{}` to a budget's `routes` (or give a budget no `routes` to cover the whole system)",
+                    route.name
+                )));
             }
         }
     }

@@ -56,8 +56,30 @@ fn explain(system: &System, id: RouteId) -> String {
     parts.join(" + ")
 }
 
+/// OCI API Gateway's longest backend read timeout.
+pub const GATEWAY_MAX_READ_TIMEOUT: Duration = Duration { millis: 300_000 };
+
 impl Checker<'_> {
     pub(super) fn check_latency(&mut self, system: &System) {
+        for (i, route) in system.routes.iter().enumerate() {
+            let worst = worst_case_latency(system, crate::model::RouteId(i));
+            if worst <= GATEWAY_MAX_READ_TIMEOUT {
+                continue;
+            }
+            let span = self.doc.routes.value.entries[i]
+                .value
+                .as_ref()
+                .and_then(|r| r.timeout.as_ref())
+                .map_or(route.span, |t| t.span);
+            self.diags.push(
+                Diagnostic::new(
+                    Code::GatewayTimeout,
+                    format!("route `{}` can take {worst}, but OCI API Gateway cuts a backend call at {GATEWAY_MAX_READ_TIMEOUT}", route.name),
+                )
+                .label(span, format!("worst case: {}", explain(system, crate::model::RouteId(i))))
+                .help("shorten the timeout, retry less or drop a fallback: callers would get a gateway timeout while the chain still runs"),
+            );
+        }
         for (i, slo) in system.slos.iter().enumerate() {
             let (Sli::Latency, Some(Threshold::Duration(threshold))) = (slo.sli, slo.threshold) else {
                 continue;

@@ -24,7 +24,7 @@ mod unused;
 
 pub use cost::{CostEstimate, Costs, estimate_cost_per_query};
 pub use data_classes::logs_more;
-pub use latency::worst_case_latency;
+pub use latency::{GATEWAY_MAX_READ_TIMEOUT, worst_case_latency};
 
 use crate::diag::Diagnostics;
 use crate::load::Inputs;
@@ -45,6 +45,7 @@ pub fn check(doc: &Document, inputs: &Inputs, sources: &SourceMap, diags: &mut D
         checker.check_latency(resolved);
         checker.check_costs(resolved);
         checker.check_slo_noise(resolved);
+        checker.check_fallback_budgets(resolved);
         if checker.diags.has_errors() {
             system = None;
         }

@@ -88,6 +88,8 @@ codes! {
     CostUnknown = "GO0316", Warning, "a route's cost cannot be estimated";
     AlarmsPageNobody = "GO0317", Error, "SLOs are defined but nobody is on call for their alarms";
     PagesOutOfHours = "GO0318", Error, "pages go to a rotation that is not on call around the clock";
+    UnbudgetedFallback = "GO0319", Error, "a pay-per-token fallback is not covered by any budget";
+    GatewayTimeout = "GO0320", Error, "a route's worst case outlasts the API gateway's backend timeout";
     // Advice.
     Unused = "GO0401", Warning, "defined but never used";
     SloNoise = "GO0402", Warning, "an SLO objective is finer than the traffic can measure";

@@ -1088,7 +1088,9 @@ mod tests {
 
     fn system(body: &str) -> System {
         let files = MemoryFiles::default().with("p.md", "prompt").with("q.md", "prompt 2");
-        let spec = format!("{HEAD}{body}");
+        // Paid fallbacks must sit under a budget (GO0319): give every test system one.
+        let budget = if body.contains("budgets:") { "" } else { "budgets:\n  all: { amount: 1000000 }\n" };
+        let spec = format!("{HEAD}{body}{budget}");
         let c = compile("genops.yaml", spec.into_bytes(), &files);
         assert!(!c.has_errors(), "{:#?}", c.diagnostics);
         c.system.expect("system")

@@ -173,6 +173,8 @@ models:
   yes-model: {{ provider: oci-genai, id: \"1.0\", description: \"off\" }}
 routes:
   no: {{ path: /no, data_class: public, model: ext, fallbacks: [yes-model] }}
+budgets:
+  all: {{ amount: 100 }}
 ",
         serde_json::to_string(hostile).expect("json")
     );

@@ -270,24 +270,23 @@ fn users_files_survive_and_stale_generated_files_go() {
     std::fs::create_dir_all(out.join("terraform/.terraform")).expect("mkdir");
     std::fs::write(out.join("terraform/.terraform/state"), "x").expect("write");
 
-    // Without budgets, budgets.tf is no longer produced: it goes, and only it.
+    // Without the `help-center-cost` SLO, its OpenSLO file is no longer produced: it goes.
     let spec = dir.path().join("genops.yaml");
     let text = std::fs::read_to_string(&spec).expect("spec");
-    let start = text.find("\nbudgets:\n").expect("budgets") + 1;
-    let end = text.find("\nevaluations:\n").expect("evaluations") + 1;
-    std::fs::write(&spec, format!("{}{}", &text[..start], &text[end..])).expect("write");
+    let line = text.lines().find(|l| l.trim_start().starts_with("help-center-cost:")).expect("the cost SLO");
+    std::fs::write(&spec, text.replacen(&format!("{line}\n"), "", 1)).expect("write");
 
     let plan = run(dir.path(), &["plan", "genops.yaml", "-o", "out"]);
-    assert!(plan.stdout.contains("- oci_budget_budget.monthly"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("budget `monthly` removed"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("alarms/openslo/help-center-cost.yaml"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("slo `help-center-cost` removed"), "{}", plan.stdout);
     let build = run(dir.path(), &["build", "genops.yaml", "-o", "out"]);
     assert_eq!(build.code, 0, "{}", build.stderr);
-    assert!(!out.join("terraform/budgets.tf").exists());
+    assert!(!out.join("alarms/openslo/help-center-cost.yaml").exists());
     for (rel, text) in mine {
         assert_eq!(std::fs::read_to_string(out.join(rel)).expect("user file"), text);
     }
     assert!(out.join("terraform/.terraform/state").exists());
-    assert!(manifest(&out)["files"].get("terraform/budgets.tf").is_none());
+    assert!(manifest(&out)["files"].get("alarms/openslo/help-center-cost.yaml").is_none());
     assert!(whole(&out).is_empty());
 }
 

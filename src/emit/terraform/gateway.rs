@@ -10,8 +10,8 @@ use crate::emit::hcl::{Block, Value};
 use crate::model::{Auth, Route, RouteId};
 use crate::spec::data_classes::{LoggingLevel, Network};
 
-/// OCI API Gateway's longest backend read timeout.
-const MAX_READ_TIMEOUT_S: u64 = 300;
+/// OCI API Gateway's longest backend read timeout; a longer worst case is refused (GO0320).
+const MAX_READ_TIMEOUT_S: u64 = crate::check::GATEWAY_MAX_READ_TIMEOUT.millis / 1000;
 
 pub(crate) fn gateway_of(tf: &Tf, route: &Route) -> &'static str {
     match tf.system.policy(route.data_class).network {
@@ -111,10 +111,7 @@ fn deployment(tf: &Tf, id: RouteId, route: &Route) -> Block {
                 .attr("send_timeout_in_seconds", Value::Int(60)),
         ),
     );
-    let mut comment = vec![format!("routes.{name}: {} data, worst case {worst}", route.data_class)];
-    if worst.millis > MAX_READ_TIMEOUT_S * 1000 {
-        comment.push(format!("the worst case exceeds API Gateway's {MAX_READ_TIMEOUT_S}s read timeout: callers are cut off at {MAX_READ_TIMEOUT_S}s"));
-    }
+    let comment = vec![format!("routes.{name}: {} data, worst case {worst}", route.data_class)];
     let mut block = Block::new("resource", &["oci_apigateway_deployment", &ident(name)]);
     for c in comment {
         block = block.comment(c);
