@@ -191,6 +191,10 @@ pub(super) fn lower(c: &Checker) -> Option<System> {
                 },
                 _ => Auth::None,
             },
+            cors: r.cors.as_ref().map(|c| Cors {
+                origins: c.value.origins.value.iter().map(|o| o.value.0.clone()).collect(),
+                max_age: c.value.max_age.as_ref().map_or(Duration::from_millis(3_600_000), |m| m.value),
+            }),
         })
     })?;
 

@@ -211,6 +211,15 @@ impl Checker<'_> {
                 );
             }
         }
+        if let Some(cors) = &route.cors {
+            if cors.value.origins.value.is_empty() {
+                self.diags.push(
+                    Diagnostic::new(Code::MissingField, "a CORS policy with no origin allows no browser")
+                        .label(cors.value.origins.span, "empty")
+                        .help("list the origins of the web apps that call this route, e.g. `[https://app.example.com]`, or remove `cors`"),
+                );
+            }
+        }
         self.check_rollout(route, primary, partial);
     }
 

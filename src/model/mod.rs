@@ -154,6 +154,14 @@ pub struct Route {
     /// Effective logging level: the route's own, else its class's.
     pub logging: LoggingLevel,
     pub auth: Auth,
+    pub cors: Option<Cors>,
+}
+
+/// Browser origins allowed to call a route.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cors {
+    pub origins: Vec<String>,
+    pub max_age: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 
 use super::data_classes::{DataClassName, LoggingLevel};
-use super::units::{Duration, HttpsUrl, Name, Percent, RoutePath};
+use super::units::{Duration, HttpsUrl, Name, Origin, Percent, RoutePath};
 use crate::diag::{Code, Diagnostic};
 use crate::source::Spanned;
 use crate::yaml::{Decode, Decoder, MapReader, Node, NodeKind};
@@ -44,12 +44,14 @@ pub struct Route {
     pub logging: Option<Spanned<LoggingLevel>>,
     /// Caller authentication at the gateway. Default `none`.
     pub auth: Option<Spanned<Auth>>,
+    /// Browser origins allowed to call the route (CORS at the gateway). Default: none.
+    pub cors: Option<Spanned<Cors>>,
 }
 
 decode_struct!(Route "route" {
     path: req, description: opt, data_class: req, model: req, prompt: opt, fallbacks: default,
     timeout: opt, retries: opt, circuit_breaker: opt, rate_limit: opt, cache: opt, rollout: opt,
-    tiers: default, traffic: opt, logging: opt, auth: opt,
+    tiers: default, traffic: opt, logging: opt, auth: opt, cors: opt,
 });
 
 keyword_enum!(
@@ -224,3 +226,15 @@ impl Decode for Auth {
         Some(Auth::Jwt(jwt?))
     }
 }
+
+/// Cross-origin requests from browsers.
+#[derive(Clone, Debug, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Cors {
+    /// Origins allowed to call the route.
+    pub origins: Spanned<Vec<Spanned<Origin>>>,
+    /// How long browsers may cache the preflight answer. Default `1h`.
+    pub max_age: Option<Spanned<Duration>>,
+}
+
+decode_struct!(Cors "CORS policy" { origins: req, max_age: opt });

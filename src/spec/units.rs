@@ -643,6 +643,14 @@ string_form!(
 );
 
 string_form!(
+    /// A browser origin allowed to call a route (CORS): `https://app.example.com[:port]`, or `*`.
+    Origin, "a browser origin such as `https://app.example.com`, or `*`", "^(\\*|https?://[^/\\s]+)$",
+    "write the scheme and host without a path, e.g. `https://app.example.com` or `http://localhost:3000`; `*` allows any origin",
+    Code::InvalidValue,
+    |t| t == "*" || ["https://", "http://"].iter().any(|p| t.strip_prefix(p).is_some_and(|rest| !rest.is_empty() && !rest.contains('/') && !rest.chars().any(char::is_whitespace)))
+);
+
+string_form!(
     /// An `https://` URL.
     HttpsUrl, "an https URL", "^https://[^\\s/$.?#].[^\\s]*$",
     "write a full URL starting with `https://`",

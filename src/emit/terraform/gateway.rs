@@ -75,6 +75,15 @@ fn deployment(tf: &Tf, id: RouteId, route: &Route) -> Block {
                 ),
         );
     }
+    if let Some(cors) = &route.cors {
+        policies = policies.block(
+            Block::new("cors", &[])
+                .attr("allowed_origins", Value::strs(cors.origins.clone()))
+                .attr("allowed_methods", Value::strs(["POST"]))
+                .attr("allowed_headers", Value::strs(["Authorization", "Content-Type"]))
+                .attr("max_age_in_seconds", Value::Int((cors.max_age.millis / 1000) as i64)),
+        );
+    }
     if let Some(limit) = route.rate_limit {
         policies = policies.block(
             Block::new("rate_limiting", &[])
