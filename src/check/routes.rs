@@ -141,6 +141,13 @@ impl Checker<'_> {
                 );
             }
         }
+        if let Some(per_day) = route.rate_limit.as_ref().and_then(|rl| rl.value.per_day.as_ref()) {
+            self.diags.push(
+                Diagnostic::new(Code::NotEnforced, format!("the daily quota of route `{}` is not enforced", name.value))
+                    .label(per_day.span, "no generated gateway applies this")
+                    .help("OCI usage plans need a subscriber and token per client, which the spec does not describe; enforce the quota in your client tier, or remove `per_day`"),
+            );
+        }
         if let Some(rl) = &route.rate_limit {
             if rl.value.per_second.value == 0 {
                 self.diags.push(

@@ -93,6 +93,7 @@ codes! {
     // Advice.
     Unused = "GO0401", Warning, "defined but never used";
     SloNoise = "GO0402", Warning, "an SLO objective is finer than the traffic can measure";
+    NotEnforced = "GO0403", Warning, "a setting genops accepts but cannot enforce yet";
 }
 
 impl std::fmt::Display for Code {
