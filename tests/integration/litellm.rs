@@ -13,7 +13,7 @@ use genops::yaml::{Limits, load};
 use serde_json::Value as Json;
 
 use crate::snapshot;
-use crate::support::{genops, root};
+use crate::support::{examples, genops};
 
 const CONFIG: &str = "gateway/litellm/config.yaml";
 
@@ -26,17 +26,6 @@ fn build(spec: &str) -> (tempfile::TempDir, String, String) {
     let config = std::fs::read_to_string(dir.join(CONFIG)).expect("config.yaml");
     let gateway = std::fs::read_to_string(dir.join("terraform/gateway.tf")).expect("gateway.tf");
     (out, config, gateway)
-}
-
-fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/")
-        .flatten()
-        .filter(|e| e.path().join("genops.yaml").exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// The config as JSON, read by genops's own YAML 1.2 loader.

@@ -10,18 +10,7 @@ use hcl::eval::{Context, Evaluate};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use crate::snapshot;
-use crate::support::{genops, root};
-
-fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/")
-        .flatten()
-        .filter(|e| e.path().join("genops.yaml").exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+use crate::support::{examples, genops};
 
 fn build(spec: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
