@@ -36,6 +36,7 @@ pub enum Command {
     /// Check a spec and write every target into OUT, atomically.
     Build {
         spec: PathBuf,
+        /// The output directory (created when missing; files genops did not write are kept).
         #[arg(short, long)]
         out: PathBuf,
         #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
@@ -52,6 +53,7 @@ pub enum Command {
     /// resource with its diff.
     Plan {
         spec: PathBuf,
+        /// The output directory a build would write to.
         #[arg(short, long)]
         out: PathBuf,
         /// `text` for a terminal or log, `json` for bots (format_version 1), `markdown` for a
