@@ -32,6 +32,9 @@ pub enum Command {
         /// How diagnostics are printed.
         #[arg(long, value_enum, default_value_t = DiagFormat::Human)]
         format: DiagFormat,
+        /// Also render these runbook templates, so a broken override fails here as in `build`.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Check a spec and write every target into OUT, atomically.
     Build {

@@ -38,7 +38,10 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     };
     let out = Output { quiet: cli.quiet, verbose: cli.verbose };
     match cli.command {
-        Command::Validate { spec, format } => validate(&spec, format, &out),
+        Command::Validate { spec, format, templates } => match templates::options(templates.as_deref(), &out) {
+            Ok(options) => validate(&spec, format, &options, &out),
+            Err(code) => code,
+        },
         Command::Build { spec, out: dir, format, force, templates } => {
             match templates::options(templates.as_deref(), &out) {
                 Ok(options) => plan::build(&spec, &dir, format, force, &options, &out),
@@ -129,11 +132,18 @@ fn unreadable(name: &str, error: &FileError) -> Compilation {
     }
 }
 
-fn validate(spec: &Path, format: DiagFormat, out: &Output) -> i32 {
+/// `build` without the write: the same compile, and override templates rendered when given.
+fn validate(spec: &Path, format: DiagFormat, options: &crate::emit::Options, out: &Output) -> i32 {
     let c = compile_path(spec, out);
     out.diagnostics(&c, format);
     if c.has_errors() {
         return exit::SPEC_ERRORS;
+    }
+    if let (Some(system), false) = (&c.system, options.templates.is_empty()) {
+        if let Err(e) = crate::emit::runbooks::emit(system, &options.templates) {
+            out.stderr(&format!("error: {e}\n"));
+            return exit::INTERNAL;
+        }
     }
     if format == DiagFormat::Human && !out.quiet {
         if let Some(system) = &c.system {

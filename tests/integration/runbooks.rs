@@ -242,6 +242,10 @@ fn an_override_template_replaces_the_built_in_one_and_a_typo_fails_the_build() {
     assert!(run.stderr.contains("system.ownr") && run.stderr.contains("undefined"), "{}", run.stderr);
     assert!(run.stderr.contains("incident-data-breach.md.j2:3"), "{}", run.stderr);
     assert_eq!(runbooks(&out), files, "a failed build leaves the output as it was");
+    // `validate` is `build` without the write: it refuses the same template.
+    let checked = genops(&["validate", spec, "--templates", &dir]);
+    assert_eq!(checked.code, 3, "{}", checked.stderr);
+    assert!(checked.stderr.contains("system.ownr"), "{}", checked.stderr);
 
     // A syntax error, and a directory that does not exist.
     std::fs::write(templates.path().join("README.md.j2"), "{% for x in %}\n").expect("write template");
