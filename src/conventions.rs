@@ -38,9 +38,16 @@ pub fn tags(system: &System, route: Option<&str>) -> Vec<(String, String)> {
     tags
 }
 
-/// The runbook of an SLO's alerts, relative to the output directory.
-pub fn slo_runbook(slo: &str) -> String {
-    format!("runbooks/slo-{slo}.md")
+/// The runbook of one SLI kind (`availability`, `cost-per-query`), relative to the output
+/// directory: one file per kind, whatever the number of SLOs.
+pub fn sli_runbook_file(sli: &str) -> String {
+    format!("runbooks/slo-{}.md", sli.replace('_', "-"))
+}
+
+/// The runbook of an SLO's alerts: its section (`## SLO <name>`, whose Markdown anchor is
+/// `slo-<name>`) in the runbook of its SLI kind, relative to the output directory.
+pub fn slo_runbook(sli: &str, slo: &str) -> String {
+    format!("{}#slo-{slo}", sli_runbook_file(sli))
 }
 
 /// The runbook of an incident type, relative to the output directory.

@@ -63,7 +63,7 @@ fn every_slo_has_alarms_in_prometheus_and_oci() {
         assert!(!slos.is_empty() && spec.contains("slos:"));
         for slo in slos {
             assert!(rules.contains(&format!("slo: \"{slo}\"")), "{name}: SLO {slo} has no Prometheus alert");
-            assert!(oci.contains(&format!("runbooks/slo-{slo}.md")), "{name}: SLO {slo} has no OCI alarm");
+            assert!(oci.contains(&format!(".md#slo-{slo}")), "{name}: SLO {slo} has no OCI alarm");
         }
     }
 }

@@ -270,23 +270,24 @@ fn users_files_survive_and_stale_generated_files_go() {
     std::fs::create_dir_all(out.join("terraform/.terraform")).expect("mkdir");
     std::fs::write(out.join("terraform/.terraform/state"), "x").expect("write");
 
-    // Without the `help-center-cost` SLO, its OpenSLO file is no longer produced: it goes.
+    // Without the cost SLOs, the runbook of their kind is no longer produced: it goes.
     let spec = dir.path().join("genops.yaml");
     let text = std::fs::read_to_string(&spec).expect("spec");
-    let line = text.lines().find(|l| l.trim_start().starts_with("help-center-cost:")).expect("the cost SLO");
-    std::fs::write(&spec, text.replacen(&format!("{line}\n"), "", 1)).expect("write");
+    let kept: Vec<&str> = text.lines().filter(|l| !l.contains("sli: cost_per_query")).collect();
+    assert_eq!(text.lines().count() - kept.len(), 3, "the example has three cost SLOs");
+    std::fs::write(&spec, kept.join("\n") + "\n").expect("write");
 
     let plan = run(dir.path(), &["plan", "genops.yaml", "-o", "out"]);
-    assert!(plan.stdout.contains("alarms/openslo/help-center-cost.yaml"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("runbooks/slo-cost-per-query.md"), "{}", plan.stdout);
     assert!(plan.stdout.contains("slo `help-center-cost` removed"), "{}", plan.stdout);
     let build = run(dir.path(), &["build", "genops.yaml", "-o", "out"]);
     assert_eq!(build.code, 0, "{}", build.stderr);
-    assert!(!out.join("alarms/openslo/help-center-cost.yaml").exists());
+    assert!(!out.join("runbooks/slo-cost-per-query.md").exists());
     for (rel, text) in mine {
         assert_eq!(std::fs::read_to_string(out.join(rel)).expect("user file"), text);
     }
     assert!(out.join("terraform/.terraform/state").exists());
-    assert!(manifest(&out)["files"].get("alarms/openslo/help-center-cost.yaml").is_none());
+    assert!(manifest(&out)["files"].get("runbooks/slo-cost-per-query.md").is_none());
     assert!(whole(&out).is_empty());
 }
 

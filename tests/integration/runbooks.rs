@@ -41,6 +41,35 @@ fn code_spans(markdown: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// GitHub's anchor of a Markdown heading: lower case, spaces to `-`, punctuation dropped.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What a runbook link (`runbooks/slo-latency.md#slo-chat-latency`) leads to: the section under
+/// the heading of that anchor, up to the next heading of its level, or the whole file.
+fn resolve<'a>(files: &'a BTreeMap<String, String>, link: &str) -> Option<&'a str> {
+    let link = link.strip_prefix("runbooks/").unwrap_or(link);
+    let (file, anchor) = link.split_once('#').map_or((link, None), |(f, a)| (f, Some(a)));
+    let text = files.get(file)?.as_str();
+    let Some(anchor) = anchor else { return Some(text) };
+    let start = text.match_indices("\n## ").map(|(i, _)| i + 1).find(|&i| {
+        let line = text[i..].lines().next().unwrap_or_default();
+        slug(line.trim_start_matches('#')) == anchor
+    })?;
+    let end = text[start + 3..].find("\n## ").map_or(text.len(), |i| start + 3 + i + 1);
+    Some(&text[start..end])
+}
+
 /// A Prometheus alerting rule: name, severity label, runbook label.
 struct Rule {
     name: String,
@@ -177,14 +206,23 @@ fn runbooks_and_alarms_agree_both_ways() {
             }
         }
 
-        // Alarms → runbooks: every alarm links a runbook that exists and names it, and the
-        // index lists it; paging alarms above all.
-        let index = code_spans(&files["README.md"]);
+        // Alarms → runbooks: every alarm links a runbook (a file, or an SLO's section in the
+        // runbook of its kind) that exists and names it, and the index lists it or its SLO;
+        // paging alarms above all.
+        let index = &files["README.md"];
+        let index_spans = code_spans(index);
         for rule in &rules {
-            let file = rule.runbook.strip_prefix("runbooks/").unwrap_or_else(|| panic!("{name}: {}", rule.runbook));
-            let text = files.get(file).unwrap_or_else(|| panic!("{name}: {} links missing {file}", rule.name));
-            assert!(code_spans(text).contains(&rule.name), "{name}/{file} does not name {}", rule.name);
-            assert!(index.contains(&rule.name), "{name}: the index does not list {}", rule.name);
+            let section = resolve(&files, &rule.runbook)
+                .unwrap_or_else(|| panic!("{name}: {} links missing {}", rule.name, rule.runbook));
+            let named = code_spans(section).contains(&rule.name) || section.contains(&format!("{}\n", rule.name));
+            let slo_section = rule.runbook.contains('#');
+            assert!(named || slo_section, "{name}: {} does not name {}", rule.runbook, rule.name);
+            if slo_section {
+                let link = rule.runbook.strip_prefix("runbooks/").unwrap_or(&rule.runbook);
+                assert!(index.contains(&format!("]({link})")), "{name}: the index does not link {link}");
+            } else {
+                assert!(index_spans.contains(&rule.name), "{name}: the index does not list {}", rule.name);
+            }
             assert!(
                 matches!(rule.severity.as_str(), "page" | "ticket"),
                 "{name}: {} severity {}",
@@ -194,15 +232,20 @@ fn runbooks_and_alarms_agree_both_ways() {
         }
         assert!(rules.iter().any(|r| r.severity == "page"), "{name}: no paging alert to check");
         for (display, severity, body) in &oci {
-            let link =
-                body.split("Runbook: ").nth(1).and_then(|r| r.split(['.', ' ']).next()).map(|r| format!("{r}.md"));
+            let link = body
+                .split("Runbook: ")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .map(|r| r.trim_end_matches('.').to_string());
             let link = link.unwrap_or_else(|| panic!("{name}: OCI alarm {display} links no runbook"));
-            let file = link.strip_prefix("runbooks/").unwrap_or(&link);
-            let text = files
-                .get(file)
+            let section = resolve(&files, &link)
                 .unwrap_or_else(|| panic!("{name}: OCI alarm {display} ({severity}) links missing {link}"));
-            assert!(code_spans(text).contains(display), "{name}/{file} does not name OCI alarm {display}");
-            assert!(index.contains(display), "{name}: the index does not list {display}");
+            assert!(code_spans(section).contains(display), "{name}: {link} does not name OCI alarm {display}");
+            if let Some((_, anchor)) = link.split_once('#') {
+                assert!(index.contains(&format!("#{anchor})")), "{name}: the index does not link {link}");
+            } else {
+                assert!(index_spans.contains(display), "{name}: the index does not list {display}");
+            }
         }
         assert!(oci.iter().any(|(_, s, _)| s == "CRITICAL"), "{name}: no paging OCI alarm to check");
     }

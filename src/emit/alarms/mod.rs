@@ -121,7 +121,7 @@ pub fn slo_alerts_by_slo(system: &System) -> Vec<Vec<SloAlert<'_>>> {
                 burn,
                 threshold: burn * budget,
                 alertname: format!("{}BudgetBurn{}", camel(slo.name.as_str()), camel(&window.name)),
-                runbook: conventions::slo_runbook(slo.name.as_str()),
+                runbook: conventions::slo_runbook(slo.sli.as_str(), slo.name.as_str()),
             });
         }
         if let Some(last) = all.last_mut() {
@@ -197,7 +197,7 @@ pub fn threshold_alerts(system: &System) -> Vec<ThresholdAlert> {
             watch,
             hold: Duration::from_millis(if severity == Severity::Page { 5 * 60_000 } else { 30 * 60_000 }),
             summary: format!("route {route}: {what} over the last hour (SLO {})", slo.name),
-            runbook: conventions::slo_runbook(slo.name.as_str()),
+            runbook: conventions::slo_runbook(slo.sli.as_str(), slo.name.as_str()),
             slo: Some(slo.name.to_string()),
             slo_index: Some(slo_index),
             incident: None,

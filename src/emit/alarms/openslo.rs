@@ -1,8 +1,14 @@
-//! OpenSLO v1: `alarms/openslo/<slo>.yaml`, one file per SLO holding its SLI, SLO and alert
-//! policies as a multi-document YAML, for tools that speak OpenSLO.
+//! OpenSLO v1: `alarms/openslo/<system>.yaml`, one multi-document file for tools that speak
+//! OpenSLO: the alert policies first, shared by every SLO that alarms alike (one per burn-rate
+//! window and SLO window, one per breach severity and hold), then one SLO document per SLO with
+//! its indicator inline and its alert policies by name.
 //!
 //! In: the checked SLOs and the alarm catalogue. Out: documents whose queries are the same
-//! PromQL the Prometheus rules use, so both agree on what "bad" means.
+//! PromQL the Prometheus rules use, so both agree on what "bad" means. One file, and policies
+//! shared instead of repeated per SLO, keep the output proportional to the SLOs themselves: a
+//! file per SLO meant 22,000 files at 10,000 routes, and file creation alone took seconds.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
@@ -14,7 +20,14 @@ use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::Threshold;
 
+pub fn path(system: &System) -> String {
+    format!("alarms/openslo/{}.yaml", system.name)
+}
+
 pub fn emit(system: &System) -> Vec<Artifact> {
+    if system.slos.is_empty() {
+        return Vec::new();
+    }
     let burn = slo_alerts_by_slo(system);
     let thresholds = threshold_alerts(system);
     let mut thresholds_by_slo: Vec<Vec<&ThresholdAlert>> = vec![Vec::new(); system.slos.len()];
@@ -23,89 +36,103 @@ pub fn emit(system: &System) -> Vec<Artifact> {
             thresholds_by_slo[i].push(t);
         }
     }
-    system
-        .slos
-        .iter()
-        .zip(burn.iter().zip(&thresholds_by_slo))
-        .map(|(slo, (burn, thresholds))| {
-            let route = system.route(slo.route).name.as_str();
-            let sli_name = format!("{}-sli", slo.name);
-            let mut docs = vec![sli(slo, &sli_name, route)];
-            let policies: Vec<Value> = burn
-                .iter()
-                .map(|a| {
-                    json!({
-                        "apiVersion": "openslo/v1",
-                        "kind": "AlertPolicy",
-                        "metadata": { "name": format!("{}-{}-burn", slo.name, a.window.name) },
-                        "spec": {
-                            "description": format!("{} burn over {} and {}; runbook {}", a.window.name, a.window.long, a.window.short, a.runbook),
-                            "alertWhenBreaching": true,
-                            "alertWhenResolved": false,
-                            "alertWhenNoData": false,
-                            "conditions": [{
-                                "kind": "AlertCondition",
-                                "metadata": { "name": format!("{}-{}-burn-rate", slo.name, a.window.name) },
-                                "spec": {
-                                    "severity": a.window.severity.as_str(),
-                                    "condition": {
-                                        "kind": "burnrate",
-                                        "op": "gte",
-                                        "threshold": a.burn,
-                                        "lookbackWindow": a.window.long.to_string(),
-                                        "alertAfter": a.window.short.to_string(),
-                                    },
-                                },
-                            }],
-                            "notificationTargets": [],
-                        },
-                    })
-                })
-                .chain(thresholds.iter().map(|t| {
-                    json!({
-                        "apiVersion": "openslo/v1",
-                        "kind": "AlertPolicy",
-                        "metadata": { "name": format!("{}-breach", slo.name) },
-                        "spec": {
-                            "description": format!("{}; runbook {}", t.summary, t.runbook),
-                            "alertWhenBreaching": true,
-                            "alertWhenResolved": false,
-                            "alertWhenNoData": false,
-                            "conditions": [{
-                                "kind": "AlertCondition",
-                                "metadata": { "name": format!("{}-breach", slo.name) },
-                                "spec": {
-                                    "severity": t.severity.as_str(),
-                                    "condition": { "kind": "burnrate", "op": "gte", "threshold": 1, "lookbackWindow": "1h", "alertAfter": t.hold.to_string() },
-                                },
-                            }],
-                            "notificationTargets": [],
-                        },
-                    })
-                }))
-                .collect();
-            let policy_names: Vec<Value> = policies.iter().map(|p| p["metadata"]["name"].clone()).collect();
-            let (target, description) = objective(system, slo);
-            docs.push(json!({
-                "apiVersion": "openslo/v1",
-                "kind": "SLO",
-                "metadata": { "name": slo.name.as_str(), "displayName": format!("{} of route {route}", slo.sli) },
+    // Shared policies by name, in name order; SLO documents in spec order.
+    let mut policies: BTreeMap<String, Value> = BTreeMap::new();
+    let mut slos = Vec::with_capacity(system.slos.len());
+    for (slo, (burn, thresholds)) in system.slos.iter().zip(burn.iter().zip(&thresholds_by_slo)) {
+        let route = system.route(slo.route).name.as_str();
+        let mut names = Vec::new();
+        let mut runbook = None;
+        for a in burn {
+            let name = format!("{}-burn-{}-window", a.window.name, slo.window);
+            policies.entry(name.clone()).or_insert_with(|| {
+                policy(
+                    &name,
+                    &format!(
+                        "{} burn of a {} error budget: {}x over {} and {}",
+                        a.window.name,
+                        slo.window,
+                        yaml::number(a.burn),
+                        a.window.long,
+                        a.window.short
+                    ),
+                    a.window.severity.as_str(),
+                    json!(a.burn),
+                    &a.window.long.to_string(),
+                    &a.window.short.to_string(),
+                )
+            });
+            names.push(Value::from(name));
+            runbook = Some(a.runbook.as_str());
+        }
+        for t in thresholds {
+            let name = format!("breach-{}-{}", t.severity.as_str(), t.hold);
+            policies.entry(name.clone()).or_insert_with(|| {
+                policy(
+                    &name,
+                    &format!("threshold breached over 1h, held {}", t.hold),
+                    t.severity.as_str(),
+                    json!(1),
+                    "1h",
+                    &t.hold.to_string(),
+                )
+            });
+            names.push(Value::from(name));
+            runbook = Some(t.runbook.as_str());
+        }
+        let (target, description) = objective(system, slo);
+        let mut description = slo.description.clone().unwrap_or(description);
+        if let Some(runbook) = runbook {
+            description = format!("{description}; runbook {runbook}");
+        }
+        slos.push(json!({
+            "apiVersion": "openslo/v1",
+            "kind": "SLO",
+            "metadata": { "name": slo.name.as_str(), "displayName": format!("{} of route {route}", slo.sli) },
+            "spec": {
+                "description": description,
+                "service": system.name.as_str(),
+                "indicator": sli(slo, &format!("{}-sli", slo.name), route),
+                "timeWindow": [{ "duration": slo.window.to_string(), "isRolling": true }],
+                "budgetingMethod": "Occurrences",
+                "objectives": [target],
+                "alertPolicies": names,
+            },
+        }));
+    }
+    let header = format!("# {HEADER}\n# OpenSLO v1: the SLOs of {} and their alert policies\n", system.name);
+    let mut contents = header;
+    for (i, doc) in policies.values().chain(&slos).enumerate() {
+        if i > 0 {
+            contents.push_str("---\n");
+        }
+        contents.push_str(&yaml::document(&[], doc));
+    }
+    vec![Artifact { path: path(system), contents }]
+}
+
+/// An alert policy with one burn-rate condition.
+fn policy(name: &str, description: &str, severity: &str, threshold: Value, lookback: &str, after: &str) -> Value {
+    json!({
+        "apiVersion": "openslo/v1",
+        "kind": "AlertPolicy",
+        "metadata": { "name": name },
+        "spec": {
+            "description": description,
+            "alertWhenBreaching": true,
+            "alertWhenResolved": false,
+            "alertWhenNoData": false,
+            "conditions": [{
+                "kind": "AlertCondition",
+                "metadata": { "name": format!("{name}-condition") },
                 "spec": {
-                    "description": slo.description.clone().unwrap_or(description),
-                    "service": system.name.as_str(),
-                    "indicatorRef": sli_name,
-                    "timeWindow": [{ "duration": slo.window.to_string(), "isRolling": true }],
-                    "budgetingMethod": "Occurrences",
-                    "objectives": [target],
-                    "alertPolicies": policy_names,
+                    "severity": severity,
+                    "condition": { "kind": "burnrate", "op": "gte", "threshold": threshold, "lookbackWindow": lookback, "alertAfter": after },
                 },
-            }));
-            docs.extend(policies);
-            let header = format!("{HEADER}\nOpenSLO v1: SLO `{}` of {}", slo.name, system.name);
-            let contents = docs.iter().map(|d| yaml::document(&[], d)).collect::<Vec<_>>().join("---\n");
-            Artifact { path: format!("alarms/openslo/{}.yaml", slo.name), contents: format!("# {}\n{contents}", header.replace('\n', "\n# ")) }
-        })
-        .collect()
+            }],
+            "notificationTargets": [],
+        },
+    })
 }
 
 fn prometheus(query: String) -> Value {
@@ -137,12 +164,13 @@ fn sli(slo: &Slo, name: &str, route: &str) -> Value {
             "sum(rate({}{{requested_model=\"{route}\"}}[1h])) / sum(rate({}{{requested_model=\"{route}\"}}[1h]))", metrics::SPEND, metrics::REQUESTS
         ))}),
     };
-    json!({
-        "apiVersion": "openslo/v1",
-        "kind": "SLI",
-        "metadata": { "name": name },
-        "spec": { "description": format!("{} of route {route}", slo.sli), "indicator": spec },
-    })
+    // The SLI's spec holds its `ratioMetric` or `thresholdMetric` beside the description.
+    let mut fields = serde_json::Map::new();
+    fields.insert("description".into(), Value::from(format!("{} of route {route}", slo.sli)));
+    if let Value::Object(metric) = spec {
+        fields.extend(metric);
+    }
+    json!({ "metadata": { "name": name }, "spec": fields })
 }
 
 /// The OpenSLO objective and a default description.

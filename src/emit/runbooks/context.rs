@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use crate::check::{Costs, worst_case_latency};
-use crate::conventions::{display_name, ident, incident_runbook, model_group, slo_runbook};
+use crate::conventions::{display_name, ident, incident_runbook, model_group, sli_runbook_file, slo_runbook};
 use crate::emit::alarms::{self, Severity, SloAlert, ThresholdAlert, Watch};
 use crate::emit::litellm;
 use crate::model::{Auth, Channel, Fallback, IncidentKind, Model, Oncall, Route, RouteId, Serving, Slo, System};
@@ -31,6 +31,21 @@ pub struct Base {
     pub compliance: ComplianceCtx,
     /// Every runbook of the system, SLOs first, in spec order.
     pub runbooks: Vec<RunbookCtx>,
+    /// The burn-rate windows of the SLO alarms, fastest first.
+    pub burn_windows: Vec<BurnWindowCtx>,
+}
+
+/// One burn-rate window (`src/data/burn_rates.yaml`).
+#[derive(Clone, Debug, Serialize)]
+pub struct BurnWindowCtx {
+    pub name: String,
+    pub severity: String,
+    pub long: String,
+    pub short: String,
+    /// Share of the error budget the burn spends in the long window.
+    pub budget: String,
+    /// The burn rate for a 30-day SLO.
+    pub burn_30d: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -417,24 +432,41 @@ pub struct AlertCtx {
     pub runbook_file: String,
 }
 
-/// One runbook: an SLO's or an incident type's.
+/// One runbook: an SLI kind's (all the SLOs of that kind, a section each) or an incident
+/// type's.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunbookCtx {
     /// `slo` or `incident`.
     pub kind: String,
-    /// The SLO name or the incident type.
+    /// The SLI kind (`availability`, `cost_per_query` …) or the incident type.
     pub name: String,
     pub title: String,
     pub file: String,
     pub path: String,
     /// The template it is rendered with.
     pub template: String,
+    /// The alarms of an incident type (those of SLOs are in their sections).
     pub alerts: Vec<AlertCtx>,
+    /// Whether any of its alarms pages, and whether any opens a ticket.
     pub pages: bool,
+    pub tickets: bool,
     /// Routes it concerns.
     pub routes: Vec<String>,
-    pub slo: Option<SloCtx>,
+    /// The SLOs of an SLI kind's runbook, in spec order: one section each.
+    pub sections: Vec<SloSectionCtx>,
     pub incident: Option<IncidentCtx>,
+}
+
+/// One SLO in the runbook of its SLI kind: the section an alarm of the SLO links to.
+#[derive(Clone, Debug, Serialize)]
+pub struct SloSectionCtx {
+    pub slo: SloCtx,
+    /// The Markdown anchor of the section's heading (`## SLO <name>`): `slo-<name>`.
+    pub anchor: String,
+    /// The file and anchor, as alarms link it (`slo-availability.md#slo-chat-availability`).
+    pub link: String,
+    pub alerts: Vec<AlertCtx>,
+    pub pages: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -506,7 +538,7 @@ pub fn build(system: &System) -> Base {
         files: Files {
             prometheus_rules: alarms::prometheus::rules_path(system),
             prometheus_tests: format!("alarms/prometheus/{}.rules.test.yaml", system.name),
-            openslo: "alarms/openslo/".into(),
+            openslo: alarms::openslo::path(system),
             monitoring_tf: "terraform/monitoring.tf".into(),
             gateway_tf: "terraform/gateway.tf".into(),
             budgets_tf: "terraform/budgets.tf".into(),
@@ -557,6 +589,19 @@ pub fn build(system: &System) -> Base {
             encryption: compliance.encryption.map(|e| e.to_string()),
         },
         runbooks: Vec::new(),
+        burn_windows: alarms::burn_windows()
+            .iter()
+            .map(|w| BurnWindowCtx {
+                name: w.name.clone(),
+                severity: w.severity.as_str().into(),
+                long: w.long.to_string(),
+                short: w.short.to_string(),
+                budget: percent(w.budget),
+                burn_30d: format_number(
+                    (w.budget * 30.0 * 86_400_000.0 / w.long.millis as f64 * 10.0).round() / 10.0,
+                ),
+            })
+            .collect(),
     };
     // Everything below is linear in the size of the system: one LiteLLM plan, one cost model,
     // and indexes by route instead of searches.
@@ -569,8 +614,12 @@ pub fn build(system: &System) -> Base {
             by_route[r.0].push(d);
         }
     }
-    let with_runbook: HashMap<&str, &str> =
-        base.runbooks.iter().filter(|r| r.kind == "slo").map(|r| (r.name.as_str(), r.file.as_str())).collect();
+    let with_runbook: HashMap<&str, &str> = base
+        .runbooks
+        .iter()
+        .flat_map(|r| r.sections.iter())
+        .map(|s| (s.slo.name.as_str(), s.link.as_str()))
+        .collect();
     let mut slos: Vec<Vec<SloLink>> = vec![Vec::new(); system.routes.len()];
     for slo in &system.slos {
         slos[slo.route.0].push(SloLink {
@@ -939,6 +988,8 @@ fn oci_severity(s: Severity) -> &'static str {
     }
 }
 
+/// `runbooks/slo-latency.md#slo-chat-latency` → `slo-latency.md#slo-chat-latency`: a link from
+/// one runbook to another.
 fn file_of(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_string()
 }
@@ -1052,24 +1103,43 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             by_incident.entry(kind).or_default().push(threshold_alert(system, a));
         }
     }
-    let mut out = Vec::new();
+    let mut sections: Vec<Vec<SloSectionCtx>> = vec![Vec::new(); Sli::ALL.len()];
     for (slo, burn) in system.slos.iter().zip(&slo_alerts) {
         let mut alerts: Vec<AlertCtx> = burn.iter().map(|a| slo_alert(system, a)).collect();
         alerts.extend(by_slo.remove(slo.name.as_str()).unwrap_or_default());
         if alerts.is_empty() {
             continue;
         }
-        let path = slo_runbook(slo.name.as_str());
-        out.push(RunbookCtx {
-            kind: "slo".into(),
-            name: slo.name.to_string(),
-            title: format!("SLO {}", slo.name),
-            file: file_of(&path),
-            template: slo_template(slo.sli),
+        let link = slo_runbook(slo.sli.as_str(), slo.name.as_str());
+        let kind = Sli::ALL.iter().position(|k| *k == slo.sli).unwrap_or(0);
+        sections[kind].push(SloSectionCtx {
+            slo: slo_ctx(system, slo),
+            anchor: format!("slo-{}", slo.name),
+            link: file_of(&link),
             pages: alerts.iter().any(|a| a.pages),
             alerts,
-            routes: vec![system.route(slo.route).name.to_string()],
-            slo: Some(slo_ctx(system, slo)),
+        });
+    }
+    let mut out = Vec::new();
+    for (sli, sections) in Sli::ALL.iter().zip(sections) {
+        if sections.is_empty() {
+            continue;
+        }
+        let path = sli_runbook_file(sli.as_str());
+        let mut routes: Vec<String> = sections.iter().map(|s| s.slo.route.clone()).collect();
+        routes.sort();
+        routes.dedup();
+        out.push(RunbookCtx {
+            kind: "slo".into(),
+            name: sli.as_str().into(),
+            title: format!("{} SLOs", sli.as_str().replace('_', " ")),
+            file: file_of(&path),
+            template: slo_template(*sli),
+            pages: sections.iter().any(|s| s.pages),
+            tickets: sections.iter().any(|s| s.alerts.iter().any(|a| !a.pages)),
+            alerts: Vec::new(),
+            routes,
+            sections,
             incident: None,
             path,
         });
@@ -1112,9 +1182,10 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             file: file_of(&path),
             template: format!("incident-{kind}.md.j2"),
             pages: alerts.iter().any(|a| a.pages),
+            tickets: alerts.iter().any(|a| !a.pages),
             alerts,
             routes,
-            slo: None,
+            sections: Vec::new(),
             incident: Some(IncidentCtx {
                 kind: kind.into(),
                 title: incident.title.clone(),

@@ -1,8 +1,11 @@
 //! The runbooks target: `runbooks/README.md` (the on-call index: owner, rotations, escalation
-//! ladder, channels, and every SLO and incident type with its alarms and runbook) and one
-//! runbook per SLO that has alarms (`runbooks/slo-<slo>.md`) and per standard incident type
-//! (`runbooks/incident-<kind>.md`) — exactly the files the alarm catalogue links from every
-//! Prometheus rule and OCI alarm, so a `runbook_url` always resolves.
+//! ladder, channels, and every SLO and incident type with its alarms and runbook), one runbook
+//! per SLI kind that has alarms (`runbooks/slo-<sli>.md`: the procedure once, then a section
+//! `## SLO <name>` per SLO with its thresholds, alarms and exact first action) and one per
+//! standard incident type (`runbooks/incident-<kind>.md`) — exactly the files and anchors the
+//! alarm catalogue links from every Prometheus rule and OCI alarm, so a `runbook_url` always
+//! resolves. One file per kind rather than per SLO keeps the file count fixed as a system grows
+//! (10,000 routes would otherwise mean 22,000 files).
 //!
 //! In: the checked [`System`] and the texts of any override templates (the CLI reads them;
 //! this stays pure). Out: Markdown artifacts rendered with minijinja from `targets/runbooks/`
@@ -195,22 +198,14 @@ pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec
         .collect();
     let base_value =
         minijinja::context! { routes => routes.clone(), routes_by_name => Value::from(by_name), ..serde_value(&base) };
-    let index: BTreeMap<&str, usize> = base.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
     let mut out = vec![Artifact {
         path: "runbooks/README.md".into(),
         contents: render(&env, overrides, INDEX, base_value.clone())?,
     }];
     for runbook in &base.runbooks {
-        let route = runbook
-            .slo
-            .as_ref()
-            .and_then(|s| index.get(s.route.as_str()))
-            .and_then(|i| routes.get_item_by_index(*i).ok());
         let ctx = minijinja::context! {
             runbook => serde_value(runbook),
-            slo => serde_value(&runbook.slo),
             incident => serde_value(&runbook.incident),
-            route => route.unwrap_or(Value::from(())),
             ..base_value.clone()
         };
         out.push(Artifact { path: runbook.path.clone(), contents: render(&env, overrides, &runbook.template, ctx)? });
@@ -293,11 +288,12 @@ oncall:
     }
 
     #[test]
-    fn renders_the_index_and_one_runbook_per_slo_and_incident_type() {
+    fn renders_the_index_and_one_runbook_per_sli_kind_and_incident_type() {
         let files = emit(&system(), &BTreeMap::new()).expect("renders");
         let paths: Vec<&str> = files.iter().map(|a| a.path.as_str()).collect();
         assert_eq!(paths[0], "runbooks/README.md");
-        assert!(paths.contains(&"runbooks/slo-chat-availability.md"));
+        assert!(paths.contains(&"runbooks/slo-availability.md"));
+        assert!(files[1].contents.contains("\n## SLO chat-availability\n"), "{}", files[1].contents);
         assert_eq!(paths.iter().filter(|p| p.starts_with("runbooks/incident-")).count(), 6);
         for a in &files {
             assert!(a.contents.starts_with(&format!("<!-- {HEADER} -->\n")), "{}", a.path);
