@@ -17,6 +17,7 @@ pub mod emit;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod parallel;
 pub mod plan;
 pub mod schema;
 pub mod source;

@@ -36,22 +36,34 @@ pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
 }
 
 /// Every artifact of every target, sorted by path; fails only when a runbook template does not
-/// parse or render.
+/// parse or render. The targets are emitted in parallel ([`crate::parallel`]); each is pure, so
+/// the output does not depend on the order they finish in.
 pub fn emit_with(
     system: &System,
     sources: &SourceMap,
     options: &Options,
 ) -> Result<Vec<Artifact>, runbooks::TemplateError> {
-    let runbooks = runbooks::emit(system, &options.templates)?;
-    Ok(emit_all(system, sources, runbooks))
-}
-
-fn emit_all(system: &System, sources: &SourceMap, runbooks: Vec<Artifact>) -> Vec<Artifact> {
-    let mut artifacts: Vec<Artifact> = terraform::emit(system, sources);
-    artifacts.extend(alarms::prometheus::emit(system));
-    artifacts.extend(alarms::openslo::emit(system));
-    artifacts.extend(litellm::emit(system));
-    artifacts.extend(runbooks);
+    #[derive(Clone, Copy)]
+    enum Target {
+        Runbooks,
+        Prometheus,
+        Terraform,
+        OpenSlo,
+        Litellm,
+    }
+    // The largest first, so that the last to start is a short one.
+    let targets = vec![Target::Runbooks, Target::Prometheus, Target::Terraform, Target::OpenSlo, Target::Litellm];
+    let emitted = crate::parallel::map(targets, |target| match target {
+        Target::Runbooks => runbooks::emit(system, &options.templates),
+        Target::Prometheus => Ok(alarms::prometheus::emit(system)),
+        Target::Terraform => Ok(terraform::emit(system, sources)),
+        Target::OpenSlo => Ok(alarms::openslo::emit(system)),
+        Target::Litellm => Ok(litellm::emit(system)),
+    });
+    let mut artifacts = Vec::new();
+    for files in emitted {
+        artifacts.extend(files?);
+    }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    artifacts
+    Ok(artifacts)
 }

@@ -90,6 +90,15 @@ pub struct SloAlert<'a> {
 }
 
 impl SloAlert<'_> {
+    /// Whether OCI Monitoring gets an alarm for this window. OCI cannot count slow requests, so
+    /// a latency SLO's OCI alarm watches the percentile itself; the four windows would then be
+    /// one query held for 5m, 30m, 2h and 6h, and the three slower ones could only ever fire
+    /// after the fastest: a latency SLO gets the fastest window's alarm alone (the Prometheus
+    /// rules keep every window).
+    pub fn has_oci_alarm(&self) -> bool {
+        self.slo.sli != Sli::Latency || std::ptr::eq(self.window, &burn_windows()[0])
+    }
+
     /// Days until the whole budget is gone at this burn.
     pub fn exhaustion_days(&self) -> f64 {
         self.slo.window.millis as f64 / 86_400_000.0 / self.burn

@@ -597,9 +597,7 @@ pub fn build(system: &System) -> Base {
                 long: w.long.to_string(),
                 short: w.short.to_string(),
                 budget: percent(w.budget),
-                burn_30d: format_number(
-                    (w.budget * 30.0 * 86_400_000.0 / w.long.millis as f64 * 10.0).round() / 10.0,
-                ),
+                burn_30d: format_number((w.budget * 30.0 * 86_400_000.0 / w.long.millis as f64 * 10.0).round() / 10.0),
             })
             .collect(),
     };
@@ -614,12 +612,8 @@ pub fn build(system: &System) -> Base {
             by_route[r.0].push(d);
         }
     }
-    let with_runbook: HashMap<&str, &str> = base
-        .runbooks
-        .iter()
-        .flat_map(|r| r.sections.iter())
-        .map(|s| (s.slo.name.as_str(), s.link.as_str()))
-        .collect();
+    let with_runbook: HashMap<&str, &str> =
+        base.runbooks.iter().flat_map(|r| r.sections.iter()).map(|s| (s.slo.name.as_str(), s.link.as_str())).collect();
     let mut slos: Vec<Vec<SloLink>> = vec![Vec::new(); system.routes.len()];
     for slo in &system.slos {
         slos[slo.route.0].push(SloLink {
@@ -963,7 +957,7 @@ fn slo_alert(system: &System, a: &SloAlert) -> AlertCtx {
     };
     AlertCtx {
         name: a.alertname.clone(),
-        oci_name: system.oncall.as_ref().map(|_| display_name(system, &a.alertname)),
+        oci_name: system.oncall.as_ref().filter(|_| a.has_oci_alarm()).map(|_| display_name(system, &a.alertname)),
         severity: a.window.severity.as_str().into(),
         pages: a.window.severity == Severity::Page,
         oci_severity: oci_severity(a.window.severity).into(),

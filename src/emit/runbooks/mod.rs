@@ -202,13 +202,18 @@ pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec
         path: "runbooks/README.md".into(),
         contents: render(&env, overrides, INDEX, base_value.clone())?,
     }];
-    for runbook in &base.runbooks {
+    // Each runbook renders on its own: in parallel, in the order of `base.runbooks`.
+    let rendered = crate::parallel::map(base.runbooks.iter().collect(), |runbook| {
         let ctx = minijinja::context! {
             runbook => serde_value(runbook),
             incident => serde_value(&runbook.incident),
             ..base_value.clone()
         };
-        out.push(Artifact { path: runbook.path.clone(), contents: render(&env, overrides, &runbook.template, ctx)? });
+        render(&env, overrides, &runbook.template, ctx)
+            .map(|contents| Artifact { path: runbook.path.clone(), contents })
+    });
+    for artifact in rendered {
+        out.push(artifact?);
     }
     Ok(out)
 }

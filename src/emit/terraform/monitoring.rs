@@ -10,8 +10,10 @@
 //!   `ErrorRatio` instead;
 //! - windows longer than an hour become "the hourly rate above the threshold, held for the
 //!   window" (capped at a day for the 3-day window): stricter than a true long window;
-//! - latency SLOs alarm on the percentile itself (`Latency[1h].percentile(p)`) held for each
-//!   window's short duration, not on the share of slow requests (the Prometheus rules do that);
+//! - latency SLOs alarm on the percentile itself (`Latency[1h].percentile(p)`) held for the
+//!   fastest window's short duration, not on the share of slow requests (the Prometheus rules
+//!   do that): the slower windows would repeat the same query with a longer hold, so they are
+//!   not emitted ([`SloAlert::has_oci_alarm`]);
 //! - quality, safety, cost and incident alarms read the `genops` custom metrics.
 
 use super::Tf;
@@ -47,6 +49,8 @@ struct Destinations {
     page: Vec<Value>,
     ticket: Vec<Value>,
     repeat_page: Duration,
+    /// Pages go to an incident type's own rotation, not to `local.page_destinations`.
+    rerouted: bool,
 }
 
 fn destinations(system: &System) -> Option<Destinations> {
@@ -65,15 +69,20 @@ fn destinations(system: &System) -> Option<Destinations> {
     let ticket = vec![Value::expr(format!("oci_ons_notification_topic.{}.id", ident_of("channel", "alerts")))];
     // An unacknowledged page is repeated when the next escalation step would be paged.
     let repeat_page = oncall.escalation.get(1).map_or(Duration::from_millis(15 * 60_000), |s| s.after);
-    Some(Destinations { page, ticket, repeat_page })
+    Some(Destinations { page, ticket, repeat_page, rerouted: false })
 }
 
 pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
     let system = tf.system;
     let Some(dest) = destinations(system) else { return Vec::new() };
-    let mut out = Vec::new();
-    for alert in slo_alerts(system) {
-        out.push(slo_alarm(tf, &dest, &alert));
+    let mut out = vec![
+        Block::new("locals", &[])
+            .comment("Where alarms notify: pages to the pager channel and the first rotation, tickets to the alerts channel.")
+            .attr("page_destinations", Value::List(dest.page.clone()))
+            .attr("ticket_destinations", Value::List(dest.ticket.clone())),
+    ];
+    for alert in slo_alerts(system).iter().filter(|a| a.has_oci_alarm()) {
+        out.push(slo_alarm(tf, &dest, alert));
     }
     for alert in threshold_alerts(system) {
         out.push(threshold_alarm(tf, &dest, &alert));
@@ -95,8 +104,9 @@ struct Alarm<'a> {
 fn alarm(tf: &Tf, dest: &Destinations, a: Alarm) -> Block {
     let Alarm { name, severity, namespace, query: query_text, pending, body, route } = a;
     let (oci_severity, destinations, repeat) = match severity {
-        Severity::Page => ("CRITICAL", dest.page.clone(), dest.repeat_page),
-        Severity::Ticket => ("WARNING", dest.ticket.clone(), Duration::from_millis(4 * HOUR)),
+        Severity::Page if dest.rerouted => ("CRITICAL", Value::List(dest.page.clone()), dest.repeat_page),
+        Severity::Page => ("CRITICAL", Value::expr("local.page_destinations"), dest.repeat_page),
+        Severity::Ticket => ("WARNING", Value::expr("local.ticket_destinations"), Duration::from_millis(4 * HOUR)),
     };
     Block::new("resource", &["oci_monitoring_alarm", &snake(name)])
         .attr("compartment_id", Tf::compartment())
@@ -112,7 +122,7 @@ fn alarm(tf: &Tf, dest: &Destinations, a: Alarm) -> Block {
         .attr("repeat_notification_duration", Value::str(iso(repeat.max(Duration::from_millis(60_000)))))
         .attr("message_format", Value::str("ONS_OPTIMIZED"))
         .attr("is_enabled", Value::Bool(true))
-        .attr("destinations", Value::List(destinations))
+        .attr("destinations", destinations)
         .attr("body", Value::str(body))
         .attr("freeform_tags", tf.tags(route))
 }
@@ -233,6 +243,7 @@ fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Bloc
                 "oci_ons_notification_topic.{}.id",
                 ident_of("rotation", rotation.name.as_str())
             )));
+            d.rerouted = true;
             rerouted = d;
             &rerouted
         }

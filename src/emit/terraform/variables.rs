@@ -1,4 +1,5 @@
-//! `variables.tf`: what a user must give before `terraform apply`. No secret has a default;
+//! `variables.tf`: what a user must give before `terraform apply`, and the tags every resource
+//! carries (`local.tags`). No secret has a default;
 //! secrets referenced as `env:NAME` become sensitive variables, `vault:` ones are read from OCI
 //! Vault at apply time (see `notifications.rs`).
 
@@ -58,6 +59,13 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
             .attr("sensitive", Value::Bool(true)),
         );
     }
+    // The tags every resource carries, written once: resources say `local.tags`, or merge the
+    // route's own tag into it.
+    out.push(
+        Block::new("locals", &[])
+            .comment("Free-form tags of every resource: the spec's tags, then genops's own (cost attribution).")
+            .attr("tags", tf.all_tags()),
+    );
     out
 }
 

@@ -1,0 +1,64 @@
+//! Work spread over the machine's cores, results in input order.
+//!
+//! In: independent jobs (emitting one target, rendering one runbook, hashing one file). Out:
+//! their results in the order of the jobs, so parallel output is byte-identical to sequential
+//! output. Scoped threads take the next job from a shared counter until none is left; with one
+//! core, or one job, everything runs on the calling thread.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How many threads parallel work uses: the cores available, at most 8.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
+/// `items.map(f)`, run on up to [`threads`] threads; results in the order of `items`.
+pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let workers = threads().min(items.len());
+    if workers <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let jobs: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let results: Vec<Mutex<Option<R>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = jobs.get(i) else { break };
+                    let job = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    if let Some(job) = job {
+                        let result = f(job);
+                        *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| {
+            r.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every job ran: a panic in one is resumed by scope")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_the_order_of_the_jobs() {
+        let items: Vec<u64> = (0..1000).collect();
+        let out = map(items, |i| {
+            // Uneven work, so jobs finish out of order.
+            (0..(i % 7) * 1000).fold(i, |a, b| a.wrapping_add(b % 3)) - (0..(i % 7) * 1000).map(|b| b % 3).sum::<u64>()
+        });
+        assert_eq!(out, (0..1000).collect::<Vec<u64>>());
+        assert!(map(Vec::<u8>::new(), |x| x).is_empty());
+    }
+}
