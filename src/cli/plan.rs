@@ -9,6 +9,7 @@
 //! (`outdir::write`); an I/O error is exit 3.
 
 use std::io::{self, IsTerminal};
+use std::mem::ManuallyDrop;
 use std::path::Path;
 use std::time::Instant;
 
@@ -72,11 +73,13 @@ pub(super) fn plan(
     options: &crate::emit::Options,
     out: &Output,
 ) -> i32 {
-    let c = compile_path(spec, out);
+    // The compilation and the plan live until the process exits: freeing hundreds of megabytes
+    // of a large system one allocation at a time takes longer than the process has left.
+    let c = ManuallyDrop::new(compile_path(spec, out));
     let diag_format = if format == PlanFormat::Json && c.has_errors() { DiagFormat::Json } else { DiagFormat::Human };
     out.diagnostics(&c, diag_format);
     let p = match prepare(&c, dir, false, true, options, out) {
-        Ok(Some(p)) => p,
+        Ok(Some(p)) => ManuallyDrop::new(p),
         Ok(None) => return exit::SPEC_ERRORS,
         Err(code) => return code,
     };
@@ -102,7 +105,8 @@ pub(super) fn build(
     options: &crate::emit::Options,
     out: &Output,
 ) -> i32 {
-    let c = compile_path(spec, out);
+    // As in `plan`: left for the process exit to reclaim.
+    let c = ManuallyDrop::new(compile_path(spec, out));
     out.diagnostics(&c, format);
     let p = match prepare(&c, dir, force, false, options, out) {
         Ok(Some(p)) => p,
@@ -127,11 +131,17 @@ pub(super) fn build(
     let spec_text = &c.sources.get(crate::source::FileId(0)).text;
     let manifest = Manifest::new(spec_text, &p.artifacts, p.summary);
     let started = Instant::now();
-    match outdir::write(dir, &p.artifacts, &p.plan, &p.disk, &manifest) {
+    let written = outdir::write(dir, &p.artifacts, &p.plan, &p.disk, &manifest);
+    // Left for the process exit to reclaim, as the compilation.
+    std::mem::forget(manifest);
+    std::mem::forget(p.artifacts);
+    std::mem::forget(p.disk);
+    let plan = ManuallyDrop::new(p.plan);
+    match written {
         Ok(w) => {
             out.info(&format!("wrote {} in {} ms", dir.display(), started.elapsed().as_millis()));
             if human {
-                for change in p.plan.semantic.iter().filter(|s| s.warning) {
+                for change in plan.semantic.iter().filter(|s| s.warning) {
                     out.stderr(&format!("warning: {}\n", change.message()));
                 }
                 let message = if w.created + w.updated + w.deleted == 0 {
