@@ -1,8 +1,12 @@
 //! Benchmarks of each stage of the compiler on synthetic specs (`genops::synth`) of 100, 1,000
-//! and 10,000 routes: parse (YAML + decode), check, each target's emitter, the whole build.
+//! and 10,000 routes: the floor (the same YAML crate, saphyr, reading the spec into its own
+//! generic value, and its bare event stream), parse (YAML + decode), check, each target's
+//! emitter, and whole commands as the CLI runs them (`build` into an empty and into an
+//! up-to-date OUT, `plan` with nothing changed), files and all.
 //!
 //! `cargo bench --bench pipeline` measures; `cargo bench --bench pipeline -- --test` (CI) runs
-//! every benchmark once so they never rot. Whole-process timings are in BENCHMARKS.md.
+//! every benchmark once so they never rot. Whole-process timings and the comparison with
+//! Terraform's `fmt -check` are `benches/whole-process.sh`; the numbers are in BENCHMARKS.md.
 
 use std::sync::OnceLock;
 
@@ -39,6 +43,22 @@ fn compiled(routes: usize) -> Compilation {
     let c = compile("genops.yaml", spec.spec.clone().into_bytes(), files);
     assert!(!c.has_errors());
     c
+}
+
+/// The floor: saphyr, the crate whose parser genops reads YAML with, loading the spec into its
+/// generic `Yaml` value (no spans kept, no checks).
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn yaml_floor_value(bencher: Bencher, routes: usize) {
+    use saphyr::LoadableYamlNode;
+    let (spec, _) = synth(routes);
+    bencher.bench(|| saphyr::Yaml::load_from_str(&spec.spec).expect("valid YAML"));
+}
+
+/// Below the floor: saphyr-parser's event stream alone, nothing built.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn yaml_floor_events(bencher: Bencher, routes: usize) {
+    let (spec, _) = synth(routes);
+    bencher.bench(|| saphyr_parser::Parser::new_from_str(&spec.spec).map(|e| e.expect("valid YAML")).count());
 }
 
 #[divan::bench(args = SIZES, sample_count = 10)]
@@ -84,4 +104,69 @@ fn emit_all(bencher: Bencher, routes: usize) {
     let c = compiled(routes);
     let system = c.system.as_ref().expect("system");
     bencher.bench(|| genops::emit::emit(system, &c.sources));
+}
+
+/// The synthetic spec of this size on disk, with its prompt and dataset files, once per run.
+fn spec_dir(routes: usize) -> &'static std::path::Path {
+    static DIRS: OnceLock<Vec<(usize, tempfile::TempDir)>> = OnceLock::new();
+    let dirs = DIRS.get_or_init(|| {
+        SIZES
+            .iter()
+            .map(|&n| {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let (spec, _) = synth(n);
+                std::fs::write(dir.path().join("genops.yaml"), &spec.spec).expect("write spec");
+                for (path, text) in &spec.files {
+                    let path = dir.path().join(path);
+                    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+                    std::fs::write(path, text).expect("write file");
+                }
+                (n, dir)
+            })
+            .collect()
+    });
+    dirs.iter().find(|(n, _)| *n == routes).expect("a benchmarked size").1.path()
+}
+
+fn genops(args: &[&std::ffi::OsStr]) -> i32 {
+    genops::cli::run(std::iter::once(std::ffi::OsStr::new("genops")).chain(args.iter().copied()).map(Into::into))
+}
+
+/// `genops build` as the CLI runs it, into an empty OUT: read, compile, emit, plan, write every
+/// file (staged, synced, renamed).
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn build_fresh(bencher: Bencher, routes: usize) {
+    let dir = spec_dir(routes);
+    let spec = dir.join("genops.yaml");
+    let out = dir.join("out-fresh");
+    bencher
+        .with_inputs(|| {
+            let _ = std::fs::remove_dir_all(&out);
+        })
+        .bench_local_values(|()| {
+            assert_eq!(genops(&["build".as_ref(), "-q".as_ref(), spec.as_os_str(), "-o".as_ref(), out.as_os_str()]), 0)
+        });
+}
+
+/// `genops build` into an OUT that is already up to date: everything but the writes.
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn build_up_to_date(bencher: Bencher, routes: usize) {
+    let dir = spec_dir(routes);
+    let spec = dir.join("genops.yaml");
+    let out = dir.join("out-current");
+    let args = ["build".as_ref(), "-q".as_ref(), spec.as_os_str(), "-o".as_ref(), out.as_os_str()];
+    assert_eq!(genops(&args), 0);
+    bencher.bench_local(|| assert_eq!(genops(&args), 0));
+}
+
+/// `genops plan` with nothing changed (what CI runs on every pull request).
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn plan_no_change(bencher: Bencher, routes: usize) {
+    let dir = spec_dir(routes);
+    let spec = dir.join("genops.yaml");
+    let out = dir.join("out-plan");
+    assert_eq!(genops(&["build".as_ref(), "-q".as_ref(), spec.as_os_str(), "-o".as_ref(), out.as_os_str()]), 0);
+    bencher.bench_local(|| {
+        assert_eq!(genops(&["plan".as_ref(), "-q".as_ref(), spec.as_os_str(), "-o".as_ref(), out.as_os_str()]), 0)
+    });
 }

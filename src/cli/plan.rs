@@ -9,13 +9,12 @@
 //! (`outdir::write`); an I/O error is exit 3.
 
 use std::io::{self, IsTerminal};
-use std::mem::ManuallyDrop;
 use std::path::Path;
 use std::time::Instant;
 
 use super::args::{DiagFormat, PlanFormat};
 use super::outdir;
-use super::{Output, compile_path, count, exit};
+use super::{Output, compile_path, count, exit, release};
 use crate::compile::Compilation;
 use crate::emit::Artifact;
 use crate::plan::manifest::Manifest;
@@ -73,13 +72,11 @@ pub(super) fn plan(
     options: &crate::emit::Options,
     out: &Output,
 ) -> i32 {
-    // The compilation and the plan live until the process exits: freeing hundreds of megabytes
-    // of a large system one allocation at a time takes longer than the process has left.
-    let c = ManuallyDrop::new(compile_path(spec, out));
+    let c = compile_path(spec, out);
     let diag_format = if format == PlanFormat::Json && c.has_errors() { DiagFormat::Json } else { DiagFormat::Human };
     out.diagnostics(&c, diag_format);
     let p = match prepare(&c, dir, false, true, options, out) {
-        Ok(Some(p)) => ManuallyDrop::new(p),
+        Ok(Some(p)) => p,
         Ok(None) => return exit::SPEC_ERRORS,
         Err(code) => return code,
     };
@@ -91,10 +88,12 @@ pub(super) fn plan(
     };
     out.info(&format!("rendered the plan in {} ms", started.elapsed().as_millis()));
     let code = out.stdout(&text);
+    let changes = p.plan.has_changes();
+    release((p, c, text));
     if code != exit::OK {
         return code;
     }
-    if detailed && p.plan.has_changes() { exit::CHANGES } else { exit::OK }
+    if detailed && changes { exit::CHANGES } else { exit::OK }
 }
 
 pub(super) fn build(
@@ -105,8 +104,7 @@ pub(super) fn build(
     options: &crate::emit::Options,
     out: &Output,
 ) -> i32 {
-    // As in `plan`: left for the process exit to reclaim.
-    let c = ManuallyDrop::new(compile_path(spec, out));
+    let c = compile_path(spec, out);
     out.diagnostics(&c, format);
     let p = match prepare(&c, dir, force, false, options, out) {
         Ok(Some(p)) => p,
@@ -132,11 +130,8 @@ pub(super) fn build(
     let manifest = Manifest::new(spec_text, &p.artifacts, p.summary);
     let started = Instant::now();
     let written = outdir::write(dir, &p.artifacts, &p.plan, &p.disk, &manifest);
-    // Left for the process exit to reclaim, as the compilation.
-    std::mem::forget(manifest);
-    std::mem::forget(p.artifacts);
-    std::mem::forget(p.disk);
-    let plan = ManuallyDrop::new(p.plan);
+    release((manifest, p.artifacts, p.disk, c));
+    let plan = p.plan;
     match written {
         Ok(w) => {
             out.info(&format!("wrote {} in {} ms", dir.display(), started.elapsed().as_millis()));
