@@ -17,6 +17,10 @@ use genops::load::MemoryFiles;
 use genops::source::SourceMap;
 use genops::synth::{SynthSpec, generate};
 
+/// The allocator of the `genops` binary, so the benchmarks measure what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
