@@ -91,13 +91,16 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<u32>,
+    /// Whether the text is ASCII, so that a column in characters is a column in bytes.
+    ascii: bool,
 }
 
 impl SourceFile {
     fn new(name: String, text: String) -> SourceFile {
         let mut line_starts = vec![0u32];
         line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| (i + 1) as u32));
-        SourceFile { name, text, line_starts }
+        let ascii = text.is_ascii();
+        SourceFile { name, text, line_starts, ascii }
     }
 
     /// Byte offset of a (1-based line, 0-based character column) position, as the YAML parser reports it.
@@ -107,6 +110,10 @@ impl SourceFile {
         };
         let start = start as usize;
         let rest = &self.text[start..];
+        if self.ascii {
+            let line_len = rest.find('\n').unwrap_or(rest.len());
+            return start + col_chars.min(line_len);
+        }
         rest.char_indices().nth(col_chars).map(|(i, _)| start + i).unwrap_or_else(|| {
             // Columns past the end of the line point at the line end.
             start + rest.find('\n').unwrap_or(rest.len())
@@ -160,6 +167,17 @@ mod tests {
         let file = map.get(id);
         assert_eq!(file.offset_of(2, 4), "a: é\nbé: ".len());
         assert_eq!(file.line_col(file.offset_of(2, 4) as u32), (2, 5));
+        assert_eq!(file.offset_of(9, 0), file.text.len());
+        assert_eq!(file.offset_of(1, 40), "a: é".len(), "past the line end: the line end");
+    }
+
+    #[test]
+    fn ascii_offsets_are_columns() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.yaml", "ab: c\nd: e\n");
+        let file = map.get(id);
+        assert_eq!(file.offset_of(2, 3), "ab: c\nd: ".len());
+        assert_eq!(file.offset_of(1, 40), "ab: c".len(), "past the line end: the line end");
         assert_eq!(file.offset_of(9, 0), file.text.len());
     }
 }

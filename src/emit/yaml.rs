@@ -24,19 +24,33 @@ pub fn document(comments: &[&str], value: &Value) -> String {
     out
 }
 
-fn scalar(value: &Value) -> Option<String> {
-    Some(match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
+/// Writes `value` if it is written on one line (a scalar, an empty list or map); `false` when
+/// it is a nested list or map.
+fn write_scalar(out: &mut String, value: &Value) -> bool {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => match n.as_i64() {
-            Some(i) => i.to_string(),
-            None => number(n.as_f64().unwrap_or(0.0)),
+            Some(i) => {
+                use std::fmt::Write;
+                let _ = write!(out, "{i}");
+            }
+            None => out.push_str(&number(n.as_f64().unwrap_or(0.0))),
         },
-        Value::String(s) => quote(s),
-        Value::Array(a) if a.is_empty() => "[]".to_string(),
-        Value::Object(o) if o.is_empty() => "{}".to_string(),
-        _ => return None,
-    })
+        Value::String(s) => quote_into(out, s),
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Object(o) if o.is_empty() => out.push_str("{}"),
+        _ => return false,
+    }
+    true
+}
+
+fn is_scalar(value: &Value) -> bool {
+    match value {
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => true,
+    }
 }
 
 /// A number in plain decimal (never an exponent, which PyYAML would read as a string), rounded
@@ -67,7 +81,20 @@ pub fn number(value: f64) -> String {
 /// break is escaped.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    quote_into(&mut out, s);
+    out
+}
+
+/// [`quote`], appended to `out`.
+pub fn quote_into(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings need no escape: copy them whole.
+    let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f && b < 0x80);
+    if plain {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -79,25 +106,33 @@ pub fn quote(s: &str) -> String {
                 || (0x7f..=0x9f).contains(&(c as u32))
                 || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') =>
             {
-                out.push_str(&format!("\\u{:04x}", c as u32));
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 /// A mapping key: plain when it is a simple identifier that no YAML reader takes for a
 /// boolean or null, else quoted.
 pub fn key(k: &str) -> String {
+    let mut out = String::with_capacity(k.len() + 2);
+    key_into(&mut out, k);
+    out
+}
+
+/// [`key`], appended to `out`.
+fn key_into(out: &mut String, k: &str) {
     let plain = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !matches!(
-            k.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
-        );
-    if plain { k.to_string() } else { quote(k) }
+        && !(k.len() <= 5
+            && matches!(
+                k.to_ascii_lowercase().as_str(),
+                "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
+            ));
+    if plain { out.push_str(k) } else { quote_into(out, k) }
 }
 
 fn pad(out: &mut String, indent: usize) {
@@ -108,11 +143,11 @@ fn pad(out: &mut String, indent: usize) {
 
 /// Writes `value` at `indent`; `fresh` says the cursor is at the start of a line.
 fn write_value(out: &mut String, value: &Value, indent: usize, fresh: bool) {
-    if let Some(s) = scalar(value) {
+    if is_scalar(value) {
         if fresh {
             pad(out, indent);
         }
-        out.push_str(&s);
+        write_scalar(out, value);
         out.push('\n');
         return;
     }
@@ -122,18 +157,15 @@ fn write_value(out: &mut String, value: &Value, indent: usize, fresh: bool) {
                 if i > 0 || fresh {
                     pad(out, indent);
                 }
-                out.push_str(&key(k));
+                key_into(out, k);
                 out.push(':');
-                match scalar(v) {
-                    Some(s) => {
-                        out.push(' ');
-                        out.push_str(&s);
-                        out.push('\n');
-                    }
-                    None => {
-                        out.push('\n');
-                        write_value(out, v, indent + 1, true);
-                    }
+                if is_scalar(v) {
+                    out.push(' ');
+                    write_scalar(out, v);
+                    out.push('\n');
+                } else {
+                    out.push('\n');
+                    write_value(out, v, indent + 1, true);
                 }
             }
         }
@@ -141,12 +173,11 @@ fn write_value(out: &mut String, value: &Value, indent: usize, fresh: bool) {
             for item in items {
                 pad(out, indent);
                 out.push_str("- ");
-                match scalar(item) {
-                    Some(s) => {
-                        out.push_str(&s);
-                        out.push('\n');
-                    }
-                    None => write_value(out, item, indent + 1, false),
+                if is_scalar(item) {
+                    write_scalar(out, item);
+                    out.push('\n');
+                } else {
+                    write_value(out, item, indent + 1, false);
                 }
             }
         }
@@ -166,6 +197,15 @@ mod tests {
             document(&["generated"], &v),
             "# generated\na: \"no\"\nb:\n  - x: 1\n    \"y\": \"1.0\"\n  - \"z\"\nc: {}\n\"odd key\": true\n"
         );
+    }
+
+    #[test]
+    fn quoting_escapes_exactly_what_yaml_needs() {
+        assert_eq!(quote("plain text: {x}"), "\"plain text: {x}\"");
+        assert_eq!(quote("a\"b\\c\nd\te\u{7f}f\u{2028}é"), "\"a\\\"b\\\\c\\nd\\te\\u007ff\\u2028é\"");
+        assert_eq!(key("yes"), "\"yes\"");
+        assert_eq!(key("model_list"), "model_list");
+        assert_eq!(key("genops-route"), "\"genops-route\"");
     }
 
     #[test]

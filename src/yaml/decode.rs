@@ -256,7 +256,8 @@ impl<'n> MapReader<'n> {
     pub fn req<T: Decode>(&mut self, d: &mut Decoder, key: &'static str) -> Option<T> {
         match self.entries.iter().find(|e| e.key.value == key) {
             Some(entry) if !entry.value.is_null() => {
-                let value = self.opt(d, key);
+                self.entry(key);
+                let value = T::decode(&entry.value, d);
                 if value.is_none() {
                     self.failed = true;
                 }
