@@ -69,6 +69,46 @@ fn prometheus_rules(text: &str) -> Vec<Rule> {
     rules
 }
 
+/// The Prometheus alerts of an example under the catalogue's names (what the runbooks print),
+/// each checked to be raised by the rules file: Prometheus has shared rules
+/// (`AvailabilityBudgetBurnFast`, `ModelTimeout`, …) that carry the SLO, route or evaluation
+/// in labels, so an alert exists when its shared rule does and, for an SLO's alert, when the
+/// SLO's data series (`slo: "<slo>"`) does.
+fn prometheus_alerts(name: &str, rules_text: &str) -> Vec<Rule> {
+    let dir = crate::support::root().join(format!("examples/{name}"));
+    let mut files = genops::load::MemoryFiles::default();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(&dir).expect("inside").to_string_lossy().replace('\\', "/");
+                files = files.with(&rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    let spec = std::fs::read(dir.join("genops.yaml")).expect("spec");
+    let c = genops::compile::compile("genops.yaml", spec, &files);
+    let system = c.system.as_ref().expect("a valid spec");
+    let shared: BTreeSet<String> = prometheus_rules(rules_text).into_iter().map(|r| r.name).collect();
+    let mut out = Vec::new();
+    for a in genops::emit::alarms::slo_alerts(system) {
+        assert!(shared.contains(&a.prometheus_rule()), "{name}: no Prometheus rule {}", a.prometheus_rule());
+        assert!(rules_text.contains(&format!("slo: \"{}\"", a.slo.name)), "{name}: no data series of {}", a.slo.name);
+        out.push(Rule { name: a.alertname.clone(), severity: a.window.severity.as_str().into(), runbook: a.runbook });
+    }
+    for a in genops::emit::alarms::threshold_alerts(system) {
+        assert!(shared.contains(&a.prometheus_rule()), "{name}: no Prometheus rule {}", a.prometheus_rule());
+        if let Some(slo) = &a.slo {
+            assert!(rules_text.contains(&format!("slo: \"{slo}\"")), "{name}: no data series of {slo}");
+        }
+        out.push(Rule { name: a.alertname.clone(), severity: a.severity.as_str().into(), runbook: a.runbook });
+    }
+    out
+}
+
 /// (display_name, severity, body) of every `oci_monitoring_alarm` in `monitoring.tf`.
 fn oci_alarms(text: &str) -> Vec<(String, String, String)> {
     let body: hcl::Body = hcl::parse(text).expect("monitoring.tf parses");
@@ -142,7 +182,8 @@ fn every_runbook_of_every_example() {
 fn runbooks_and_alarms_agree_both_ways() {
     for name in examples() {
         let (_dir, out) = build(&format!("examples/{name}/genops.yaml"), &[]);
-        let rules = prometheus_rules(
+        let rules = prometheus_alerts(
+            &name,
             &std::fs::read_to_string(out.join(format!("alarms/prometheus/{name}.rules.yaml"))).expect("rules"),
         );
         let oci = oci_alarms(&std::fs::read_to_string(out.join("terraform/monitoring.tf")).expect("monitoring.tf"));
