@@ -162,7 +162,7 @@ fn go_float(v: f64) -> String {
     let e = format!("{v:e}");
     let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < -4 || exp >= 6 { go_exponent(mantissa, exp) } else { format!("{v}") }
+    if !(-4..6).contains(&exp) { go_exponent(mantissa, exp) } else { format!("{v}") }
 }
 
 fn go_exponent(mantissa: &str, exp: i32) -> String {
@@ -180,7 +180,7 @@ fn go_g4(v: f64) -> String {
     let trim = |s: String| -> String {
         if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
     };
-    if exp < -4 || exp >= 4 {
+    if !(-4..4).contains(&exp) {
         return go_exponent(&trim(mantissa.to_string()), exp);
     }
     let negative = mantissa.starts_with('-');
