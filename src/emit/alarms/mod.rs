@@ -6,6 +6,8 @@
 //! and the standard incident types. Prometheus rules (`prometheus.rs`), their promtool tests,
 //! OpenSLO documents (`openslo.rs`), OCI Monitoring alarms (`terraform/monitoring.rs`) and the
 //! runbooks all read this one list, so an alert has the same name and runbook everywhere.
+//! Prometheus raises an alert through a rule shared by every SLO of its kind, with the SLO in
+//! the `slo` label: `prometheus_rule()` and `prometheus_alert()` give that rule and selector.
 
 pub mod metrics;
 pub mod openslo;

@@ -8,7 +8,8 @@
 //! route, model group and runbook it is; alerting rules shared per SLI kind, SLO window and
 //! burn window (`AvailabilityBudgetBurnFast`) join the ratios to the data series, so every alert
 //! instance carries the SLO's `slo`, `route` and `runbook_url` labels. Incident alerts that
-//! apply to every route with one threshold are one rule each (`ModelTimeout`, `ToolFailure`).
+//! apply to every route or evaluation with one threshold are one rule each (`ModelTimeout`,
+//! `ToolFailure`, `QualityDegradation`).
 //! Annotations are Prometheus templates; literal text in them is escaped so that no spec string
 //! can become template code. `<system>.rules.test.yaml` feeds synthetic traffic to promtool:
 //! per shared alerting rule, through a representative SLO, healthy traffic fires nothing and a
