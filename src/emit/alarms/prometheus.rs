@@ -352,10 +352,13 @@ fn burn_annotations(alert: &SloAlert) -> Vec<(&'static str, Vec<Part>)> {
     vec![("summary", summary), ("description", description), ("runbook_url", vec![Part::Label("runbook_url")])]
 }
 
+/// The static labels of a burn-rate rule. `slo_window` repeats the data series' label: rules of
+/// one name for SLOs of different windows stay distinct (plans address rules by name and labels).
 fn burn_rule_labels(alert: &SloAlert) -> Map<String, Value> {
     let mut labels = Map::new();
     labels.insert("severity".into(), json!(alert.window.severity.as_str()));
     labels.insert("window".into(), json!(alert.window.name));
+    labels.insert("slo_window".into(), json!(alert.slo.window.to_string()));
     labels
 }
 
