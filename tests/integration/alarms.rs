@@ -121,3 +121,46 @@ fn generated_promtool_tests_catch_a_wrong_slo_budget() {
     assert!(!passed, "promtool did not catch the wrong budget:\n{report}");
     assert!(report.contains("genops:slo_error_budget{slo=\\\"help-center-availability\\\"} == 0.005"), "{report}");
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn shared_rules_serve_several_slo_windows_and_several_slos_per_route() {
+    // SLOs of 7d, 30d and 90d windows (rules of one name per window), two availability SLOs and
+    // two latency SLOs with one `le` on `chat` (alert tests expect every SLO the traffic drives),
+    // two groundedness and two cost SLOs on one route.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&root().join("examples/support-assistant"), dir.path());
+    let spec = dir.path().join("genops.yaml");
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    let more = "  chat-availability-week: { route: chat, sli: availability, objective: 99.5%, window: 7d }
+  chat-availability-strict: { route: chat, sli: availability, objective: 99.95% }
+  help-center-availability-week: { route: help-center, sli: availability, objective: 99%, window: 7d }
+  chat-latency-slack: { route: chat, sli: latency, percentile: 95, threshold: 12s, objective: 95%, window: 90d }
+  chat-groundedness-strict: { route: chat, sli: groundedness, threshold: 0.95 }
+  chat-cost-soft: { route: chat, sli: cost_per_query, threshold: 0.03 }
+  summarise-latency:";
+    let edited = text.replacen("  summarise-latency:", more, 1);
+    assert_ne!(text, edited);
+    std::fs::write(&spec, edited).expect("write");
+    let out = dir.path().join("out");
+    let run = genops(&["build", &spec.to_string_lossy(), "-o", &out.to_string_lossy()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let prom = out.join("alarms/prometheus");
+    let rules = std::fs::read_to_string(prom.join("support-assistant.rules.yaml")).expect("rules");
+    assert_eq!(rules.matches("- alert: \"AvailabilityBudgetBurnFast\"").count(), 2, "one rule per SLO window");
+    let ok = promcheck(&prom);
+    assert!(ok.status.success(), "{}", report(&ok));
+    let tests = std::fs::read_to_string(prom.join("support-assistant.rules.test.yaml")).expect("tests");
+    assert!(tests.contains("slo: \"chat-availability-strict\""), "the strict SLO fires with chat-availability");
+}
