@@ -4,8 +4,8 @@
 //! address — Terraform resource addresses for `terraform/*.tf` (`oci_apigateway_deployment.chat`,
 //! `data.oci_objectstorage_namespace.this`, `var.region`), LiteLLM model groups and top-level
 //! keys for `gateway/litellm/*.yaml` (`model_group.chat`, `router_settings`), Prometheus rule
-//! names for `alarms/prometheus/*.yaml` (`alert.ChatAvailabilityBurnRate`,
-//! `record.slo:sli_error:ratio_rate5m`), OpenSLO documents for `alarms/openslo/*.yaml`
+//! names for `alarms/prometheus/*.yaml` (`alert.AvailabilityBudgetBurnFast{slo_window=30d}`,
+//! `record.genops:slo_error_budget{slo=chat-availability}`), OpenSLO documents for `alarms/openslo/*.yaml`
 //! (`SLO.chat-availability`, `AlertPolicy.fast-burn-30d-window`) — plus the text around them (headers, comments), which
 //! has the file's own path as address. A file of any other kind, or one that cannot be cut
 //! (hand-edited beyond recognition, two parts with one address), is one part: its path.
@@ -278,6 +278,9 @@ fn litellm_anchors(root: &Node) -> Option<Anchors> {
     Some(anchors)
 }
 
+/// The labels that identify a rule among those of its name: `record.genops:slo_error_budget{slo=chat-availability}`.
+const KEY_LABELS: &[&str] = &["slo", "incident", "evaluation", "window", "slo_window", "le"];
+
 /// Prometheus rule files: one part per rule, `alert.NAME` or `record.NAME`; rules that share
 /// a name (recording rules per window, alerts per severity) are told apart by their labels.
 fn prometheus_anchors(root: &Node) -> Option<Anchors> {
@@ -299,23 +302,41 @@ fn prometheus_anchors(root: &Node) -> Option<Anchors> {
                     (None, Some(name)) => ("record", name),
                     (None, None) => return None,
                 };
-                let labels = rule.get("labels").and_then(Node::as_map).map(|entries| {
-                    entries
-                        .iter()
-                        .map(|e| format!("{}={}", e.key.value, e.value.as_scalar().map_or("…", |s| s.text.as_str())))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                });
-                rules.push((format!("{kind}.{name}"), labels, rule.span.start as usize));
+                let labels = |only: Option<&[&str]>| {
+                    rule.get("labels").and_then(Node::as_map).map(|entries| {
+                        entries
+                            .iter()
+                            .filter(|e| only.is_none_or(|keys| keys.contains(&e.key.value.as_str())))
+                            .map(|e| {
+                                format!("{}={}", e.key.value, e.value.as_scalar().map_or("…", |s| s.text.as_str()))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                };
+                rules.push((
+                    format!("{kind}.{name}"),
+                    labels(Some(KEY_LABELS)),
+                    labels(None),
+                    rule.span.start as usize,
+                ));
             }
         }
     }
     let mut uses: HashMap<&str, usize> = HashMap::new();
-    for (address, _, _) in &rules {
+    let mut short_uses: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    for (address, short, _, _) in &rules {
         *uses.entry(address.as_str()).or_default() += 1;
+        *short_uses.entry((address.as_str(), short.as_deref())).or_default() += 1;
     }
-    for (address, labels, offset) in &rules {
+    for (address, short, full, offset) in &rules {
         let shared = uses[address.as_str()] > 1;
+        // Rules that share a name are told apart by the labels that identify them (the SLO, the
+        // windows) when those suffice, else by all their labels.
+        let labels = match short.as_deref() {
+            Some(s) if !s.is_empty() && short_uses[&(address.as_str(), Some(s))] == 1 => Some(s),
+            _ => full.as_deref(),
+        };
         let address = match labels {
             Some(labels) if shared => format!("{address}{{{labels}}}"),
             _ => address.clone(),

@@ -1,6 +1,6 @@
 //! The alarms target: snapshots of every alarms artifact, and promtool itself (through
 //! `../shared/tools/promcheck`) running the generated unit tests — which must pass on the
-//! generated rules and fail when an alert's threshold is tampered with.
+//! generated rules and fail when a shared alert's threshold or one SLO's data is tampered with.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,25 +74,93 @@ fn promcheck(dir: &Path) -> std::process::Output {
     Command::new("bash").arg(&tool).arg(dir).output().expect("promcheck runs")
 }
 
-#[test]
-fn generated_promtool_tests_pass_and_catch_a_wrong_threshold() {
+fn report(output: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// Builds support-assistant, checks that promcheck passes, applies `edit` to the rules file and
+/// returns promcheck's report on the edited rules.
+fn promcheck_after(edit: impl Fn(&str) -> String) -> (bool, String) {
     let (_dir, out) = build("support-assistant");
     let prom = out.join("alarms/prometheus");
     let ok = promcheck(&prom);
-    assert!(ok.status.success(), "{}{}", String::from_utf8_lossy(&ok.stdout), String::from_utf8_lossy(&ok.stderr));
-
-    // Tamper with the fast-burn threshold of one SLO: 14.4x becomes 144x.
+    assert!(ok.status.success(), "{}", report(&ok));
     let rules = prom.join("support-assistant.rules.yaml");
     let text = std::fs::read_to_string(&rules).expect("rules");
-    let tampered = text.replacen(
-        "ratio_rate1h{slo=\\\"chat-availability\\\"} > 0.0144",
-        "ratio_rate1h{slo=\\\"chat-availability\\\"} > 0.144",
-        1,
-    );
-    assert_ne!(text, tampered, "the expression to tamper with was not found");
+    let tampered = edit(&text);
+    assert_ne!(text, tampered, "the text to tamper with was not found");
     std::fs::write(&rules, tampered).expect("write");
     let caught = promcheck(&prom);
-    let report = format!("{}{}", String::from_utf8_lossy(&caught.stdout), String::from_utf8_lossy(&caught.stderr));
-    assert!(!caught.status.success(), "promtool did not catch the wrong threshold:\n{report}");
-    assert!(report.contains("ChatAvailabilityBudgetBurnFast"), "{report}");
+    (caught.status.success(), report(&caught))
+}
+
+#[test]
+fn generated_promtool_tests_pass_and_catch_a_wrong_threshold() {
+    // Tamper with the fast-burn factor of the 30-day availability SLOs: 14.4x becomes 144x.
+    let (passed, report) = promcheck_after(|text| {
+        text.replacen(
+            "group_right genops:slo_error_budget{sli=\\\"availability\\\",slo_window=\\\"30d\\\"}) > 14.4",
+            "group_right genops:slo_error_budget{sli=\\\"availability\\\",slo_window=\\\"30d\\\"}) > 144",
+            1,
+        )
+    });
+    assert!(!passed, "promtool did not catch the wrong threshold:\n{report}");
+    assert!(report.contains("AvailabilityBudgetBurnFast"), "{report}");
+}
+
+#[test]
+fn generated_promtool_tests_catch_a_wrong_slo_budget() {
+    // Hand-edit the data of an SLO that no alert test drives (help-center-availability: the
+    // availability alert tests go through chat-availability): its budget 0.005 (99.5%) becomes
+    // 0.05. Only the per-SLO data test can catch it, and it does.
+    let (passed, report) = promcheck_after(|text| {
+        let at = text.find("slo: \"help-center-availability\"").expect("help-center-availability data series");
+        let start = text[..at].rfind("expr: \"vector(0.005)\"").expect("its budget");
+        format!("{}expr: \"vector(0.05)\"{}", &text[..start], &text[start + "expr: \"vector(0.005)\"".len()..])
+    });
+    assert!(!passed, "promtool did not catch the wrong budget:\n{report}");
+    assert!(report.contains("genops:slo_error_budget{slo=\\\"help-center-availability\\\"} == 0.005"), "{report}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn shared_rules_serve_several_slo_windows_and_several_slos_per_route() {
+    // SLOs of 7d, 30d and 90d windows (rules of one name per window), two availability SLOs and
+    // two latency SLOs with one `le` on `chat` (alert tests expect every SLO the traffic drives),
+    // two groundedness and two cost SLOs on one route.
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&root().join("examples/support-assistant"), dir.path());
+    let spec = dir.path().join("genops.yaml");
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    let more = "  chat-availability-week: { route: chat, sli: availability, objective: 99.5%, window: 7d }
+  chat-availability-strict: { route: chat, sli: availability, objective: 99.95% }
+  help-center-availability-week: { route: help-center, sli: availability, objective: 99%, window: 7d }
+  chat-latency-slack: { route: chat, sli: latency, percentile: 95, threshold: 12s, objective: 95%, window: 90d }
+  chat-groundedness-strict: { route: chat, sli: groundedness, threshold: 0.95 }
+  chat-cost-soft: { route: chat, sli: cost_per_query, threshold: 0.03 }
+  summarise-latency:";
+    let edited = text.replacen("  summarise-latency:", more, 1);
+    assert_ne!(text, edited);
+    std::fs::write(&spec, edited).expect("write");
+    let out = dir.path().join("out");
+    let run = genops(&["build", &spec.to_string_lossy(), "-o", &out.to_string_lossy()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let prom = out.join("alarms/prometheus");
+    let rules = std::fs::read_to_string(prom.join("support-assistant.rules.yaml")).expect("rules");
+    assert_eq!(rules.matches("- alert: \"AvailabilityBudgetBurnFast\"").count(), 2, "one rule per SLO window");
+    let ok = promcheck(&prom);
+    assert!(ok.status.success(), "{}", report(&ok));
+    let tests = std::fs::read_to_string(prom.join("support-assistant.rules.test.yaml")).expect("tests");
+    assert!(tests.contains("slo: \"chat-availability-strict\""), "the strict SLO fires with chat-availability");
 }

@@ -142,7 +142,7 @@ fn spec_changes_are_listed_in_words_and_by_address() {
     assert!(semantic < first_file, "semantic changes come first");
     for address in [
         "~ oci_monitoring_alarm.chat_availability_budget_burn_fast",
-        "~ alert.ChatAvailabilityBudgetBurnFast",
+        "~ record.genops:slo_error_budget{slo=chat-availability,",
         "-   query",
         "+   query",
     ] {

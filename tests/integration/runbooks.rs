@@ -98,6 +98,50 @@ fn prometheus_rules(text: &str) -> Vec<Rule> {
     rules
 }
 
+/// The Prometheus alerts of an example under the catalogue's names (what the runbooks print),
+/// each checked to be raised by the rules file: Prometheus has shared rules
+/// (`AvailabilityBudgetBurnFast`, `ModelTimeout`, …) that carry the SLO, route or evaluation
+/// in labels, so an alert exists when its shared rule does and, for an SLO's alert, when the
+/// SLO's data series (`slo: "<slo>"`) does.
+/// The alerts of the catalogue as the runbooks name them in Prometheus (their shared rule and
+/// the label that picks them out: `AvailabilityBudgetBurnFast{slo="chat-availability"}`), after
+/// checking that each rule and each SLO's data series is in the rules file; and the names of the
+/// rules in the file.
+fn prometheus_alerts(name: &str, rules_text: &str) -> (Vec<Rule>, BTreeSet<String>) {
+    let dir = crate::support::root().join(format!("examples/{name}"));
+    let mut files = genops::load::MemoryFiles::default();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(&dir).expect("inside").to_string_lossy().replace('\\', "/");
+                files = files.with(&rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    let spec = std::fs::read(dir.join("genops.yaml")).expect("spec");
+    let c = genops::compile::compile("genops.yaml", spec, &files);
+    let system = c.system.as_ref().expect("a valid spec");
+    let shared: BTreeSet<String> = prometheus_rules(rules_text).into_iter().map(|r| r.name).collect();
+    let mut out = Vec::new();
+    for a in genops::emit::alarms::slo_alerts(system) {
+        assert!(shared.contains(&a.prometheus_rule()), "{name}: no Prometheus rule {}", a.prometheus_rule());
+        assert!(rules_text.contains(&format!("slo: \"{}\"", a.slo.name)), "{name}: no data series of {}", a.slo.name);
+        out.push(Rule { name: a.prometheus_alert(), severity: a.window.severity.as_str().into(), runbook: a.runbook });
+    }
+    for a in genops::emit::alarms::threshold_alerts(system) {
+        assert!(shared.contains(&a.prometheus_rule()), "{name}: no Prometheus rule {}", a.prometheus_rule());
+        if let Some(slo) = &a.slo {
+            assert!(rules_text.contains(&format!("slo: \"{slo}\"")), "{name}: no data series of {slo}");
+        }
+        out.push(Rule { name: a.prometheus_alert(), severity: a.severity.as_str().into(), runbook: a.runbook });
+    }
+    (out, shared)
+}
+
 /// (display_name, severity, body) of every `oci_monitoring_alarm` in `monitoring.tf`.
 fn oci_alarms(text: &str) -> Vec<(String, String, String)> {
     let body: hcl::Body = hcl::parse(text).expect("monitoring.tf parses");
@@ -171,18 +215,21 @@ fn every_runbook_of_every_example() {
 fn runbooks_and_alarms_agree_both_ways() {
     for name in examples() {
         let (_dir, out) = build(&format!("examples/{name}/genops.yaml"), &[]);
-        let rules = prometheus_rules(
+        let (rules, shared) = prometheus_alerts(
+            &name,
             &std::fs::read_to_string(out.join(format!("alarms/prometheus/{name}.rules.yaml"))).expect("rules"),
         );
         let oci = oci_alarms(&std::fs::read_to_string(out.join("terraform/monitoring.tf")).expect("monitoring.tf"));
         let budgets = budget_rules(&std::fs::read_to_string(out.join("terraform/budgets.tf")).expect("budgets.tf"));
         let files = runbooks(&out);
         assert!(!rules.is_empty() && !oci.is_empty());
-        let prom_names: BTreeSet<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+        let prom_alerts: BTreeSet<&str> = rules.iter().map(|r| r.name.as_str()).collect();
         let oci_names: BTreeSet<&str> = oci.iter().map(|(n, _, _)| n.as_str()).collect();
 
-        // Runbooks → alarms: every alarm a runbook names exists. Alarm names are the CamelCase
-        // code spans (`ChatAvailabilityBudgetBurnFast`) and `<system>-<CamelCase>` ones.
+        // Runbooks → alarms: every alarm a runbook names exists. Prometheus alerts are the
+        // CamelCase code spans, alone (`AvailabilityBudgetBurnFast`, a shared rule) or with the
+        // label that picks one out (`ModelTimeout{route="chat"}`); OCI alarms are
+        // `<system>-<CamelCase>` ones.
         let camel = |s: &str| {
             s.len() > 3
                 && s.starts_with(|c: char| c.is_ascii_uppercase())
@@ -192,8 +239,12 @@ fn runbooks_and_alarms_agree_both_ways() {
         };
         for (file, text) in &files {
             for span in code_spans(text) {
-                if camel(&span) {
-                    assert!(prom_names.contains(span.as_str()), "{name}/{file}: `{span}` is no Prometheus alert");
+                let (rule, selector) = span.split_once('{').map_or((span.as_str(), None), |(r, l)| (r, Some(l)));
+                if camel(rule) {
+                    assert!(shared.contains(rule), "{name}/{file}: `{span}` is no Prometheus rule");
+                    if selector.is_some() {
+                        assert!(prom_alerts.contains(span.as_str()), "{name}/{file}: `{span}` is no Prometheus alert");
+                    }
                 }
                 if let Some(rest) = span.strip_prefix(&format!("{name}-")) {
                     if rest.starts_with(|c: char| c.is_ascii_uppercase()) {

@@ -6,6 +6,8 @@
 //! and the standard incident types. Prometheus rules (`prometheus.rs`), their promtool tests,
 //! OpenSLO documents (`openslo.rs`), OCI Monitoring alarms (`terraform/monitoring.rs`) and the
 //! runbooks all read this one list, so an alert has the same name and runbook everywhere.
+//! Prometheus raises an alert through a rule shared by every SLO of its kind, with the SLO in
+//! the `slo` label: `prometheus_rule()` and `prometheus_alert()` give that rule and selector.
 
 pub mod metrics;
 pub mod openslo;
@@ -103,6 +105,19 @@ impl SloAlert<'_> {
     pub fn exhaustion_days(&self) -> f64 {
         self.slo.window.millis as f64 / 86_400_000.0 / self.burn
     }
+
+    /// The Prometheus alerting rule that raises this alert. Prometheus has one rule per SLI kind
+    /// and burn window shared by every SLO (`AvailabilityBudgetBurnFast`), reading the SLO's
+    /// budget from the `genops:slo_error_budget` data series; the alert instance carries the
+    /// SLO in its `slo` label (see [`SloAlert::prometheus_alert`]).
+    pub fn prometheus_rule(&self) -> String {
+        format!("{}BudgetBurn{}", camel(self.slo.sli.as_str()), camel(&self.window.name))
+    }
+
+    /// The Prometheus alert of this SLO as a selector: `AvailabilityBudgetBurnFast{slo="chat-availability"}`.
+    pub fn prometheus_alert(&self) -> String {
+        format!("{}{{slo=\"{}\"}}", self.prometheus_rule(), self.slo.name)
+    }
 }
 
 /// The burn-rate alerts of every availability and latency SLO.
@@ -175,6 +190,40 @@ pub struct ThresholdAlert {
     pub slo: Option<String>,
     pub slo_index: Option<usize>,
     pub incident: Option<IncidentKind>,
+}
+
+impl ThresholdAlert {
+    /// The Prometheus alerting rule that raises this alert. SLO threshold alerts share one rule
+    /// per SLI kind (`GroundednessBreached`, `HarmfulRateBreached`, `CostPerQueryBreached`)
+    /// that reads each SLO's limit from the `genops:slo_threshold` data series; the per-route
+    /// and per-evaluation incident alerts share one rule per incident type (`ModelTimeout`,
+    /// `ToolFailure`, `QualityDegradation`); the others keep `alertname`.
+    pub fn prometheus_rule(&self) -> String {
+        match &self.watch {
+            Watch::Groundedness { .. } => "GroundednessBreached".into(),
+            Watch::HarmfulRate { .. } => "HarmfulRateBreached".into(),
+            Watch::CostPerQuery { .. } => "CostPerQueryBreached".into(),
+            Watch::SlowRoute { .. } | Watch::FailingRoute { .. } | Watch::EvalScore { .. } => {
+                self.incident.map(|k| camel(k.as_str())).unwrap_or_else(|| self.alertname.clone())
+            }
+            _ => self.alertname.clone(),
+        }
+    }
+
+    /// The Prometheus alert as a selector on its shared rule: `GroundednessBreached{slo="chat-groundedness"}`,
+    /// `ModelTimeout{route="chat"}`, `QualityDegradation{evaluation="golden"}`; just the name for
+    /// alerts that have a rule of their own.
+    pub fn prometheus_alert(&self) -> String {
+        let rule = self.prometheus_rule();
+        match (&self.slo, &self.watch) {
+            (Some(slo), _) => format!("{rule}{{slo=\"{slo}\"}}"),
+            (None, Watch::SlowRoute { route, .. } | Watch::FailingRoute { route, .. }) => {
+                format!("{rule}{{route=\"{route}\"}}")
+            }
+            (None, Watch::EvalScore { evaluation, .. }) => format!("{rule}{{evaluation=\"{evaluation}\"}}"),
+            _ => rule,
+        }
+    }
 }
 
 /// Quality, safety and cost SLO alerts and one alert per incident type and route it applies to.

@@ -403,8 +403,12 @@ pub struct ComplianceCtx {
 /// One alarm of the catalogue, as Prometheus and OCI Monitoring name it.
 #[derive(Clone, Debug, Serialize)]
 pub struct AlertCtx {
-    /// The Prometheus `alertname`.
+    /// The Prometheus alert: its shared rule with the label that picks this one out
+    /// (`AvailabilityBudgetBurnFast{slo="chat-availability"}`, `ModelTimeout{route="chat"}`), or
+    /// the rule's name alone when the rule is its own (`PromptInjection`).
     pub name: String,
+    /// The Prometheus alerting rule (`alertname`), shared by the SLOs of a kind.
+    pub rule: String,
     /// The OCI Monitoring alarm's display name (`none` when the spec has no on-call, so no
     /// OCI alarm is generated).
     pub oci_name: Option<String>,
@@ -447,6 +451,8 @@ pub struct RunbookCtx {
     pub template: String,
     /// The alarms of an incident type (those of SLOs are in their sections).
     pub alerts: Vec<AlertCtx>,
+    /// The Prometheus alerting rules of the runbook's alarms, each once, in order.
+    pub rules: Vec<String>,
     /// Whether any of its alarms pages, and whether any opens a ticket.
     pub pages: bool,
     pub tickets: bool,
@@ -956,7 +962,8 @@ fn slo_alert(system: &System, a: &SloAlert) -> AlertCtx {
         _ => "share of requests failing with a 5xx".to_string(),
     };
     AlertCtx {
-        name: a.alertname.clone(),
+        name: a.prometheus_alert(),
+        rule: a.prometheus_rule(),
         oci_name: system.oncall.as_ref().filter(|_| a.has_oci_alarm()).map(|_| display_name(system, &a.alertname)),
         severity: a.window.severity.as_str().into(),
         pages: a.window.severity == Severity::Page,
@@ -980,6 +987,12 @@ fn oci_severity(s: Severity) -> &'static str {
         Severity::Page => "CRITICAL",
         Severity::Ticket => "WARNING",
     }
+}
+
+/// Each name once, in the order first seen.
+fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names.filter(|n| seen.insert(*n)).map(String::from).collect()
 }
 
 /// `runbooks/slo-latency.md#slo-chat-latency` → `slo-latency.md#slo-chat-latency`: a link from
@@ -1034,7 +1047,8 @@ fn threshold_alert(system: &System, a: &ThresholdAlert) -> AlertCtx {
         }
     };
     AlertCtx {
-        name: a.alertname.clone(),
+        name: a.prometheus_alert(),
+        rule: a.prometheus_rule(),
         oci_name: system.oncall.as_ref().map(|_| display_name(system, &a.alertname)),
         severity: a.severity.as_str().into(),
         pages: a.severity == Severity::Page,
@@ -1131,6 +1145,7 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             template: slo_template(*sli),
             pages: sections.iter().any(|s| s.pages),
             tickets: sections.iter().any(|s| s.alerts.iter().any(|a| !a.pages)),
+            rules: distinct(sections.iter().flat_map(|s| s.alerts.iter().map(|a| a.rule.as_str()))),
             alerts: Vec::new(),
             routes,
             sections,
@@ -1177,6 +1192,7 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             template: format!("incident-{kind}.md.j2"),
             pages: alerts.iter().any(|a| a.pages),
             tickets: alerts.iter().any(|a| !a.pages),
+            rules: distinct(alerts.iter().map(|a| a.rule.as_str())),
             alerts,
             routes,
             sections: Vec::new(),
