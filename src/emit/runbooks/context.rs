@@ -29,10 +29,19 @@ pub struct Base {
     pub budgets: Vec<BudgetCtx>,
     pub evaluations: Vec<EvaluationCtx>,
     pub compliance: ComplianceCtx,
+    /// The JWT issuers of the routes, each once in route order, with the routes that trust it.
+    pub issuers: Vec<IssuerCtx>,
     /// Every runbook of the system, SLOs first, in spec order.
     pub runbooks: Vec<RunbookCtx>,
     /// The burn-rate windows of the SLO alarms, fastest first.
     pub burn_windows: Vec<BurnWindowCtx>,
+}
+
+/// A JWT issuer and the routes whose callers it identifies.
+#[derive(Clone, Debug, Serialize)]
+pub struct IssuerCtx {
+    pub issuer: String,
+    pub routes: Vec<String>,
 }
 
 /// One burn-rate window (`src/data/burn_rates.yaml`).
@@ -595,6 +604,7 @@ pub fn build(system: &System) -> Base {
             encryption: compliance.encryption.map(|e| e.to_string()),
         },
         runbooks: Vec::new(),
+        issuers: Vec::new(),
         burn_windows: alarms::burn_windows()
             .iter()
             .map(|w| BurnWindowCtx {
@@ -645,6 +655,18 @@ pub fn build(system: &System) -> Base {
         })
         .collect();
     base.budgets = system.budgets.iter().map(|b| budget(system, &plan, &costs, b)).collect();
+    let mut issuers: Vec<IssuerCtx> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for r in &base.routes {
+        if let Some(auth) = &r.auth {
+            let i = *index.entry(auth.issuer.clone()).or_insert_with(|| {
+                issuers.push(IssuerCtx { issuer: auth.issuer.clone(), routes: Vec::new() });
+                issuers.len() - 1
+            });
+            issuers[i].routes.push(r.name.clone());
+        }
+    }
+    base.issuers = issuers;
     base
 }
 
