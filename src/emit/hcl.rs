@@ -287,17 +287,45 @@ pub fn write_string(out: &mut String, s: &str) {
 
 /// A `.tf` file: a header comment, then top-level blocks separated by blank lines.
 pub fn file(header: &str, blocks: &[Block]) -> String {
-    let mut out = String::new();
-    for line in header.lines() {
-        out.push_str("# ");
-        out.push_str(line);
-        out.push('\n');
-    }
+    let mut file = FileWriter::new(header);
     for block in blocks {
-        out.push('\n');
-        block.write(&mut out, 0);
+        file.push(block);
     }
-    out
+    file.finish()
+}
+
+/// A `.tf` file written block by block: a file of a hundred thousand resources is text as soon
+/// as each block is made, and never a hundred thousand blocks in memory at once.
+pub struct FileWriter {
+    out: String,
+    blocks: usize,
+}
+
+impl FileWriter {
+    pub fn new(header: &str) -> FileWriter {
+        let mut out = String::new();
+        for line in header.lines() {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        FileWriter { out, blocks: 0 }
+    }
+
+    pub fn push(&mut self, block: &Block) {
+        self.out.push('\n');
+        block.write(&mut self.out, 0);
+        self.blocks += 1;
+    }
+
+    /// How many blocks the file has.
+    pub fn blocks(&self) -> usize {
+        self.blocks
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
 }
 
 #[cfg(test)]

@@ -38,7 +38,8 @@ pub fn emit(system: &System) -> Vec<Artifact> {
     }
     // Shared policies by name, in name order; SLO documents in spec order.
     let mut policies: BTreeMap<String, Value> = BTreeMap::new();
-    let mut slos = Vec::with_capacity(system.slos.len());
+    // SLO documents become text as they are made (a large system has tens of thousands).
+    let mut slos = String::new();
     for (slo, (burn, thresholds)) in system.slos.iter().zip(burn.iter().zip(&thresholds_by_slo)) {
         let route = system.route(slo.route).name.as_str();
         let mut names = Vec::new();
@@ -85,7 +86,7 @@ pub fn emit(system: &System) -> Vec<Artifact> {
         if let Some(runbook) = runbook {
             description = format!("{description}; runbook {runbook}");
         }
-        slos.push(json!({
+        let doc = json!({
             "apiVersion": "openslo/v1",
             "kind": "SLO",
             "metadata": { "name": slo.name.as_str(), "displayName": format!("{} of route {route}", slo.sli) },
@@ -98,16 +99,19 @@ pub fn emit(system: &System) -> Vec<Artifact> {
                 "objectives": [target],
                 "alertPolicies": names,
             },
-        }));
+        });
+        if !slos.is_empty() {
+            slos.push_str("---\n");
+        }
+        slos.push_str(&yaml::document(&[], &doc));
     }
     let header = format!("# {HEADER}\n# OpenSLO v1: the SLOs of {} and their alert policies\n", system.name);
     let mut contents = header;
-    for (i, doc) in policies.values().chain(&slos).enumerate() {
-        if i > 0 {
-            contents.push_str("---\n");
-        }
+    for doc in policies.values() {
         contents.push_str(&yaml::document(&[], doc));
+        contents.push_str("---\n");
     }
+    contents.push_str(&slos);
     vec![Artifact { path: path(system), contents }]
 }
 

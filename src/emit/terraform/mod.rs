@@ -19,7 +19,7 @@ mod variables;
 mod versions;
 
 use super::Artifact;
-use super::hcl::{self, Block, Value};
+use super::hcl::{self, Block, FileWriter, Value};
 use crate::conventions;
 use crate::model::System;
 use crate::source::SourceMap;
@@ -88,27 +88,36 @@ impl Tf<'_> {
 pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
     let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
     let tf = Tf { system, sources, routes };
-    let files: Vec<(&str, Vec<Block>)> = vec![
-        ("versions.tf", versions::blocks(&tf)),
-        ("variables.tf", variables::blocks(&tf)),
-        ("genai.tf", genai::blocks(&tf)),
-        ("gateway.tf", gateway::blocks(&tf)),
-        ("monitoring.tf", monitoring::blocks(&tf)),
-        ("notifications.tf", notifications::blocks(&tf)),
-        ("budgets.tf", budgets::blocks(&tf)),
-        ("logging.tf", logging::blocks(&tf)),
-        ("security.tf", security::blocks(&tf)),
-        ("storage.tf", storage::blocks(&tf)),
-        ("outputs.tf", outputs::blocks(&tf)),
+    /// Writes one file's blocks.
+    type Write = fn(&Tf, &mut FileWriter);
+    fn all(file: &mut FileWriter, blocks: Vec<Block>) {
+        for block in &blocks {
+            file.push(block);
+        }
+    }
+    let files: Vec<(&str, Write)> = vec![
+        ("versions.tf", |tf, f| all(f, versions::blocks(tf))),
+        ("variables.tf", |tf, f| all(f, variables::blocks(tf))),
+        ("genai.tf", |tf, f| all(f, genai::blocks(tf))),
+        ("gateway.tf", |tf, f| all(f, gateway::blocks(tf))),
+        ("monitoring.tf", monitoring::write),
+        ("notifications.tf", |tf, f| all(f, notifications::blocks(tf))),
+        ("budgets.tf", |tf, f| all(f, budgets::blocks(tf))),
+        ("logging.tf", |tf, f| all(f, logging::blocks(tf))),
+        ("security.tf", |tf, f| all(f, security::blocks(tf))),
+        ("storage.tf", |tf, f| all(f, storage::blocks(tf))),
+        ("outputs.tf", |tf, f| all(f, outputs::blocks(tf))),
     ];
-    files
-        .into_iter()
-        .filter(|(_, blocks)| !blocks.is_empty())
-        .map(|(name, blocks)| {
-            let header = format!("{}\nsystem: {} — {}", conventions::HEADER, system.name, describe(name));
-            Artifact { path: format!("terraform/{name}"), contents: hcl::file(&header, &blocks) }
-        })
-        .collect()
+    // Each file on its own, in parallel; a file without blocks is not written.
+    crate::parallel::map(files, |(name, write)| {
+        let header = format!("{}\nsystem: {} — {}", conventions::HEADER, system.name, describe(name));
+        let mut file = FileWriter::new(&header);
+        write(&tf, &mut file);
+        (file.blocks() > 0).then(|| Artifact { path: format!("terraform/{name}"), contents: file.finish() })
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn describe(file: &str) -> &'static str {

@@ -20,7 +20,7 @@ use super::Tf;
 use crate::conventions::{display_name, ident, ident_of};
 use crate::emit::alarms::metrics::{OCI_APIGATEWAY, OCI_CUSTOM};
 use crate::emit::alarms::{Severity, SloAlert, ThresholdAlert, Watch, slo_alerts, threshold_alerts};
-use crate::emit::hcl::{Block, Value};
+use crate::emit::hcl::{Block, FileWriter, Value};
 use crate::model::System;
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Threshold, format_number};
@@ -72,22 +72,22 @@ fn destinations(system: &System) -> Option<Destinations> {
     Some(Destinations { page, ticket, repeat_page, rerouted: false })
 }
 
-pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
+/// Writes the alarms one by one: a large system has a hundred thousand of them.
+pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
     let system = tf.system;
-    let Some(dest) = destinations(system) else { return Vec::new() };
-    let mut out = vec![
-        Block::new("locals", &[])
+    let Some(dest) = destinations(system) else { return };
+    file.push(
+        &Block::new("locals", &[])
             .comment("Where alarms notify: pages to the pager channel and the first rotation, tickets to the alerts channel.")
             .attr("page_destinations", Value::List(dest.page.clone()))
             .attr("ticket_destinations", Value::List(dest.ticket.clone())),
-    ];
+    );
     for alert in slo_alerts(system).iter().filter(|a| a.has_oci_alarm()) {
-        out.push(slo_alarm(tf, &dest, alert));
+        file.push(&slo_alarm(tf, &dest, alert));
     }
     for alert in threshold_alerts(system) {
-        out.push(threshold_alarm(tf, &dest, &alert));
+        file.push(&threshold_alarm(tf, &dest, &alert));
     }
-    out
 }
 
 /// What one alarm watches and says.
