@@ -182,13 +182,11 @@ fn render(
     Ok(format!("<!-- {HEADER} -->\n{LINT}\n\n{}\n", markdown::reflow(text.trim())))
 }
 
-/// Every runbook of the system and the index, rendered with the embedded templates and any
-/// `overrides` (template file name → text).
-pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec<Artifact>, TemplateError> {
-    let env = environment(overrides);
-    let base = context::build(system);
-    // The routes once more, by name, sharing the values of `routes` (a lookup, not a search, for
-    // templates that go through a runbook's routes).
+/// The variables every template gets, and the runbooks among them. Every part of the context
+/// is made a template value once and shared: the routes (also by name, for templates that go
+/// through a runbook's routes) and the runbooks (the index lists them all; each runbook's own
+/// context is the same value).
+fn template_values(base: &context::Base) -> (Value, Value) {
     let routes = serde_value(&base.routes);
     let by_name: BTreeMap<String, Value> = base
         .routes
@@ -196,22 +194,47 @@ pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec
         .enumerate()
         .map(|(i, r)| (r.name.clone(), routes.get_item_by_index(i).unwrap_or_default()))
         .collect();
-    let base_value =
-        minijinja::context! { routes => routes.clone(), routes_by_name => Value::from(by_name), ..serde_value(&base) };
-    let mut out = vec![Artifact {
-        path: "runbooks/README.md".into(),
-        contents: render(&env, overrides, INDEX, base_value.clone())?,
-    }];
-    // Each runbook renders on its own: in parallel, in the order of `base.runbooks`.
-    let rendered = crate::parallel::map(base.runbooks.iter().collect(), |runbook| {
-        let ctx = minijinja::context! {
-            runbook => serde_value(runbook),
-            incident => serde_value(&runbook.incident),
-            ..base_value.clone()
-        };
-        render(&env, overrides, &runbook.template, ctx)
-            .map(|contents| Artifact { path: runbook.path.clone(), contents })
+    let runbooks = serde_value(&base.runbooks);
+    let values = minijinja::context! {
+        system => serde_value(&base.system),
+        files => serde_value(&base.files),
+        oncall => serde_value(&base.oncall),
+        routes => routes,
+        routes_by_name => Value::from(by_name),
+        budgets => serde_value(&base.budgets),
+        evaluations => serde_value(&base.evaluations),
+        compliance => serde_value(&base.compliance),
+        issuers => serde_value(&base.issuers),
+        burn_windows => serde_value(&base.burn_windows),
+        runbooks => runbooks.clone(),
+    };
+    (values, runbooks)
+}
+
+/// Every runbook of the system and the index, rendered with the embedded templates and any
+/// `overrides` (template file name → text).
+pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec<Artifact>, TemplateError> {
+    let env = environment(overrides);
+    let base = context::build(system);
+    let (base_value, runbooks) = template_values(&base);
+    // The index and each runbook render on their own: in parallel, the index first, then the
+    // runbooks in the order of `base.runbooks`.
+    let jobs: Vec<Option<usize>> = std::iter::once(None).chain((0..base.runbooks.len()).map(Some)).collect();
+    let rendered = crate::parallel::map(jobs, |job| match job {
+        None => render(&env, overrides, INDEX, base_value.clone())
+            .map(|contents| Artifact { path: "runbooks/README.md".into(), contents }),
+        Some(i) => {
+            let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
+            let ctx = minijinja::context! {
+                incident => runbook.get_attr("incident").unwrap_or_default(),
+                runbook => runbook,
+                ..base_value.clone()
+            };
+            let r = &base.runbooks[i];
+            render(&env, overrides, &r.template, ctx).map(|contents| Artifact { path: r.path.clone(), contents })
+        }
     });
+    let mut out = Vec::with_capacity(rendered.len());
     for artifact in rendered {
         out.push(artifact?);
     }
@@ -282,6 +305,17 @@ oncall:
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_part_of_the_context_reaches_the_templates() {
+        let base = context::build(&system());
+        let fields = serde_json::to_value(&base).expect("serializable");
+        let (values, _) = template_values(&base);
+        for key in fields.as_object().expect("a struct").keys() {
+            assert!(values.get_attr(key).is_ok_and(|v| !v.is_undefined()), "`{key}` is not given to the templates");
+        }
+        assert!(values.get_attr("routes_by_name").is_ok_and(|v| !v.is_undefined()));
     }
 
     #[test]
