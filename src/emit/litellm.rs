@@ -673,12 +673,7 @@ fn secs(millis: u64) -> Y {
 fn render(system: &System, plan: &Plan) -> String {
     let mut doc: Vec<Entry> = Vec::new();
 
-    // model_list
-    let mut items: Vec<(Vec<String>, Y)> = Vec::new();
-    for d in &plan.deployments {
-        items.push((d.comments.clone(), deployment(system, plan, d)));
-    }
-    doc.push(Entry::new("model_list", Y::Seq(items)));
+    // model_list: written below, one deployment at a time (a large system has tens of thousands).
 
     // router_settings
     let mut rs: Vec<Entry> = vec![
@@ -820,6 +815,14 @@ fn render(system: &System, plan: &Plan) -> String {
     }
     for limit in &plan.limits {
         out.push_str(&format!("# - {}\n", comment_text(limit)));
+    }
+    if plan.deployments.is_empty() {
+        out.push_str("model_list: []\n");
+    } else {
+        out.push_str("model_list:\n");
+        for d in &plan.deployments {
+            render_seq(&[(d.comments.clone(), deployment(system, plan, d))], 2, &mut out);
+        }
     }
     render_map(&doc, 0, &mut out);
     out
@@ -1023,16 +1026,25 @@ fn render_map(entries: &[Entry], indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     for e in entries {
         for c in &e.comments {
-            out.push_str(&format!("{pad}# {}\n", comment_text(c)));
+            out.push_str(&pad);
+            out.push_str("# ");
+            out.push_str(&comment_text(c));
+            out.push('\n');
         }
-        out.push_str(&format!("{pad}{}:", key(&e.key)));
+        out.push_str(&pad);
+        out.push_str(&key(&e.key));
+        out.push(':');
         render_value(&e.value, indent, out);
     }
 }
 
 fn render_value(value: &Y, indent: usize, out: &mut String) {
     match value {
-        v if v.is_scalar() => out.push_str(&format!(" {}\n", v.scalar())),
+        v if v.is_scalar() => {
+            out.push(' ');
+            out.push_str(&v.scalar());
+            out.push('\n');
+        }
         Y::Map(m) if m.is_empty() => out.push_str(" {}\n"),
         Y::Seq(s) if s.is_empty() => out.push_str(" []\n"),
         Y::Seq(s) if s.iter().all(|(c, v)| c.is_empty() && v.is_scalar()) => {
