@@ -217,9 +217,12 @@ pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec
     let env = environment(overrides);
     let base = context::build(system);
     let (base_value, runbooks) = template_values(&base);
+    // The templates read the values: the context itself can go before the rendering starts.
+    let files: Vec<(String, String)> = base.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())).collect();
+    drop(base);
     // The index and each runbook render on their own: in parallel, the index first, then the
     // runbooks in the order of `base.runbooks`.
-    let jobs: Vec<Option<usize>> = std::iter::once(None).chain((0..base.runbooks.len()).map(Some)).collect();
+    let jobs: Vec<Option<usize>> = std::iter::once(None).chain((0..files.len()).map(Some)).collect();
     let rendered = crate::parallel::map(jobs, |job| match job {
         None => render(&env, overrides, INDEX, base_value.clone())
             .map(|contents| Artifact { path: "runbooks/README.md".into(), contents }),
@@ -230,8 +233,8 @@ pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec
                 runbook => runbook,
                 ..base_value.clone()
             };
-            let r = &base.runbooks[i];
-            render(&env, overrides, &r.template, ctx).map(|contents| Artifact { path: r.path.clone(), contents })
+            let (template, path) = &files[i];
+            render(&env, overrides, template, ctx).map(|contents| Artifact { path: path.clone(), contents })
         }
     });
     let mut out = Vec::with_capacity(rendered.len());
