@@ -5,7 +5,8 @@
 #
 # For each size N it generates a spec with `genops-synth N`, then measures with hyperfine
 # (medians over RUNS runs after a warm-up, in one run of this script):
-#   - `genops build` into an empty OUT (files written, synced and renamed);
+#   - `genops build` into an empty OUT (files written, synced and renamed; OUT is removed and
+#     the disk synced before each run, so no run pays for the previous one's deletions);
 #   - `genops build` into an up-to-date OUT (everything but the writes);
 #   - `genops plan` with nothing changed;
 #   - `genops validate`;
@@ -67,7 +68,7 @@ for n in "${sizes[@]}"; do
   out="$dir/out"
   json="$out_dir/$n"
   hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-build.json" \
-    --prepare "rm -rf '$out'" "'$genops' build -q '$spec' -o '$out'" >/dev/null
+    --prepare "rm -rf '$out' && sync" "'$genops' build -q '$spec' -o '$out'" >/dev/null
   "$genops" build -q "$spec" -o "$out"
   hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-rebuild.json" \
     "'$genops' build -q '$spec' -o '$out'" >/dev/null

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::snapshot;
-use crate::support::{examples, genops, root};
+use crate::support::{copy_dir, examples, genops, root};
 
 fn build(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -120,18 +120,6 @@ fn generated_promtool_tests_catch_a_wrong_slo_budget() {
     });
     assert!(!passed, "promtool did not catch the wrong budget:\n{report}");
     assert!(report.contains("genops:slo_error_budget{slo=\\\"help-center-availability\\\"} == 0.005"), "{report}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 #[test]

@@ -8,25 +8,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::snapshot;
-use crate::support::{Run, genops_in, root};
+use crate::support::{Run, copy_dir, genops_in, root};
 
 /// A copy of an example (spec, prompts, datasets) in a temporary directory, so tests may edit it.
 fn copy_example(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     copy_dir(&root().join("examples").join(name), dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
