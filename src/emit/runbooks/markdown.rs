@@ -107,6 +107,12 @@ pub const WIDTH: usize = 80;
 /// out an optional part leave blank lines behind), except inside fenced code.
 pub fn reflow(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
+    reflow_into(&mut out, text);
+    out
+}
+
+/// [`reflow`], appended to `out`.
+pub fn reflow_into(out: &mut String, text: &str) {
     let mut fence: Option<String> = None;
     let mut blank = false;
     // Ordered lists being numbered: (indent of the marker, next number).
@@ -151,7 +157,6 @@ pub fn reflow(text: &str) -> String {
         out.push_str(&wrap(body));
         out.push_str(newline);
     }
-    out
 }
 
 /// Numbers ordered-list items 1, 2, 3 … in order, whatever the template wrote (an item a

@@ -179,7 +179,17 @@ fn render(
         TemplateError { overridden: overrides.contains_key(&name), template: name, message: format!("{e:#}") }
     };
     let text = env.get_template(template).map_err(error)?.render(ctx).map_err(error)?;
-    Ok(format!("<!-- {HEADER} -->\n{LINT}\n\n{}\n", markdown::reflow(text.trim())))
+    // The header, then the reflowed text, in one buffer: a runbook of a large system is tens of
+    // megabytes, so no copy more than needed.
+    let mut out = String::with_capacity(text.len() + text.len() / 16 + LINT.len() + 64);
+    out.push_str("<!-- ");
+    out.push_str(HEADER);
+    out.push_str(" -->\n");
+    out.push_str(LINT);
+    out.push_str("\n\n");
+    markdown::reflow_into(&mut out, text.trim());
+    out.push('\n');
+    Ok(out)
 }
 
 /// The variables every template gets, and the runbooks among them. Every part of the context
