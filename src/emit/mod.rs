@@ -67,3 +67,33 @@ pub fn emit_with(
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(artifacts)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::compile;
+    use crate::load::MemoryFiles;
+
+    /// The targets run in parallel, and within them the runbooks and the Terraform files: the
+    /// result is the same as emitting every target one after the other, byte for byte, run
+    /// after run.
+    #[test]
+    fn parallel_emission_is_the_sequential_one() {
+        let synth = crate::synth::generate(300);
+        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
+        let c = compile("genops.yaml", synth.spec.clone().into_bytes(), &files);
+        let system = c.system.as_ref().expect("a valid synthetic system");
+        let mut sequential = terraform::emit(system, &c.sources);
+        sequential.extend(alarms::prometheus::emit(system));
+        sequential.extend(alarms::openslo::emit(system));
+        sequential.extend(litellm::emit(system));
+        sequential.extend(runbooks::emit(system, &Default::default()).expect("renders"));
+        sequential.sort_by(|a, b| a.path.cmp(&b.path));
+        let first = emit(system, &c.sources);
+        assert_eq!(first.len(), sequential.len());
+        for (a, b) in first.iter().zip(&sequential) {
+            assert!(a == b, "{} differs from its sequential emission", a.path);
+        }
+        assert!(emit(system, &c.sources) == first, "a second emission differs");
+    }
+}
