@@ -127,7 +127,9 @@ pub(super) fn build(
         }
     }
     let spec_text = &c.sources.get(crate::source::FileId(0)).text;
-    let manifest = Manifest::new(spec_text, &p.artifacts, p.summary);
+    let known: std::collections::BTreeMap<&str, &str> =
+        p.plan.files.iter().filter_map(|f| f.after.as_deref().map(|h| (f.path.as_str(), h))).collect();
+    let manifest = Manifest::with_known_hashes(spec_text, &p.artifacts, p.summary, &known);
     let started = Instant::now();
     let written = outdir::write(dir, &p.artifacts, &p.plan, &p.disk, &manifest);
     release((manifest, p.artifacts, p.disk, c));
