@@ -280,14 +280,15 @@ fn ratio_windows() -> Vec<Duration> {
     windows
 }
 
-/// The bad-request ratio of every route over a window: `les` are the latency SLOs' thresholds.
+/// The bad-request ratio of every route over a window: `les` are the latency SLOs' thresholds,
+/// matched exactly (`8\.0`: an unescaped `.` would also match other buckets).
 fn ratio_expr(sli: Sli, window: Duration, les: &[String]) -> String {
     let w = prom_duration(window);
     match sli {
         Sli::Latency => format!(
             "1 - (sum by (requested_model, le) (rate({m}_bucket{{le=~{les}}}[{w}])) / on(requested_model) group_left sum by (requested_model) (rate({m}_count[{w}])))",
             m = metrics::LATENCY,
-            les = pq(&les.join("|")),
+            les = pq(&les.iter().map(|l| l.replace('.', "\\.")).collect::<Vec<_>>().join("|")),
         ),
         _ => format!(
             "sum by (requested_model) (rate({f}{{exception_status=~\"5..\"}}[{w}])) / sum by (requested_model) (rate({r}[{w}]))",

@@ -47,8 +47,7 @@ impl Tf<'_> {
         match route {
             None => Value::expr("local.tags"),
             Some(route) => {
-                let mut text =
-                    format!("merge(local.tags, {{ {}-route = ", conventions::TAG_PREFIX.trim_end_matches('-'));
+                let mut text = format!("merge(local.tags, {{ {}route = ", conventions::TAG_PREFIX);
                 hcl::write_string(&mut text, route);
                 text.push_str(" })");
                 Value::expr(text)
