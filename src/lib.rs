@@ -16,6 +16,7 @@ pub mod diag;
 pub mod emit;
 pub mod graph;
 pub mod load;
+pub mod memory;
 pub mod model;
 pub mod parallel;
 pub mod plan;

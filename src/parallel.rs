@@ -34,6 +34,8 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
                         *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
                     }
                 }
+                // What this thread freed goes back to the system now, not after a delay.
+                crate::memory::collect();
             });
         }
     });

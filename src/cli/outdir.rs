@@ -1,12 +1,16 @@
 //! The output directory: the only code that reads or writes OUT.
 //!
-//! [`read`] takes the snapshot a plan needs (the manifest and the files at every path that
-//! matters). [`write`] carries out a plan so that a failed or killed build never leaves a
-//! half-written file, never touches a file genops did not write, and never leaves a manifest
+//! [`open`] reads the manifest before anything is emitted; [`read_file`] gives the bytes at an
+//! artifact's path as the artifact is emitted, and [`read_stale`] the files the manifest lists
+//! that nothing produces any more — together, what a plan compares with. A build hands each
+//! file that changes to its [`Staging`] the moment it is emitted, so its contents need not stay
+//! in memory; [`write`] then carries out the plan so that a failed or killed build never leaves
+//! a half-written file, never touches a file genops did not write, and never leaves a manifest
 //! that lies:
 //!
-//! 1. every new file is written into `OUT/.genops/staging-PID/` (same filesystem as OUT) and
-//!    flushed to disk — OUT itself is untouched so far;
+//! 1. every new file is written into `OUT/.genops/staging-PID/` (same filesystem as OUT) as it
+//!    is emitted, and all are flushed to disk before step 2 — OUT itself is untouched so far
+//!    (a build that fails or refuses removes its staging, and the directories it made for it);
 //! 2. the manifest is rewritten (write, flush, rename) as a journal: the files that stay as
 //!    they are under `files`, the ones about to be replaced or deleted under `pending` with
 //!    their old and new hashes;
@@ -24,9 +28,10 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::emit::Artifact;
+use std::sync::Mutex;
+
 use crate::plan::manifest::{self, Manifest, Pending};
-use crate::plan::{Action, Disk, Plan};
+use crate::plan::{Action, Disk, Plan, Produced};
 
 /// Why the output directory could not be read or written.
 #[derive(Debug)]
@@ -61,9 +66,10 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutError + '_ {
     move |error| OutError::Io { path: path.to_path_buf(), error }
 }
 
-/// Reads what a plan needs from OUT. A missing OUT is an empty one. With `ignore_manifest`
-/// (`build --force`), an unreadable manifest is treated as absent.
-pub fn read(root: &Path, artifacts: &[Artifact], ignore_bad_manifest: bool) -> Result<Disk, OutError> {
+/// Reads OUT's manifest: what a plan needs before anything is emitted. A missing OUT is an
+/// empty one. With `ignore_bad_manifest` (`build --force`), an unreadable manifest is treated
+/// as absent.
+pub fn open(root: &Path, ignore_bad_manifest: bool) -> Result<Disk, OutError> {
     let mut disk = Disk::default();
     match fs::metadata(root) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(disk),
@@ -82,20 +88,112 @@ pub fn read(root: &Path, artifacts: &[Artifact], ignore_bad_manifest: bool) -> R
         Err(_) if ignore_bad_manifest => {}
         Err(e) => return Err(io_at(&manifest_path)(e)),
     }
-    for rel in Disk::paths_to_read(artifacts, disk.manifest.as_ref()) {
-        let path = root.join(&rel);
-        match fs::read(&path) {
-            Ok(bytes) => {
-                disk.files.insert(rel, bytes);
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            // A parent that is a file (`terraform` is a file) reads as "not a directory"; the
-            // write refuses it before touching anything.
-            Err(e) if e.kind() == io::ErrorKind::NotADirectory => {}
-            Err(e) => return Err(io_at(&path)(e)),
+    Ok(disk)
+}
+
+/// The bytes at `rel` in OUT; `None` when there is no file there.
+pub fn read_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, OutError> {
+    let path = root.join(rel);
+    match fs::read(&path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        // A parent that is a file (`terraform` is a file) reads as "not a directory"; the
+        // write refuses it before touching anything.
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => Ok(None),
+        Err(e) => Err(io_at(&path)(e)),
+    }
+}
+
+/// Reads into `disk` the files its manifest lists that nothing in `produced` writes any more:
+/// the files a build deletes.
+pub fn read_stale(root: &Path, disk: &mut Disk, produced: &[Produced]) -> Result<(), OutError> {
+    let produced: std::collections::BTreeSet<&str> = produced.iter().map(|p| p.path.as_str()).collect();
+    let stale: Vec<String> =
+        Disk::stale_paths(disk.manifest.as_ref(), &produced).into_iter().map(str::to_string).collect();
+    for rel in stale {
+        if let Some(bytes) = read_file(root, &rel)? {
+            disk.files.insert(rel, bytes);
         }
     }
-    Ok(disk)
+    Ok(())
+}
+
+/// Step 1 of a write: the new files, written into `OUT/.genops/staging-PID/` as they are
+/// emitted (from several threads), and the directories made for them. Nothing is created
+/// before the first file comes.
+pub struct Staging {
+    root: PathBuf,
+    dir: PathBuf,
+    state: Mutex<StagingState>,
+}
+
+#[derive(Default)]
+struct StagingState {
+    /// Whether `dir` exists.
+    made: bool,
+    /// Directories this build created for its staging (OUT and those above it, `.genops`),
+    /// outermost first.
+    created: Vec<PathBuf>,
+    /// Relative path in OUT → its staged file.
+    files: std::collections::HashMap<String, PathBuf>,
+}
+
+impl Staging {
+    pub fn new(root: &Path) -> Staging {
+        let dir = root.join(manifest::DIR).join(format!("staging-{}", std::process::id()));
+        Staging { root: root.to_path_buf(), dir, state: Mutex::new(StagingState::default()) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, StagingState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Makes the staging directory (and OUT and `OUT/.genops` if need be) once.
+    fn make(&self) -> Result<(), OutError> {
+        let mut state = self.lock();
+        if state.made {
+            return Ok(());
+        }
+        let genops_dir = self.root.join(manifest::DIR);
+        // OUT/.genops and every missing directory above it, outermost first.
+        let missing: Vec<&Path> =
+            genops_dir.ancestors().take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists()).collect();
+        for dir in missing.into_iter().rev() {
+            match fs::create_dir(dir) {
+                Ok(()) => state.created.push(dir.to_path_buf()),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io_at(dir)(e)),
+            }
+        }
+        remove_leftovers(&genops_dir)?;
+        fs::create_dir(&self.dir).map_err(io_at(&self.dir))?;
+        state.made = true;
+        Ok(())
+    }
+
+    /// Writes the new contents of `rel` into staging (flushed to disk later, all at once).
+    pub fn stage(&self, rel: &str, bytes: &[u8]) -> Result<(), OutError> {
+        safe(&self.root, rel)?;
+        self.make()?;
+        let path = {
+            let mut state = self.lock();
+            let path = self.dir.join(state.files.len().to_string());
+            state.files.insert(rel.to_string(), path.clone());
+            path
+        };
+        fs::write(&path, bytes).map_err(io_at(&path))
+    }
+
+    /// Removes the staging directory and the directories made for it, leaving OUT as it was.
+    pub fn discard(self) {
+        let state = self.state.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.made {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+        for dir in state.created.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
 }
 
 /// What a write did.
@@ -107,42 +205,47 @@ pub struct Written {
     pub unchanged: usize,
 }
 
-/// Carries out `plan` in OUT (see the module documentation for the steps); `manifest` is the
-/// manifest of the finished build. The caller has checked the plan's conflicts.
+/// Carries out `plan` in OUT (see the module documentation for the steps): `produced` are the
+/// files of the build, each file the plan writes is in `staging`, and `manifest` is the
+/// manifest of the finished build. The caller has checked the plan's conflicts. The staging
+/// directory is gone afterwards, whatever happened.
 pub fn write(
     root: &Path,
-    artifacts: &[Artifact],
+    produced: &[Produced],
     plan: &Plan,
     disk: &Disk,
     manifest: &Manifest,
+    staging: Staging,
 ) -> Result<Written, OutError> {
     let genops_dir = root.join(manifest::DIR);
     let manifest_path = root.join(manifest::PATH);
     let final_manifest = manifest.to_json();
     let mut written = Written {
-        unchanged: artifacts.len() - plan.files.iter().filter(|f| f.action != Action::Delete).count(),
+        unchanged: produced.len() - plan.files.iter().filter(|f| f.action != Action::Delete).count(),
         ..Written::default()
     };
     let manifest_is_current = fs::read(&manifest_path).is_ok_and(|m| m == final_manifest.as_bytes());
     if plan.files.is_empty() && manifest_is_current {
+        staging.discard();
         if genops_dir.is_dir() {
             remove_leftovers(&genops_dir)?;
         }
         return Ok(written);
     }
-    fs::create_dir_all(&genops_dir).map_err(io_at(&genops_dir))?;
-    remove_leftovers(&genops_dir)?;
-    let staging = genops_dir.join(format!("staging-{}", std::process::id()));
-    fs::create_dir(&staging).map_err(io_at(&staging))?;
-    let result = commit(root, &staging, artifacts, plan, disk, &final_manifest, &mut written);
-    let _ = fs::remove_dir_all(&staging);
+    let result = staging.make().and_then(|()| {
+        let state = staging.lock();
+        commit(root, &staging.dir, &state.files, produced, plan, disk, &final_manifest, &mut written)
+    });
+    let _ = fs::remove_dir_all(&staging.dir);
     result.map(|()| written)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn commit(
     root: &Path,
     staging: &Path,
-    artifacts: &[Artifact],
+    staged: &std::collections::HashMap<String, PathBuf>,
+    produced: &[Produced],
     plan: &Plan,
     disk: &Disk,
     final_manifest: &str,
@@ -151,18 +254,20 @@ fn commit(
     let genops_dir = root.join(manifest::DIR);
     let manifest_path = root.join(manifest::PATH);
 
-    // 1. Stage every new file; OUT is untouched.
-    let by_path: std::collections::HashMap<&str, &Artifact> = artifacts.iter().map(|a| (a.path.as_str(), a)).collect();
-    let mut staged: Vec<(PathBuf, &crate::plan::FileOp, &Artifact)> = Vec::new();
-    for (i, op) in plan.files.iter().enumerate() {
-        if op.action == Action::Delete {
-            continue;
-        }
+    // 1. Every new file is staged (as it was emitted); flush them all. OUT is untouched.
+    let mut moves: Vec<(&Path, &crate::plan::FileOp)> = Vec::new();
+    for op in plan.files.iter().filter(|op| op.action != Action::Delete) {
         safe(root, &op.path)?;
         check_parents(root, &op.path)?;
-        staged.push((staging.join(i.to_string()), op, by_path[op.path.as_str()]));
+        let Some(path) = staged.get(&op.path) else {
+            return Err(OutError::Io {
+                path: root.join(&op.path),
+                error: io::Error::other("the file to write was not staged (a bug in genops)"),
+            });
+        };
+        moves.push((path, op));
     }
-    write_all_synced(&staged)?;
+    sync_all(moves.iter().map(|(path, _)| *path).collect())?;
 
     if !plan.files.is_empty() {
         // 2. The journal: what stays, and what is about to change.
@@ -171,10 +276,10 @@ fn commit(
         let journal = Manifest {
             genops_version: previous.map_or_else(String::new, |m| m.genops_version.clone()),
             spec_sha256: previous.map_or_else(String::new, |m| m.spec_sha256.clone()),
-            files: artifacts
+            files: produced
                 .iter()
-                .filter(|a| !touched.contains(&a.path.as_str()))
-                .map(|a| (a.path.clone(), manifest::sha256(a.contents.as_bytes())))
+                .filter(|p| !touched.contains(p.path.as_str()))
+                .map(|p| (p.path.clone(), p.sha256.clone()))
                 .collect(),
             pending: plan
                 .files
@@ -187,17 +292,19 @@ fn commit(
 
         // 3. Past this point, files change one rename at a time.
         let mut dirs: Vec<PathBuf> = Vec::new();
-        for (staged_path, op, artifact) in &staged {
+        for (staged_path, op) in &moves {
             let dest = root.join(&op.path);
             let parent = dest.parent().unwrap_or(root).to_path_buf();
             fs::create_dir_all(&parent).map_err(io_at(&parent))?;
             if same_filesystem(staging, &parent) {
                 fs::rename(staged_path, &dest).map_err(io_at(&dest))?;
             } else {
-                // OUT/terraform is a mount point or a link to another disk: stage beside the file.
+                // OUT/terraform is a mount point or a link to another disk: copy beside the
+                // file, then rename.
                 let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let tmp = parent.join(format!(".{name}.genops-tmp"));
-                write_synced(&tmp, artifact.contents.as_bytes())?;
+                fs::copy(staged_path, &tmp).map_err(io_at(&tmp))?;
+                File::open(&tmp).and_then(|f| f.sync_all()).map_err(io_at(&tmp))?;
                 fs::rename(&tmp, &dest).map_err(io_at(&dest))?;
             }
             match op.action {
@@ -251,23 +358,18 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), OutError> {
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io_at(path))
 }
 
-/// Writes and flushes the staged files on a few threads: flushing is waiting on the disk, and
-/// a build of thousands of files would otherwise wait for each in turn.
-fn write_all_synced(staged: &[(PathBuf, &crate::plan::FileOp, &Artifact)]) -> Result<(), OutError> {
+/// Flushes the staged files to disk on a few threads: flushing is waiting on the disk, and a
+/// build of many files would otherwise wait for each in turn.
+fn sync_all(paths: Vec<&Path>) -> Result<(), OutError> {
+    let sync = |path: &Path| File::open(path).and_then(|f| f.sync_all()).map_err(io_at(path));
     const THREADS: usize = 8;
-    if staged.len() < 2 * THREADS {
-        return staged.iter().try_for_each(|(path, _, artifact)| write_synced(path, artifact.contents.as_bytes()));
+    if paths.len() < 2 * THREADS {
+        return paths.into_iter().try_for_each(sync);
     }
-    let chunk = staged.len().div_ceil(THREADS);
+    let chunk = paths.len().div_ceil(THREADS);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = staged
-            .chunks(chunk)
-            .map(|files| {
-                scope.spawn(move || {
-                    files.iter().try_for_each(|(path, _, artifact)| write_synced(path, artifact.contents.as_bytes()))
-                })
-            })
-            .collect();
+        let workers: Vec<_> =
+            paths.chunks(chunk).map(|files| scope.spawn(move || files.iter().try_for_each(|p| sync(p)))).collect();
         workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     })
 }

@@ -2,66 +2,104 @@
 //! print the plan or carry it out.
 //!
 //! Both run the same steps up to the plan, so a plan shows exactly what a build would do:
-//! compile (spec errors: exit 1, OUT untouched) → emit → read OUT (`outdir::read`) →
-//! `plan::compute`. `plan` renders it (text, JSON or Markdown) and exits 0, or 2 with
+//! compile (spec errors: exit 1, OUT untouched) → read OUT's manifest (`outdir::open`) → emit,
+//! comparing each file with OUT as it comes (a build also stages it) → `plan::compute_from`. `plan` renders it (text, JSON or Markdown) and exits 0, or 2 with
 //! `--detailed-exitcode` when there are changes. `build` refuses (exit 1) when it would
 //! overwrite or delete a file genops did not leave as it is, unless `--force`, then writes
 //! (`outdir::write`); an I/O error is exit 3.
 
 use std::io::{self, IsTerminal};
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use super::args::{DiagFormat, PlanFormat};
 use super::outdir;
 use super::{Output, compile_path, count, exit, release};
 use crate::compile::Compilation;
-use crate::emit::Artifact;
 use crate::plan::manifest::Manifest;
 use crate::plan::render_text::TextOptions;
-use crate::plan::{self, Disk, Plan, Summary, render_json, render_markdown, render_text};
+use crate::plan::{self, Disk, Plan, Produced, Summary, render_json, render_markdown, render_text};
 
 /// The steps `plan` and `build` share, after a spec without errors (a build skips cutting
 /// files into addressed changes: it only needs the file operations).
 struct Prepared {
-    artifacts: Vec<Artifact>,
+    produced: Vec<Produced>,
     summary: Summary,
     disk: Disk,
     plan: Plan,
+    /// A build's new files, staged as they were emitted.
+    staging: Option<outdir::Staging>,
 }
 
+/// Emits every file and compares it with OUT the moment it is emitted; a build also stages each
+/// file that changes. Only the comparison stays in memory (and, for a plan, the texts of the
+/// files that change), so a large system's output is never all held at once.
 fn prepare(
     c: &Compilation,
     dir: &Path,
     force: bool,
-    addresses: bool,
+    building: bool,
     options: &crate::emit::Options,
     out: &Output,
 ) -> Result<Option<Prepared>, i32> {
     let Some(system) = c.system.as_ref().filter(|_| !c.has_errors()) else {
         return Ok(None);
     };
-    let started = Instant::now();
-    let artifacts = crate::emit::emit_with(system, &c.sources, options).map_err(|e| {
-        out.stderr(&format!("error: {e}\n"));
-        exit::INTERNAL
-    })?;
-    let summary = Summary::of(system, &c.sources);
-    out.info(&format!("emitted {} in {} ms", count(artifacts.len(), "file"), started.elapsed().as_millis()));
-    let started = Instant::now();
-    let disk = outdir::read(dir, &artifacts, force).map_err(|e| {
+    let unreadable = |e: outdir::OutError| {
         out.stderr(&format!("error: cannot read the output directory: {e}\n"));
         exit::INTERNAL
-    })?;
-    out.info(&format!("read {} in {} ms", dir.display(), started.elapsed().as_millis()));
-    let started = Instant::now();
-    let plan = if addresses {
-        plan::compute(&artifacts, &summary, &disk)
-    } else {
-        plan::compute_files(&artifacts, &summary, &disk)
     };
+    let mut disk = outdir::open(dir, force).map_err(unreadable)?;
+    let started = Instant::now();
+    let staging = building.then(|| outdir::Staging::new(dir));
+    let produced = Mutex::new(Vec::new());
+    let failure: Mutex<Option<outdir::OutError>> = Mutex::new(None);
+    let emitted = crate::emit::emit_each(system, &c.sources, options, &|artifact| {
+        let record = outdir::read_file(dir, &artifact.path).and_then(|on_disk| {
+            let record = Produced::compare(&artifact, on_disk.as_deref(), !building);
+            if let (Some(staging), true) = (&staging, record.changes()) {
+                staging.stage(&artifact.path, artifact.contents.as_bytes())?;
+            }
+            Ok(record)
+        });
+        match record {
+            Ok(record) => lock(&produced).push(record),
+            Err(e) => {
+                lock(&failure).get_or_insert(e);
+            }
+        }
+    });
+    let discard = |staging: Option<outdir::Staging>| staging.into_iter().for_each(outdir::Staging::discard);
+    if let Err(e) = emitted {
+        discard(staging);
+        out.stderr(&format!("error: {e}\n"));
+        return Err(exit::INTERNAL);
+    }
+    if let Some(e) = lock(&failure).take() {
+        discard(staging);
+        return Err(unreadable(e));
+    }
+    let mut produced = produced.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    produced.sort_by(|a, b| a.path.cmp(&b.path));
+    let summary = Summary::of(system, &c.sources);
+    out.info(&format!(
+        "emitted and compared {} in {} ms",
+        count(produced.len(), "file"),
+        started.elapsed().as_millis()
+    ));
+    let started = Instant::now();
+    if let Err(e) = outdir::read_stale(dir, &mut disk, &produced) {
+        discard(staging);
+        return Err(unreadable(e));
+    }
+    let plan = plan::compute_from(&produced, &summary, &disk, !building);
     out.info(&format!("planned {} in {} ms", count(plan.changes.len(), "change"), started.elapsed().as_millis()));
-    Ok(Some(Prepared { artifacts, summary, disk, plan }))
+    Ok(Some(Prepared { produced, summary, disk, plan, staging }))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub(super) fn plan(
@@ -75,7 +113,7 @@ pub(super) fn plan(
     let c = compile_path(spec, out);
     let diag_format = if format == PlanFormat::Json && c.has_errors() { DiagFormat::Json } else { DiagFormat::Human };
     out.diagnostics(&c, diag_format);
-    let p = match prepare(&c, dir, false, true, options, out) {
+    let p = match prepare(&c, dir, false, false, options, out) {
         Ok(Some(p)) => p,
         Ok(None) => return exit::SPEC_ERRORS,
         Err(code) => return code,
@@ -106,7 +144,7 @@ pub(super) fn build(
 ) -> i32 {
     let c = compile_path(spec, out);
     out.diagnostics(&c, format);
-    let p = match prepare(&c, dir, force, false, options, out) {
+    let mut p = match prepare(&c, dir, force, true, options, out) {
         Ok(Some(p)) => p,
         Ok(None) => return exit::SPEC_ERRORS,
         Err(code) => return code,
@@ -116,6 +154,7 @@ pub(super) fn build(
         let list: String =
             p.plan.conflicts.iter().map(|c| format!("  {}: {}\n", c.file, c.reason.describe())).collect();
         if !force {
+            p.staging.into_iter().for_each(outdir::Staging::discard);
             out.stderr(&format!(
                 "error: refusing to overwrite or delete files in {} that genops did not leave as they are:\n{list}  help: move the change into the spec (or the file out of the output directory) and build again; `genops plan` shows the difference, `genops build --force` overwrites them\n",
                 dir.display()
@@ -127,12 +166,12 @@ pub(super) fn build(
         }
     }
     let spec_text = &c.sources.get(crate::source::FileId(0)).text;
-    let known: std::collections::BTreeMap<&str, &str> =
-        p.plan.files.iter().filter_map(|f| f.after.as_deref().map(|h| (f.path.as_str(), h))).collect();
-    let manifest = Manifest::with_known_hashes(spec_text, &p.artifacts, p.summary, &known);
+    let hashes = p.produced.iter().map(|f| (f.path.clone(), f.sha256.clone())).collect();
+    let manifest = Manifest::of_hashes(spec_text, hashes, p.summary);
     let started = Instant::now();
-    let written = outdir::write(dir, &p.artifacts, &p.plan, &p.disk, &manifest);
-    release((manifest, p.artifacts, p.disk, c));
+    let staging = p.staging.take().unwrap_or_else(|| outdir::Staging::new(dir));
+    let written = outdir::write(dir, &p.produced, &p.plan, &p.disk, &manifest, staging);
+    release((manifest, p.produced, p.disk, c));
     let plan = p.plan;
     match written {
         Ok(w) => {

@@ -36,13 +36,37 @@ pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
 }
 
 /// Every artifact of every target, sorted by path; fails only when a runbook template does not
-/// parse or render. The targets are emitted in parallel ([`crate::parallel`]); each is pure, so
-/// the output does not depend on the order they finish in.
+/// parse or render.
 pub fn emit_with(
     system: &System,
     sources: &SourceMap,
     options: &Options,
 ) -> Result<Vec<Artifact>, runbooks::TemplateError> {
+    let artifacts = std::sync::Mutex::new(Vec::new());
+    emit_each(system, sources, options, &|file| {
+        artifacts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file);
+    })?;
+    let mut artifacts = artifacts.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(artifacts)
+}
+
+/// Emits every target and hands each file to `sink` as soon as it is made, on the thread that
+/// made it, in no particular order — so a build can write and forget each file while the
+/// others are still being emitted. Fails only when a runbook template
+/// does not parse or render (the sink may have had other targets' files by then).
+///
+/// The targets are emitted in parallel ([`crate::parallel`]); each is pure, so what they
+/// produce does not depend on the order they finish in. Two rounds: the runbooks' template
+/// context is the largest transient value of a build, so it is built and gone while only the
+/// alarms are emitted beside it, and the largest outputs, Terraform and LiteLLM, come after.
+/// Within a round the largest target starts first.
+pub fn emit_each(
+    system: &System,
+    sources: &SourceMap,
+    options: &Options,
+    sink: &(dyn Fn(Artifact) + Sync),
+) -> Result<(), runbooks::TemplateError> {
     #[derive(Clone, Copy)]
     enum Target {
         Runbooks,
@@ -51,21 +75,23 @@ pub fn emit_with(
         OpenSlo,
         Litellm,
     }
-    // The largest first, so that the last to start is a short one.
-    let targets = vec![Target::Runbooks, Target::Prometheus, Target::Terraform, Target::OpenSlo, Target::Litellm];
-    let emitted = crate::parallel::map(targets, |target| match target {
-        Target::Runbooks => runbooks::emit(system, &options.templates),
-        Target::Prometheus => Ok(alarms::prometheus::emit(system)),
-        Target::Terraform => Ok(terraform::emit(system, sources)),
-        Target::OpenSlo => Ok(alarms::openslo::emit(system)),
-        Target::Litellm => Ok(litellm::emit(system)),
-    });
-    let mut artifacts = Vec::new();
-    for files in emitted {
-        artifacts.extend(files?);
+    let run = |target| {
+        match target {
+            Target::Runbooks => runbooks::emit_each(system, &options.templates, &|_, file| sink(file))?,
+            Target::Terraform => terraform::emit_each(system, sources, sink),
+            Target::Prometheus => alarms::prometheus::emit(system).into_iter().for_each(sink),
+            Target::OpenSlo => alarms::openslo::emit(system).into_iter().for_each(sink),
+            Target::Litellm => litellm::emit(system).into_iter().for_each(sink),
+        }
+        Ok(())
+    };
+    let rounds =
+        [vec![Target::Runbooks, Target::Prometheus, Target::OpenSlo], vec![Target::Terraform, Target::Litellm]];
+    for round in rounds {
+        crate::memory::collect();
+        crate::parallel::map(round, run).into_iter().collect::<Result<(), _>>()?;
     }
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(artifacts)
+    Ok(())
 }
 
 #[cfg(test)]

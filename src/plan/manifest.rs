@@ -45,27 +45,19 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// The manifest of a finished build.
+    /// The manifest of a finished build, hashing its artifacts.
     pub fn new(spec_text: &str, artifacts: &[Artifact], model: Summary) -> Manifest {
-        Manifest::with_known_hashes(spec_text, artifacts, model, &BTreeMap::new())
+        let files = artifacts.iter().map(|a| (a.path.clone(), sha256(a.contents.as_bytes()))).collect();
+        Manifest::of_hashes(spec_text, files, model)
     }
 
-    /// [`Manifest::new`], reusing the hashes the plan already computed (path → SHA-256 of the
-    /// new contents) and hashing the other files in parallel: a large system writes hundreds of
-    /// megabytes, and hashing them twice was a tenth of a build.
-    pub fn with_known_hashes(
-        spec_text: &str,
-        artifacts: &[Artifact],
-        model: Summary,
-        known: &BTreeMap<&str, &str>,
-    ) -> Manifest {
-        let hashes = crate::parallel::map(artifacts.iter().collect(), |a: &Artifact| {
-            known.get(a.path.as_str()).map_or_else(|| sha256(a.contents.as_bytes()), |h| h.to_string())
-        });
+    /// The manifest of a finished build whose files are already hashed (path → SHA-256 of the
+    /// contents): a build hashes each file once, as it is emitted.
+    pub fn of_hashes(spec_text: &str, files: BTreeMap<String, String>, model: Summary) -> Manifest {
         Manifest {
             genops_version: env!("CARGO_PKG_VERSION").to_string(),
             spec_sha256: sha256(spec_text.as_bytes()),
-            files: artifacts.iter().map(|a| a.path.clone()).zip(hashes).collect(),
+            files,
             pending: BTreeMap::new(),
             model: Some(model),
         }

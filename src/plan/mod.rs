@@ -12,6 +12,7 @@
 pub mod address;
 pub mod diff;
 pub mod manifest;
+pub mod produced;
 pub mod render_json;
 pub mod render_markdown;
 pub mod render_text;
@@ -19,9 +20,9 @@ pub mod semantic;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::conventions;
 use crate::emit::Artifact;
 use manifest::{Manifest, sha256};
+pub use produced::{OnDisk, Produced};
 pub use semantic::{SemanticChange, SemanticKind, Summary};
 
 /// What a change does to an address.
@@ -109,8 +110,10 @@ pub struct FileOp {
     pub after: Option<String>,
 }
 
-/// The output directory as the CLI read it: the manifest (if any) and the files at every path
-/// that matters (artifact paths and paths the manifest lists); a path missing here is absent.
+/// The output directory as the CLI read it: the manifest (if any) and the files at the paths
+/// that matter (a path missing here is absent). For [`compute`], the files at every artifact
+/// path and every path the manifest lists; for [`compute_from`], whose records were compared
+/// with OUT as they were emitted, only the [`Disk::stale_paths`].
 #[derive(Clone, Debug, Default)]
 pub struct Disk {
     pub manifest: Option<Manifest>,
@@ -118,13 +121,9 @@ pub struct Disk {
 }
 
 impl Disk {
-    /// The paths the CLI must read for these artifacts and this manifest.
-    pub fn paths_to_read(artifacts: &[Artifact], manifest: Option<&Manifest>) -> BTreeSet<String> {
-        let mut paths: BTreeSet<String> = artifacts.iter().map(|a| a.path.clone()).collect();
-        if let Some(m) = manifest {
-            paths.extend(m.paths().into_iter().map(str::to_string));
-        }
-        paths
+    /// The paths the manifest lists that nothing produces any more: a build deletes them.
+    pub fn stale_paths<'m>(manifest: Option<&'m Manifest>, produced: &BTreeSet<&str>) -> Vec<&'m str> {
+        manifest.map(Manifest::paths).unwrap_or_default().into_iter().filter(|p| !produced.contains(p)).collect()
     }
 }
 
@@ -178,16 +177,28 @@ impl Plan {
 
 /// Compares the artifacts of a build (and the summary of its model) with the output directory.
 pub fn compute(artifacts: &[Artifact], model: &Summary, disk: &Disk) -> Plan {
-    compute_with(artifacts, model, disk, true)
+    compute_from(&compare_all(artifacts, disk, true), model, disk, true)
 }
 
 /// The plan a build needs: file operations, conflicts and semantic changes, without cutting
 /// files into addressed changes (the costly part, only worth it to show the plan).
 pub fn compute_files(artifacts: &[Artifact], model: &Summary, disk: &Disk) -> Plan {
-    compute_with(artifacts, model, disk, false)
+    compute_from(&compare_all(artifacts, disk, false), model, disk, false)
 }
 
-fn compute_with(artifacts: &[Artifact], model: &Summary, disk: &Disk, addresses: bool) -> Plan {
+/// Every artifact compared with the file at its path in `disk`, in parallel (hashing hundreds
+/// of megabytes for a large system).
+pub fn compare_all(artifacts: &[Artifact], disk: &Disk, keep_texts: bool) -> Vec<Produced> {
+    crate::parallel::map(artifacts.iter().collect(), |a: &Artifact| {
+        Produced::compare(a, disk.files.get(&a.path).map(Vec::as_slice), keep_texts)
+    })
+}
+
+/// The plan from the produced files, each already compared with what is on disk at its path
+/// (see [`Produced`]); of `disk.files`, only the paths the manifest lists and nothing produced
+/// any more are read — the files a build deletes. With `addresses`, changed files are cut into
+/// addressed changes (their texts must have been kept).
+pub fn compute_from(produced: &[Produced], model: &Summary, disk: &Disk, addresses: bool) -> Plan {
     let manifest = disk.manifest.as_ref();
     let mut plan = Plan {
         semantic: semantic::diff(manifest.and_then(|m| m.model.as_ref()), model),
@@ -214,51 +225,38 @@ fn compute_with(artifacts: &[Artifact], model: &Summary, disk: &Disk, addresses:
             },
         );
     }
-    let produced: BTreeSet<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
-    // The files that change, hashed in parallel (hundreds of megabytes for a large system).
-    let changed: Vec<&Artifact> = artifacts
-        .iter()
-        .filter(|a| disk.files.get(&a.path).is_none_or(|bytes| bytes != a.contents.as_bytes()))
-        .collect();
-    let after = crate::parallel::map(changed.clone(), |a: &Artifact| sha256(a.contents.as_bytes()));
-    for (artifact, after) in changed.into_iter().zip(after) {
-        let on_disk = disk.files.get(&artifact.path);
+    for file in produced.iter().filter(|p| p.changes()) {
         if addresses {
-            let before = on_disk.map(|b| String::from_utf8_lossy(b).into_owned());
-            plan.changes.extend(changes(&artifact.path, before.as_deref(), Some(&artifact.contents)));
+            if let Some((before, after)) = &file.texts {
+                plan.changes.extend(changes(&file.path, before.as_deref(), Some(after)));
+            }
         }
         plan.files.push(FileOp {
-            path: artifact.path.clone(),
-            action: if on_disk.is_some() { Action::Update } else { Action::Create },
-            before: on_disk.map(|b| sha256(b)),
-            after: Some(after),
+            path: file.path.clone(),
+            action: if file.on_disk == OnDisk::Absent { Action::Create } else { Action::Update },
+            before: file.before(),
+            after: Some(file.sha256.clone()),
         });
-        if let Some(bytes) = on_disk {
-            if let Some(reason) = ownership(manifest, &artifact.path, bytes) {
-                plan.conflicts.push(Conflict { file: artifact.path.clone(), reason });
+        if let OnDisk::Different { sha256, genops_header } = &file.on_disk {
+            if let Some(reason) = ownership(manifest, &file.path, sha256, *genops_header) {
+                plan.conflicts.push(Conflict { file: file.path.clone(), reason });
             }
         }
     }
     // Files genops wrote before and no longer produces.
-    for path in manifest.map(Manifest::paths).unwrap_or_default() {
-        if produced.contains(path) {
-            continue;
-        }
+    let produced_paths: BTreeSet<&str> = produced.iter().map(|p| p.path.as_str()).collect();
+    for path in Disk::stale_paths(manifest, &produced_paths) {
         let Some(bytes) = disk.files.get(path) else {
             continue;
         };
         if addresses {
             plan.changes.extend(changes(path, Some(&String::from_utf8_lossy(bytes)), None));
         }
-        plan.files.push(FileOp {
-            path: path.to_string(),
-            action: Action::Delete,
-            before: Some(sha256(bytes)),
-            after: None,
-        });
-        if let Some(reason) = ownership(manifest, path, bytes) {
+        let before = sha256(bytes);
+        if let Some(reason) = ownership(manifest, path, &before, produced::has_header(bytes)) {
             plan.conflicts.push(Conflict { file: path.to_string(), reason });
         }
+        plan.files.push(FileOp { path: path.to_string(), action: Action::Delete, before: Some(before), after: None });
     }
     plan.changes.sort_by(|a, b| (&a.file, &a.address).cmp(&(&b.file, &b.address)));
     plan.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -266,20 +264,15 @@ fn compute_with(artifacts: &[Artifact], model: &Summary, disk: &Disk, addresses:
     plan
 }
 
-/// Whether genops may replace or delete the file at `path`: `None` if genops left it as it is.
-fn ownership(manifest: Option<&Manifest>, path: &str, bytes: &[u8]) -> Option<ConflictReason> {
+/// Whether genops may replace or delete the file at `path`, whose bytes hash to `sha`: `None`
+/// if genops left it as it is.
+fn ownership(manifest: Option<&Manifest>, path: &str, sha: &str, genops_header: bool) -> Option<ConflictReason> {
     match manifest {
-        Some(m) if m.owns(path, &sha256(bytes)) => None,
+        Some(m) if m.owns(path, sha) => None,
         Some(m) if m.files.contains_key(path) || m.pending.contains_key(path) => Some(ConflictReason::HandEdited),
         // No manifest at all: an output directory from before manifests. A file that starts
         // with genops's header is genops's.
-        None if String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
-            .lines()
-            .take(3)
-            .any(|line| line.contains(conventions::HEADER)) =>
-        {
-            None
-        }
+        None if genops_header => None,
         _ => Some(ConflictReason::NotGenerated),
     }
 }

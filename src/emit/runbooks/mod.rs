@@ -83,6 +83,7 @@ impl fmt::Display for TemplateError {
 
 impl std::error::Error for TemplateError {}
 
+/// A template value of `value`; given by value, `value` is dropped as soon as it is converted.
 fn serde_value<T: serde::Serialize>(value: T) -> Value {
     Value::from(Serde(value))
 }
@@ -195,63 +196,91 @@ fn render(
 /// The variables every template gets, and the runbooks among them. Every part of the context
 /// is made a template value once and shared: the routes (also by name, for templates that go
 /// through a runbook's routes) and the runbooks (the index lists them all; each runbook's own
-/// context is the same value).
-fn template_values(base: &context::Base) -> (Value, Value) {
-    let routes = serde_value(&base.routes);
-    let by_name: BTreeMap<String, Value> = base
-        .routes
-        .iter()
+/// context is the same value). Each part of the Rust context is dropped as soon as it is a
+/// template value, so the two are never both whole in memory (for a large system, each is
+/// hundreds of megabytes).
+fn template_values(base: context::Base) -> (Value, Value) {
+    let context::Base {
+        system,
+        files,
+        oncall,
+        routes,
+        budgets,
+        evaluations,
+        compliance,
+        issuers,
+        runbooks,
+        burn_windows,
+    } = base;
+    let runbooks = serde_value(runbooks);
+    let names: Vec<String> = routes.iter().map(|r| r.name.clone()).collect();
+    let routes = serde_value(routes);
+    let by_name: BTreeMap<String, Value> = names
+        .into_iter()
         .enumerate()
-        .map(|(i, r)| (r.name.clone(), routes.get_item_by_index(i).unwrap_or_default()))
+        .map(|(i, name)| (name, routes.get_item_by_index(i).unwrap_or_default()))
         .collect();
-    let runbooks = serde_value(&base.runbooks);
     let values = minijinja::context! {
-        system => serde_value(&base.system),
-        files => serde_value(&base.files),
-        oncall => serde_value(&base.oncall),
+        system => serde_value(&system),
+        files => serde_value(&files),
+        oncall => serde_value(&oncall),
         routes => routes,
         routes_by_name => Value::from(by_name),
-        budgets => serde_value(&base.budgets),
-        evaluations => serde_value(&base.evaluations),
-        compliance => serde_value(&base.compliance),
-        issuers => serde_value(&base.issuers),
-        burn_windows => serde_value(&base.burn_windows),
+        budgets => serde_value(&budgets),
+        evaluations => serde_value(&evaluations),
+        compliance => serde_value(&compliance),
+        issuers => serde_value(&issuers),
+        burn_windows => serde_value(&burn_windows),
         runbooks => runbooks.clone(),
     };
     (values, runbooks)
 }
 
 /// Every runbook of the system and the index, rendered with the embedded templates and any
-/// `overrides` (template file name → text).
+/// `overrides` (template file name → text); the index first, then the runbooks in the order
+/// of the context's `runbooks`.
 pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec<Artifact>, TemplateError> {
+    let files = std::sync::Mutex::new(Vec::new());
+    emit_each(system, overrides, &|i, file| {
+        files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, file))
+    })?;
+    let mut files = files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    files.sort_by_key(|(i, _)| *i);
+    Ok(files.into_iter().map(|(_, file)| file).collect())
+}
+
+/// [`emit`], handing each file to `sink` with its place in that order, on the thread that
+/// rendered it, as soon as it is rendered. A template that fails stops nothing else: the
+/// sink may have had other files by the time the error returns.
+pub fn emit_each(
+    system: &System,
+    overrides: &BTreeMap<String, String>,
+    sink: &(dyn Fn(usize, Artifact) + Sync),
+) -> Result<(), TemplateError> {
     let env = environment(overrides);
     let base = context::build(system);
-    let (base_value, runbooks) = template_values(&base);
-    // The templates read the values: the context itself can go before the rendering starts.
     let files: Vec<(String, String)> = base.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())).collect();
-    drop(base);
-    // The index and each runbook render on their own: in parallel, the index first, then the
-    // runbooks in the order of `base.runbooks`.
-    let jobs: Vec<Option<usize>> = std::iter::once(None).chain((0..files.len()).map(Some)).collect();
-    let rendered = crate::parallel::map(jobs, |job| match job {
-        None => render(&env, overrides, INDEX, base_value.clone())
-            .map(|contents| Artifact { path: "runbooks/README.md".into(), contents }),
-        Some(i) => {
-            let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
-            let ctx = minijinja::context! {
-                incident => runbook.get_attr("incident").unwrap_or_default(),
-                runbook => runbook,
-                ..base_value.clone()
-            };
-            let (template, path) = &files[i];
-            render(&env, overrides, template, ctx).map(|contents| Artifact { path: path.clone(), contents })
-        }
+    let (base_value, runbooks) = template_values(base);
+    // The index and each runbook render on their own, in parallel.
+    let jobs: Vec<usize> = (0..=files.len()).collect();
+    let rendered = crate::parallel::map(jobs, |job| {
+        let artifact = match job.checked_sub(1) {
+            None => render(&env, overrides, INDEX, base_value.clone())
+                .map(|contents| Artifact { path: "runbooks/README.md".into(), contents }),
+            Some(i) => {
+                let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
+                let ctx = minijinja::context! {
+                    incident => runbook.get_attr("incident").unwrap_or_default(),
+                    runbook => runbook,
+                    ..base_value.clone()
+                };
+                let (template, path) = &files[i];
+                render(&env, overrides, template, ctx).map(|contents| Artifact { path: path.clone(), contents })
+            }
+        };
+        artifact.map(|a| sink(job, a))
     });
-    let mut out = Vec::with_capacity(rendered.len());
-    for artifact in rendered {
-        out.push(artifact?);
-    }
-    Ok(out)
+    rendered.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -324,7 +353,7 @@ oncall:
     fn every_part_of_the_context_reaches_the_templates() {
         let base = context::build(&system());
         let fields = serde_json::to_value(&base).expect("serializable");
-        let (values, _) = template_values(&base);
+        let (values, _) = template_values(base.clone());
         for key in fields.as_object().expect("a struct").keys() {
             assert!(values.get_attr(key).is_ok_and(|v| !v.is_undefined()), "`{key}` is not given to the templates");
         }

@@ -85,6 +85,15 @@ impl Tf<'_> {
 }
 
 pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
+    let files = std::sync::Mutex::new(Vec::new());
+    emit_each(system, sources, &|file| files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file));
+    let mut files = files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// [`emit`], handing each file to `sink` on the thread that wrote it, as soon as it is written.
+pub fn emit_each(system: &System, sources: &SourceMap, sink: &(dyn Fn(Artifact) + Sync)) {
     let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
     let tf = Tf { system, sources, routes };
     /// Writes one file's blocks.
@@ -112,11 +121,10 @@ pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
         let header = format!("{}\nsystem: {} — {}", conventions::HEADER, system.name, describe(name));
         let mut file = FileWriter::new(&header);
         write(&tf, &mut file);
-        (file.blocks() > 0).then(|| Artifact { path: format!("terraform/{name}"), contents: file.finish() })
-    })
-    .into_iter()
-    .flatten()
-    .collect()
+        if file.blocks() > 0 {
+            sink(Artifact { path: format!("terraform/{name}"), contents: file.finish() });
+        }
+    });
 }
 
 fn describe(file: &str) -> &'static str {

@@ -1,0 +1,112 @@
+//! One emitted file, compared with the output directory the moment it was emitted.
+//!
+//! In: an [`Artifact`], the bytes at its path in OUT (if any), and whether the plan will cut
+//! the file into addressed changes. Out: a [`Produced`] — the path, the SHA-256 of the new
+//! contents, what is on disk there (nothing, the same bytes, or other bytes with their hash),
+//! and the texts the addressed changes need, kept only for a file that changes. A plan is
+//! computed from these records alone, so a build can write each file to staging and let its
+//! contents go as soon as the file is emitted: a large system's hundreds of megabytes are never
+//! all in memory at once, nor read back from OUT all at once.
+
+use super::manifest::sha256;
+use crate::conventions;
+use crate::emit::Artifact;
+
+/// What the output directory holds at a produced file's path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OnDisk {
+    /// Nothing.
+    Absent,
+    /// Exactly the new contents.
+    Same,
+    /// Other bytes.
+    Different {
+        /// SHA-256 of the bytes on disk.
+        sha256: String,
+        /// Whether their first lines carry genops's generated-file header (how an output from
+        /// before manifests is recognised as genops's).
+        genops_header: bool,
+    },
+}
+
+/// An emitted file as a plan needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Produced {
+    /// Relative to the output directory, `/`-separated.
+    pub path: String,
+    /// SHA-256 of the new contents.
+    pub sha256: String,
+    pub on_disk: OnDisk,
+    /// For addressed changes of a file that changes: the text on disk (`None`: absent) and the
+    /// new text.
+    pub texts: Option<(Option<String>, String)>,
+}
+
+impl Produced {
+    /// Compares `artifact` with the bytes at its path (`None`: nothing there); keeps the texts
+    /// when `keep_texts` and the file changes.
+    pub fn compare(artifact: &Artifact, on_disk: Option<&[u8]>, keep_texts: bool) -> Produced {
+        let new = artifact.contents.as_bytes();
+        let state = match on_disk {
+            None => OnDisk::Absent,
+            Some(bytes) if bytes == new => OnDisk::Same,
+            Some(bytes) => OnDisk::Different { sha256: sha256(bytes), genops_header: has_header(bytes) },
+        };
+        let texts = (keep_texts && state != OnDisk::Same)
+            .then(|| (on_disk.map(|b| String::from_utf8_lossy(b).into_owned()), artifact.contents.clone()));
+        Produced { path: artifact.path.clone(), sha256: sha256(new), on_disk: state, texts }
+    }
+
+    /// Whether a build writes this file.
+    pub fn changes(&self) -> bool {
+        self.on_disk != OnDisk::Same
+    }
+
+    /// SHA-256 of what is on disk now (`None`: nothing).
+    pub fn before(&self) -> Option<String> {
+        match &self.on_disk {
+            OnDisk::Absent => None,
+            OnDisk::Same => Some(self.sha256.clone()),
+            OnDisk::Different { sha256, .. } => Some(sha256.clone()),
+        }
+    }
+}
+
+/// Whether the first lines of a file carry genops's generated-file header.
+pub fn has_header(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
+        .lines()
+        .take(3)
+        .any(|line| line.contains(conventions::HEADER))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artifact(contents: &str) -> Artifact {
+        Artifact { path: "terraform/x.tf".into(), contents: contents.into() }
+    }
+
+    #[test]
+    fn same_bytes_keep_nothing() {
+        let p = Produced::compare(&artifact("a\n"), Some(b"a\n"), true);
+        assert_eq!(p.on_disk, OnDisk::Same);
+        assert!(!p.changes());
+        assert_eq!(p.texts, None);
+        assert_eq!(p.before().as_deref(), Some(p.sha256.as_str()));
+    }
+
+    #[test]
+    fn other_bytes_are_hashed_and_kept_only_when_asked() {
+        let header = format!("# {}\nx\n", conventions::HEADER);
+        let p = Produced::compare(&artifact("a\n"), Some(header.as_bytes()), true);
+        assert_eq!(p.on_disk, OnDisk::Different { sha256: sha256(header.as_bytes()), genops_header: true });
+        assert_eq!(p.texts, Some((Some(header.clone()), "a\n".to_string())));
+        let p = Produced::compare(&artifact("a\n"), Some(b"mine\n"), false);
+        assert_eq!(p.on_disk, OnDisk::Different { sha256: sha256(b"mine\n"), genops_header: false });
+        assert_eq!(p.texts, None);
+        let p = Produced::compare(&artifact("a\n"), None, true);
+        assert_eq!((p.on_disk, p.texts), (OnDisk::Absent, Some((None, "a\n".to_string()))));
+    }
+}
