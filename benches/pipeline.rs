@@ -105,6 +105,14 @@ fn emit_litellm(bencher: Bencher, routes: usize) {
     bencher.bench(|| genops::emit::litellm::emit(system));
 }
 
+/// The runbooks: their template context, made into template values, and every runbook rendered.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn emit_runbooks(bencher: Bencher, routes: usize) {
+    let c = compiled(routes);
+    let system = c.system.as_ref().expect("system");
+    bencher.bench(|| genops::emit::runbooks::emit(system, &Default::default()).expect("renders"));
+}
+
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn emit_all(bencher: Bencher, routes: usize) {
     let c = compiled(routes);
