@@ -1,7 +1,9 @@
 //! Plans: what a build would change in an output directory, as data.
 //!
-//! In: the freshly emitted artifacts, the [`Summary`] of the checked model, and a [`Disk`]
-//! snapshot of the output directory (its manifest and the files that matter, read by the CLI).
+//! In: the freshly emitted files, each already compared with the output directory as a
+//! [`Produced`] record (or the artifacts themselves and the files on disk, for [`compute`]),
+//! the [`Summary`] of the checked model, and a [`Disk`] snapshot of the output directory (its
+//! manifest and the files that matter, read by the CLI).
 //! Out: a [`Plan`] — the semantic changes of the spec since the last build, a sorted list of
 //! [`Change`]s `{ target, file, address, action, before, after }` at the level a reviewer thinks
 //! in (Terraform resource addresses, LiteLLM model groups, Prometheus rules, else file paths),
