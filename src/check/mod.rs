@@ -14,6 +14,7 @@ mod evaluations;
 mod files;
 mod incidents;
 mod latency;
+mod limits;
 mod lower;
 mod models;
 mod oncall;
@@ -46,6 +47,7 @@ pub fn check(doc: &Document, inputs: &Inputs, sources: &SourceMap, diags: &mut D
         checker.check_costs(resolved);
         checker.check_slo_noise(resolved);
         checker.check_fallback_budgets(resolved);
+        checker.check_gateway_limits(resolved);
         if checker.diags.has_errors() {
             system = None;
         }

@@ -94,6 +94,7 @@ codes! {
     Unused = "GO0401", Warning, "defined but never used";
     SloNoise = "GO0402", Warning, "an SLO objective is finer than the traffic can measure";
     NotEnforced = "GO0403", Warning, "a setting genops accepts but cannot enforce yet";
+    GatewayLimit = "GO0404", Warning, "the system needs more API gateways than OCI allows by default";
 }
 
 impl std::fmt::Display for Code {

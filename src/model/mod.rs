@@ -5,6 +5,8 @@
 //! converted. An emitter cannot see an unchecked name: there are none here. Spans of the
 //! defining names are kept so later stages can still point into the spec.
 
+pub mod gateways;
+
 use crate::source::FileId;
 use crate::source::Span;
 use crate::spec::budgets::Period;

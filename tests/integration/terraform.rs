@@ -187,3 +187,55 @@ fn knowledge_file_is_derived_from_the_provider_schema() {
         std::fs::read_to_string(Path::new(&root()).join("targets/terraform/oci-resources.json")).expect("knowledge");
     assert!(text.contains("oracle/oci 8.28.0"));
 }
+
+/// OCI allows at most 20 deployments on an API gateway: the routes of each network fill their
+/// gateways in spec order, 20 to a gateway, the first keeping the plain name; each route's URL
+/// output uses its deployment's gateway. (`.ci/run` also runs tfcheck and checkov on a
+/// synthetic system of this size.)
+#[test]
+fn routes_fill_api_gateways_twenty_at_a_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let synth = std::process::Command::new(env!("CARGO_BIN_EXE_genops-synth"))
+        .args(["130", &dir.path().to_string_lossy()])
+        .output()
+        .expect("genops-synth runs");
+    assert!(synth.status.success(), "{}", String::from_utf8_lossy(&synth.stderr));
+    let (_out, files) = build(&dir.path().join("genops.yaml").to_string_lossy());
+    let value = |block: &str, key: &str| -> Option<String> {
+        block
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(key)?.trim_start().strip_prefix('=').map(|v| v.trim().to_string()))
+    };
+    let mut gateways = Vec::new();
+    let mut deployments = BTreeMap::new();
+    for block in files["gateway.tf"].split("\nresource ").skip(1) {
+        let labels: Vec<&str> = block.lines().next().unwrap_or_default().split('"').collect();
+        match labels.get(1).copied() {
+            Some("oci_apigateway_gateway") => gateways.push(labels[3].to_string()),
+            Some("oci_apigateway_deployment") => {
+                let gateway = value(block, "gateway_id").expect("gateway_id");
+                deployments.insert(labels[3].to_string(), gateway);
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(deployments.len(), 130);
+    for network in ["private", "public"] {
+        let names: Vec<&String> = gateways.iter().filter(|g| g.split('_').next() == Some(network)).collect();
+        let expected: Vec<String> =
+            (1..=names.len()).map(|n| if n == 1 { network.to_string() } else { format!("{network}_{n}") }).collect();
+        assert_eq!(names, expected.iter().collect::<Vec<_>>(), "{network} gateways, numbered in order");
+        let counts: Vec<usize> = expected
+            .iter()
+            .map(|g| deployments.values().filter(|d| **d == format!("oci_apigateway_gateway.{g}.id")).count())
+            .collect();
+        assert!(counts.len() > 1, "130 routes need several {network} gateways: {counts:?}");
+        let (last, full) = counts.split_last().expect("gateways");
+        assert!(full.iter().all(|&c| c == 20) && (1..=20).contains(last), "{network}: {counts:?}");
+    }
+    for (deployment, gateway) in &deployments {
+        let gateway = gateway.trim_end_matches(".id");
+        let url = format!("${{{gateway}.hostname}}${{oci_apigateway_deployment.{deployment}.path_prefix}}");
+        assert!(files["outputs.tf"].contains(&url), "the URL of {deployment} uses {gateway}");
+    }
+}

@@ -1,41 +1,44 @@
-//! `gateway.tf`: OCI API Gateway in front of the LLM gateway (LiteLLM). A private gateway for
-//! routes whose data class asks for a private network, a public one for the others; one
+//! `gateway.tf`: OCI API Gateway in front of the LLM gateway (LiteLLM). Private gateways for
+//! routes whose data class asks for a private network, public ones for the others; one
 //! deployment per route, so that each route has its own path, authentication, rate limit,
-//! logs and timeouts. The backend is the LiteLLM model group of the route.
+//! logs and timeouts, and at most 20 deployments to a gateway, OCI's limit
+//! ([`crate::model::gateways`]). The backend is the LiteLLM model group of the route.
 
 use super::Tf;
 use crate::check::worst_case_latency;
 use crate::conventions::{ident, model_group};
 use crate::emit::hcl::{Block, Value};
+use crate::model::gateways::Gateway;
 use crate::model::{Auth, Route, RouteId};
 use crate::spec::data_classes::{LoggingLevel, Network};
 
 /// OCI API Gateway's longest backend read timeout; a longer worst case is refused (GO0320).
 const MAX_READ_TIMEOUT_S: u64 = crate::check::GATEWAY_MAX_READ_TIMEOUT.millis / 1000;
 
-pub(crate) fn gateway_of(tf: &Tf, route: &Route) -> &'static str {
-    match tf.system.policy(route.data_class).network {
-        Network::Private => "private",
-        Network::Public => "public",
-    }
+/// The resource name of the API gateway of the route at this index (`public`, `public_2` …).
+pub(crate) fn gateway_of(tf: &Tf, route: usize) -> String {
+    tf.gateways[route].resource()
 }
 
 pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
     let system = tf.system;
     let mut out = Vec::new();
-    for (kind, endpoint, subnet) in
-        [("private", "PRIVATE", "var.gateway_subnet_ocid"), ("public", "PUBLIC", "var.public_gateway_subnet_ocid")]
-    {
-        let routes: Vec<&str> =
-            system.routes.iter().filter(|r| gateway_of(tf, r) == kind).map(|r| r.name.as_str()).collect();
-        if routes.is_empty() {
-            continue;
-        }
+    // Each gateway once, private ones first, in order, with the routes it serves.
+    let mut served: std::collections::BTreeMap<(bool, usize), (Gateway, Vec<&str>)> = Default::default();
+    for (route, gateway) in system.routes.iter().zip(&tf.gateways) {
+        let key = (gateway.network == Network::Public, gateway.number);
+        served.entry(key).or_insert_with(|| (*gateway, Vec::new())).1.push(route.name.as_str());
+    }
+    for (gateway, routes) in served.into_values() {
+        let (endpoint, subnet) = match gateway.network {
+            Network::Private => ("PRIVATE", "var.gateway_subnet_ocid"),
+            Network::Public => ("PUBLIC", "var.public_gateway_subnet_ocid"),
+        };
         out.push(
-            Block::new("resource", &["oci_apigateway_gateway", kind])
-                .comment(format!("routes {} ({kind} network)", routes.join(", ")))
+            Block::new("resource", &["oci_apigateway_gateway", &gateway.resource()])
+                .comment(format!("routes {} ({} network)", routes.join(", "), gateway.network))
                 .attr("compartment_id", Tf::compartment())
-                .attr("display_name", tf.display(&format!("{kind}-gateway")))
+                .attr("display_name", tf.display(&gateway.display()))
                 .attr("endpoint_type", Value::str(endpoint))
                 .attr("subnet_id", Value::expr(subnet))
                 .attr("freeform_tags", tf.tags(None)),
@@ -127,7 +130,7 @@ fn deployment(tf: &Tf, id: RouteId, route: &Route) -> Block {
     }
     block
         .attr("compartment_id", Tf::compartment())
-        .attr("gateway_id", Value::expr(format!("oci_apigateway_gateway.{}.id", gateway_of(tf, route))))
+        .attr("gateway_id", Value::expr(format!("oci_apigateway_gateway.{}.id", gateway_of(tf, id.0))))
         .attr("display_name", tf.display(name))
         .attr("path_prefix", Value::str(route.path.clone()))
         .attr("freeform_tags", tf.tags(Some(name)))

@@ -25,7 +25,7 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
             .attr("description", Value::str(format!("Gateway logs of {}", system.name)))
             .attr("freeform_tags", tf.tags(None)),
     ];
-    for route in &system.routes {
+    for (i, route) in system.routes.iter().enumerate() {
         let name = route.name.as_str();
         let execution = system.policy(route.data_class).logging.min_level(route.logging).is_some();
         let categories: &[&str] = if execution { &["access", "execution"] } else { &["access"] };
@@ -35,7 +35,7 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                     .comment(format!(
                         "routes.{name}: {category} log ({} data, {} gateway)",
                         route.data_class,
-                        gateway_of(tf, route)
+                        gateway_of(tf, i)
                     ))
                     .attr("display_name", tf.display(&format!("{name}-{category}")))
                     .attr("log_group_id", Value::expr("oci_logging_log_group.system.id"))

@@ -33,6 +33,8 @@ pub(crate) struct Tf<'a> {
     pub sources: &'a SourceMap,
     /// Route name → index, for lookups by name in linear time over many routes.
     routes: std::collections::HashMap<&'a str, usize>,
+    /// The API gateway of each route, in route order.
+    gateways: Vec<crate::model::gateways::Gateway>,
 }
 
 impl Tf<'_> {
@@ -95,7 +97,7 @@ pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
 /// [`emit`], handing each file to `sink` on the thread that wrote it, as soon as it is written.
 pub fn emit_each(system: &System, sources: &SourceMap, sink: &(dyn Fn(Artifact) + Sync)) {
     let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
-    let tf = Tf { system, sources, routes };
+    let tf = Tf { system, sources, routes, gateways: crate::model::gateways::assign(system) };
     /// Writes one file's blocks.
     type Write = fn(&Tf, &mut FileWriter);
     fn all(file: &mut FileWriter, blocks: Vec<Block>) {

@@ -9,7 +9,7 @@ use crate::emit::hcl::{Block, Value};
 pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
     let system = tf.system;
     let mut out = Vec::new();
-    for route in &system.routes {
+    for (i, route) in system.routes.iter().enumerate() {
         let name = route.name.as_str();
         out.push(
             Block::new("output", &[&format!("route_{}_url", ident(name))])
@@ -18,7 +18,7 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                     "value",
                     Value::expr(format!(
                         "\"https://${{oci_apigateway_gateway.{}.hostname}}${{oci_apigateway_deployment.{}.path_prefix}}\"",
-                        gateway_of(tf, route),
+                        gateway_of(tf, i),
                         ident(name)
                     )),
                 ),
