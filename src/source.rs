@@ -150,6 +150,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Every file read, in the order it was read (the spec first).
+    pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     pub fn text(&self, span: Span) -> &str {
         let file = self.get(span.file);
         file.text.get(span.start as usize..span.end as usize).unwrap_or("")

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::plan::manifest::{self, Manifest, Pending};
-use crate::plan::{Action, Disk, Plan, Produced};
+use crate::plan::{Action, Disk, OnDisk, Plan, Produced};
 
 /// Why the output directory could not be read or written.
 #[derive(Debug)]
@@ -102,6 +102,26 @@ pub fn read_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, OutError> {
         Err(e) if e.kind() == io::ErrorKind::NotADirectory => Ok(None),
         Err(e) => Err(io_at(&path)(e)),
     }
+}
+
+/// The files of a finished build whose inputs have not changed since (the caller compared the
+/// manifest's fingerprint): each file the manifest lists, hashed on disk, as what a build would
+/// produce — or `None` when one is missing or differs (hand-edited), so that the caller emits
+/// everything and reports it as a build would.
+pub fn verify(root: &Path, manifest: &Manifest) -> Result<Option<Vec<Produced>>, OutError> {
+    if !manifest.pending.is_empty() {
+        return Ok(None);
+    }
+    let listed: Vec<(&String, &String)> = manifest.files.iter().collect();
+    let checked = crate::parallel::map(listed, |(path, sha)| {
+        Ok(read_file(root, path)?.filter(|bytes| manifest::sha256(bytes) == *sha).map(|_| Produced {
+            path: path.clone(),
+            sha256: sha.clone(),
+            on_disk: OnDisk::Same,
+            texts: None,
+        }))
+    });
+    checked.into_iter().collect::<Result<Option<Vec<Produced>>, OutError>>()
 }
 
 /// Reads into `disk` the files its manifest lists that nothing in `produced` writes any more:
@@ -276,6 +296,7 @@ fn commit(
         let journal = Manifest {
             genops_version: previous.map_or_else(String::new, |m| m.genops_version.clone()),
             spec_sha256: previous.map_or_else(String::new, |m| m.spec_sha256.clone()),
+            inputs_sha256: None,
             files: produced
                 .iter()
                 .filter(|p| !touched.contains(p.path.as_str()))

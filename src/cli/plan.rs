@@ -2,9 +2,11 @@
 //! print the plan or carry it out.
 //!
 //! Both run the same steps up to the plan, so a plan shows exactly what a build would do:
-//! compile (spec errors: exit 1, OUT untouched) → read OUT's manifest (`outdir::open`) → emit,
-//! comparing each file with OUT as it comes (a build also stages it) → `plan::compute_from`. `plan` renders it (text, JSON or Markdown) and exits 0, or 2 with
-//! `--detailed-exitcode` when there are changes. `build` refuses (exit 1) when it would
+//! compile (spec errors: exit 1, OUT untouched) → read OUT's manifest (`outdir::open`) → if
+//! the manifest's input fingerprint matches and the files are as it lists them, nothing to emit
+//! (`outdir::verify`); else emit, comparing each file with OUT as it comes (a build also stages
+//! it) → `plan::compute_from`. `plan` renders the plan (text, JSON or Markdown) and exits 0, or
+//! 2 with `--detailed-exitcode` when there are changes. `build` refuses (exit 1) when it would
 //! overwrite or delete a file genops did not leave as it is, unless `--force`, then writes
 //! (`outdir::write`); an I/O error is exit 3.
 
@@ -30,6 +32,8 @@ struct Prepared {
     plan: Plan,
     /// A build's new files, staged as they were emitted.
     staging: Option<outdir::Staging>,
+    /// The fingerprint of the inputs, for the manifest.
+    inputs: String,
 }
 
 /// Emits every file and compares it with OUT the moment it is emitted; a build also stages each
@@ -52,6 +56,22 @@ fn prepare(
     };
     let mut disk = outdir::open(dir, force).map_err(unreadable)?;
     let started = Instant::now();
+    let inputs = plan::fingerprint::of(&c.sources, &options.templates);
+    let unchanged = disk.manifest.as_ref().filter(|m| m.inputs_sha256.as_deref() == Some(inputs.as_str()));
+    if let Some(manifest) = unchanged {
+        // Nothing the output depends on has changed: if the files are still as written, they
+        // are what emitting would give.
+        if let Some(produced) = outdir::verify(dir, manifest).map_err(unreadable)? {
+            let summary = Summary::of(system, &c.sources);
+            let plan = plan::compute_from(&produced, &summary, &disk, !building);
+            out.info(&format!(
+                "inputs unchanged since the last build; checked {} in {} ms",
+                count(produced.len(), "file"),
+                started.elapsed().as_millis()
+            ));
+            return Ok(Some(Prepared { produced, summary, disk, plan, staging: None, inputs }));
+        }
+    }
     let staging = building.then(|| outdir::Staging::new(dir));
     let produced = Mutex::new(Vec::new());
     let failure: Mutex<Option<outdir::OutError>> = Mutex::new(None);
@@ -95,7 +115,7 @@ fn prepare(
     }
     let plan = plan::compute_from(&produced, &summary, &disk, !building);
     out.info(&format!("planned {} in {} ms", count(plan.changes.len(), "change"), started.elapsed().as_millis()));
-    Ok(Some(Prepared { produced, summary, disk, plan, staging }))
+    Ok(Some(Prepared { produced, summary, disk, plan, staging, inputs }))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -167,7 +187,8 @@ pub(super) fn build(
     }
     let spec_text = &c.sources.get(crate::source::FileId(0)).text;
     let hashes = p.produced.iter().map(|f| (f.path.clone(), f.sha256.clone())).collect();
-    let manifest = Manifest::of_hashes(spec_text, hashes, p.summary);
+    let mut manifest = Manifest::of_hashes(spec_text, hashes, p.summary);
+    manifest.inputs_sha256 = Some(p.inputs);
     let started = Instant::now();
     let staging = p.staging.take().unwrap_or_else(|| outdir::Staging::new(dir));
     let written = outdir::write(dir, &p.produced, &p.plan, &p.disk, &manifest, staging);

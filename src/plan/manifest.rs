@@ -1,7 +1,8 @@
 //! The manifest: what genops wrote into an output directory, kept at `OUT/.genops/manifest.json`.
 //!
 //! In: the artifacts of a build, the spec's text and the [`Summary`] of its checked model.
-//! Out: a small JSON document — `format_version`, `genops_version`, `spec_sha256`, `files`
+//! Out: a small JSON document — `format_version`, `genops_version`, `spec_sha256`,
+//! `inputs_sha256` (the [`super::fingerprint`] of everything the output depends on), `files`
 //! (path → SHA-256 of the contents) and `model` (the summary) — with sorted keys, no timestamps
 //! and no absolute paths, so that the same spec gives the same bytes everywhere. It is how
 //! `plan` and `build` tell a file genops wrote (hash as recorded), a hand-edited one (hash
@@ -36,6 +37,9 @@ pub struct Pending {
 pub struct Manifest {
     pub genops_version: String,
     pub spec_sha256: String,
+    /// The fingerprint of the build's inputs and of the genops that built it; `None` in a
+    /// journal, and in manifests written before it existed.
+    pub inputs_sha256: Option<String>,
     /// Relative path → SHA-256 of its contents, for every file genops wrote.
     pub files: BTreeMap<String, String>,
     /// Files in flux: only in the manifest of a build that was interrupted.
@@ -57,6 +61,7 @@ impl Manifest {
         Manifest {
             genops_version: env!("CARGO_PKG_VERSION").to_string(),
             spec_sha256: sha256(spec_text.as_bytes()),
+            inputs_sha256: None,
             files,
             pending: BTreeMap::new(),
             model: Some(model),
@@ -87,6 +92,9 @@ impl Manifest {
             "files": files,
             "model": self.model.as_ref().map_or(Value::Null, Summary::to_json),
         });
+        if let Some(inputs) = &self.inputs_sha256 {
+            doc["inputs_sha256"] = Value::String(inputs.clone());
+        }
         if !self.pending.is_empty() {
             let pending: Map<String, Value> = self
                 .pending
@@ -126,6 +134,7 @@ impl Manifest {
         Ok(Manifest {
             genops_version: text_of("genops_version"),
             spec_sha256: text_of("spec_sha256"),
+            inputs_sha256: doc.get("inputs_sha256").and_then(Value::as_str).map(str::to_string),
             files,
             pending,
             model: doc.get("model").filter(|m| m.is_object()).map(Summary::from_json),

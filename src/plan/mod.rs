@@ -13,6 +13,7 @@
 
 pub mod address;
 pub mod diff;
+pub mod fingerprint;
 pub mod manifest;
 pub mod produced;
 pub mod render_json;

@@ -246,6 +246,47 @@ fn a_users_file_in_the_way_is_refused() {
     assert!(!dir.path().join("out/.genops").exists(), "nothing written");
 }
 
+/// With nothing the output depends on changed (spec, prompts, datasets, override templates,
+/// genops itself) and every file as the manifest lists it, `build` and `plan` check the files
+/// instead of emitting; anything else falls back to emitting, so the output is never stale.
+#[test]
+fn unchanged_inputs_are_checked_not_emitted_again() {
+    let dir = copy_example("support-assistant");
+    let out = dir.path().join("out");
+    assert_eq!(run(dir.path(), &["build", "genops.yaml", "-o", "out"]).code, 0);
+    assert_eq!(manifest(&out)["inputs_sha256"].as_str().map(str::len), Some(64));
+    let skipped = "inputs unchanged since the last build";
+    let again = run(dir.path(), &["build", "genops.yaml", "-o", "out", "-v"]);
+    assert!(again.stderr.contains(skipped) && again.stderr.contains("is up to date"), "{}", again.stderr);
+    let plan = run(dir.path(), &["plan", "genops.yaml", "-o", "out", "-v"]);
+    assert!(plan.stderr.contains(skipped), "{}", plan.stderr);
+    assert_eq!(plan.stdout, "No changes.\n");
+
+    // A generated file gone: emitted again, and only that file written.
+    let before = tree(&out);
+    std::fs::remove_file(out.join("runbooks/incident-data-breach.md")).expect("rm");
+    let restored = run(dir.path(), &["build", "genops.yaml", "-o", "out", "-v"]);
+    assert!(!restored.stderr.contains(skipped), "{}", restored.stderr);
+    assert!(restored.stderr.contains("(1 new, 0 changed"), "{}", restored.stderr);
+    assert!(tree(&out) == before, "the same output as before, byte for byte");
+
+    // An override template is an input too.
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("mkdir");
+    std::fs::write(templates.join("incident-data-breach.md.j2"), "Call {{ system.owner }}.\n").expect("write");
+    let with = run(dir.path(), &["plan", "genops.yaml", "-o", "out", "--templates", "templates", "-v"]);
+    assert!(!with.stderr.contains(skipped), "{}", with.stderr);
+    assert!(with.stdout.contains("runbooks/incident-data-breach.md"), "{}", with.stdout);
+
+    // So is a prompt: its change reaches the plan (the prompt-edit test checks what it says).
+    let prompt = dir.path().join("prompts/answer-2.1.0.md");
+    let text = std::fs::read_to_string(&prompt).expect("prompt");
+    std::fs::write(&prompt, format!("{text}\nBe brief.\n")).expect("write");
+    let edited = run(dir.path(), &["plan", "genops.yaml", "-o", "out", "-v"]);
+    assert!(!edited.stderr.contains(skipped), "{}", edited.stderr);
+    assert_ne!(edited.stdout, "No changes.\n");
+}
+
 /// A build stages each file as it is emitted; a build that then fails (a template error) or
 /// refuses (a hand-edited file) removes what it staged, and the directories it made for it.
 #[test]
