@@ -76,12 +76,15 @@ fn prepare(
     let produced = Mutex::new(Vec::new());
     let failure: Mutex<Option<outdir::OutError>> = Mutex::new(None);
     let emitted = crate::emit::emit_each(system, &c.sources, options, &|artifact| {
-        let record = outdir::read_file(dir, &artifact.path).and_then(|on_disk| {
-            let record = Produced::compare(&artifact, on_disk.as_deref(), !building);
-            if let (Some(staging), true) = (&staging, record.changes()) {
-                staging.stage(&artifact.path, artifact.contents.as_bytes())?;
+        let record = outdir::read_file(dir, &artifact.path).and_then(|on_disk| match &staging {
+            Some(staging) => {
+                let record = Produced::compare(&artifact, on_disk.as_deref(), false);
+                if record.changes() {
+                    staging.stage(&artifact.path, artifact.contents.as_bytes())?;
+                }
+                Ok(record)
             }
-            Ok(record)
+            None => Ok(Produced::compare_owned(artifact, on_disk, true)),
         });
         match record {
             Ok(record) => lock(&produced).push(record),

@@ -46,15 +46,35 @@ impl Produced {
     /// Compares `artifact` with the bytes at its path (`None`: nothing there); keeps the texts
     /// when `keep_texts` and the file changes.
     pub fn compare(artifact: &Artifact, on_disk: Option<&[u8]>, keep_texts: bool) -> Produced {
+        let mut produced = Produced::compared(artifact, on_disk);
+        if keep_texts && produced.changes() {
+            produced.texts =
+                Some((on_disk.map(|b| String::from_utf8_lossy(b).into_owned()), artifact.contents.clone()));
+        }
+        produced
+    }
+
+    /// [`Produced::compare`] taking the artifact and the bytes on disk: the texts a plan keeps
+    /// are moved, not copied (they are tens of megabytes for a large system).
+    pub fn compare_owned(artifact: Artifact, on_disk: Option<Vec<u8>>, keep_texts: bool) -> Produced {
+        let mut produced = Produced::compared(&artifact, on_disk.as_deref());
+        if keep_texts && produced.changes() {
+            let before = on_disk.map(|bytes| {
+                String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            });
+            produced.texts = Some((before, artifact.contents));
+        }
+        produced
+    }
+
+    fn compared(artifact: &Artifact, on_disk: Option<&[u8]>) -> Produced {
         let new = artifact.contents.as_bytes();
         let state = match on_disk {
             None => OnDisk::Absent,
             Some(bytes) if bytes == new => OnDisk::Same,
             Some(bytes) => OnDisk::Different { sha256: sha256(bytes), genops_header: has_header(bytes) },
         };
-        let texts = (keep_texts && state != OnDisk::Same)
-            .then(|| (on_disk.map(|b| String::from_utf8_lossy(b).into_owned()), artifact.contents.clone()));
-        Produced { path: artifact.path.clone(), sha256: sha256(new), on_disk: state, texts }
+        Produced { path: artifact.path.clone(), sha256: sha256(new), on_disk: state, texts: None }
     }
 
     /// Whether a build writes this file.
@@ -108,5 +128,12 @@ mod tests {
         assert_eq!(p.texts, None);
         let p = Produced::compare(&artifact("a\n"), None, true);
         assert_eq!((p.on_disk, p.texts), (OnDisk::Absent, Some((None, "a\n".to_string()))));
+        for (bytes, keep) in [(Some(b"mine\n".to_vec()), true), (Some(b"a\n".to_vec()), true), (None, false)] {
+            assert_eq!(
+                Produced::compare_owned(artifact("a\n"), bytes.clone(), keep),
+                Produced::compare(&artifact("a\n"), bytes.as_deref(), keep),
+                "owned and borrowed agree"
+            );
+        }
     }
 }

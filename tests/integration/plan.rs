@@ -133,6 +133,8 @@ fn spec_changes_are_listed_in_words_and_by_address() {
         "~ record.genops:slo_error_budget{slo=chat-availability,",
         "-   query",
         "+   query",
+        // The runbook section of the SLO, by its link anchor.
+        "runbooks/slo-availability.md\n  ~ #slo-chat-availability\n",
     ] {
         assert!(text.contains(address), "no {address:?} in\n{text}");
     }
