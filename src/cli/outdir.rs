@@ -118,7 +118,7 @@ pub fn verify(root: &Path, manifest: &Manifest) -> Result<Option<Vec<Produced>>,
             path: path.clone(),
             sha256: sha.clone(),
             on_disk: OnDisk::Same,
-            texts: None,
+            changes: None,
         }))
     });
     checked.into_iter().collect::<Result<Option<Vec<Produced>>, OutError>>()

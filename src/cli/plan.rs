@@ -37,7 +37,7 @@ struct Prepared {
 }
 
 /// Emits every file and compares it with OUT the moment it is emitted; a build also stages each
-/// file that changes. Only the comparison stays in memory (and, for a plan, the texts of the
+/// file that changes. Only the comparison stays in memory (and, for a plan, the parts of the
 /// files that change), so a large system's output is never all held at once.
 fn prepare(
     c: &Compilation,
@@ -84,7 +84,7 @@ fn prepare(
                 }
                 Ok(record)
             }
-            None => Ok(Produced::compare_owned(artifact, on_disk, true)),
+            None => Ok(Produced::compare(&artifact, on_disk.as_deref(), true)),
         });
         match record {
             Ok(record) => lock(&produced).push(record),

@@ -191,16 +191,16 @@ pub fn compute_files(artifacts: &[Artifact], model: &Summary, disk: &Disk) -> Pl
 
 /// Every artifact compared with the file at its path in `disk`, in parallel (hashing hundreds
 /// of megabytes for a large system).
-pub fn compare_all(artifacts: &[Artifact], disk: &Disk, keep_texts: bool) -> Vec<Produced> {
+pub fn compare_all(artifacts: &[Artifact], disk: &Disk, addresses: bool) -> Vec<Produced> {
     crate::parallel::map(artifacts.iter().collect(), |a: &Artifact| {
-        Produced::compare(a, disk.files.get(&a.path).map(Vec::as_slice), keep_texts)
+        Produced::compare(a, disk.files.get(&a.path).map(Vec::as_slice), addresses)
     })
 }
 
 /// The plan from the produced files, each already compared with what is on disk at its path
 /// (see [`Produced`]); of `disk.files`, only the paths the manifest lists and nothing produced
 /// any more are read — the files a build deletes. With `addresses`, changed files are cut into
-/// addressed changes (their texts must have been kept).
+/// addressed changes (the records must have been compared with `addresses`).
 pub fn compute_from(produced: &[Produced], model: &Summary, disk: &Disk, addresses: bool) -> Plan {
     let manifest = disk.manifest.as_ref();
     let mut plan = Plan {
@@ -230,9 +230,7 @@ pub fn compute_from(produced: &[Produced], model: &Summary, disk: &Disk, address
     }
     for file in produced.iter().filter(|p| p.changes()) {
         if addresses {
-            if let Some((before, after)) = &file.texts {
-                plan.changes.extend(changes(&file.path, before.as_deref(), Some(after)));
-            }
+            plan.changes.extend(file.changes.iter().flatten().cloned());
         }
         plan.files.push(FileOp {
             path: file.path.clone(),

@@ -3,11 +3,13 @@
 //! In: an [`Artifact`], the bytes at its path in OUT (if any), and whether the plan will cut
 //! the file into addressed changes. Out: a [`Produced`] — the path, the SHA-256 of the new
 //! contents, what is on disk there (nothing, the same bytes, or other bytes with their hash),
-//! and the texts the addressed changes need, kept only for a file that changes. A plan is
-//! computed from these records alone, so a build can write each file to staging and let its
-//! contents go as soon as the file is emitted: a large system's hundreds of megabytes are never
-//! all in memory at once, nor read back from OUT all at once.
+//! and, for a plan, the addressed changes of a file that changes (cut from its old and new
+//! texts right away, on the thread that emitted it). A plan is computed from these records
+//! alone, so a build can write each file to staging and let its contents go as soon as the
+//! file is emitted, and a plan keeps only the parts that changed: a large system's hundreds of
+//! megabytes are never all in memory at once, nor read back from OUT all at once.
 
+use super::Change;
 use super::manifest::sha256;
 use crate::conventions;
 use crate::emit::Artifact;
@@ -37,32 +39,18 @@ pub struct Produced {
     /// SHA-256 of the new contents.
     pub sha256: String,
     pub on_disk: OnDisk,
-    /// For addressed changes of a file that changes: the text on disk (`None`: absent) and the
-    /// new text.
-    pub texts: Option<(Option<String>, String)>,
+    /// The addressed changes of a file that changes, when they were asked for.
+    pub changes: Option<Vec<Change>>,
 }
 
 impl Produced {
-    /// Compares `artifact` with the bytes at its path (`None`: nothing there); keeps the texts
-    /// when `keep_texts` and the file changes.
-    pub fn compare(artifact: &Artifact, on_disk: Option<&[u8]>, keep_texts: bool) -> Produced {
+    /// Compares `artifact` with the bytes at its path (`None`: nothing there); cuts a file that
+    /// changes into its addressed changes when `addresses`.
+    pub fn compare(artifact: &Artifact, on_disk: Option<&[u8]>, addresses: bool) -> Produced {
         let mut produced = Produced::compared(artifact, on_disk);
-        if keep_texts && produced.changes() {
-            produced.texts =
-                Some((on_disk.map(|b| String::from_utf8_lossy(b).into_owned()), artifact.contents.clone()));
-        }
-        produced
-    }
-
-    /// [`Produced::compare`] taking the artifact and the bytes on disk: the texts a plan keeps
-    /// are moved, not copied (they are tens of megabytes for a large system).
-    pub fn compare_owned(artifact: Artifact, on_disk: Option<Vec<u8>>, keep_texts: bool) -> Produced {
-        let mut produced = Produced::compared(&artifact, on_disk.as_deref());
-        if keep_texts && produced.changes() {
-            let before = on_disk.map(|bytes| {
-                String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-            });
-            produced.texts = Some((before, artifact.contents));
+        if addresses && produced.changes() {
+            let before = on_disk.map(String::from_utf8_lossy);
+            produced.changes = Some(super::changes(&artifact.path, before.as_deref(), Some(&artifact.contents)));
         }
         produced
     }
@@ -74,7 +62,7 @@ impl Produced {
             Some(bytes) if bytes == new => OnDisk::Same,
             Some(bytes) => OnDisk::Different { sha256: sha256(bytes), genops_header: has_header(bytes) },
         };
-        Produced { path: artifact.path.clone(), sha256: sha256(new), on_disk: state, texts: None }
+        Produced { path: artifact.path.clone(), sha256: sha256(new), on_disk: state, changes: None }
     }
 
     /// Whether a build writes this file.
@@ -113,27 +101,25 @@ mod tests {
         let p = Produced::compare(&artifact("a\n"), Some(b"a\n"), true);
         assert_eq!(p.on_disk, OnDisk::Same);
         assert!(!p.changes());
-        assert_eq!(p.texts, None);
+        assert_eq!(p.changes, None);
         assert_eq!(p.before().as_deref(), Some(p.sha256.as_str()));
     }
 
     #[test]
-    fn other_bytes_are_hashed_and_kept_only_when_asked() {
-        let header = format!("# {}\nx\n", conventions::HEADER);
-        let p = Produced::compare(&artifact("a\n"), Some(header.as_bytes()), true);
-        assert_eq!(p.on_disk, OnDisk::Different { sha256: sha256(header.as_bytes()), genops_header: true });
-        assert_eq!(p.texts, Some((Some(header.clone()), "a\n".to_string())));
+    fn other_bytes_are_hashed_and_cut_only_when_asked() {
+        let header = format!("# {}\n", conventions::HEADER);
+        let old = format!("{header}resource \"a\" \"x\" {{\n  n = 1\n}}\n");
+        let new = Artifact { path: "terraform/x.tf".into(), contents: old.replace("n = 1", "n = 2") };
+        let p = Produced::compare(&new, Some(old.as_bytes()), true);
+        assert_eq!(p.on_disk, OnDisk::Different { sha256: sha256(old.as_bytes()), genops_header: true });
+        let changes = p.changes.expect("cut");
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].address, "a.x");
         let p = Produced::compare(&artifact("a\n"), Some(b"mine\n"), false);
         assert_eq!(p.on_disk, OnDisk::Different { sha256: sha256(b"mine\n"), genops_header: false });
-        assert_eq!(p.texts, None);
+        assert_eq!(p.changes, None);
         let p = Produced::compare(&artifact("a\n"), None, true);
-        assert_eq!((p.on_disk, p.texts), (OnDisk::Absent, Some((None, "a\n".to_string()))));
-        for (bytes, keep) in [(Some(b"mine\n".to_vec()), true), (Some(b"a\n".to_vec()), true), (None, false)] {
-            assert_eq!(
-                Produced::compare_owned(artifact("a\n"), bytes.clone(), keep),
-                Produced::compare(&artifact("a\n"), bytes.as_deref(), keep),
-                "owned and borrowed agree"
-            );
-        }
+        assert_eq!(p.on_disk, OnDisk::Absent);
+        assert_eq!(p.changes.map(|c| c.len()), Some(1), "a new file is one change");
     }
 }
