@@ -74,18 +74,20 @@ fn prepare(
     }
     let staging = building.then(|| outdir::Staging::new(dir));
     let produced = Mutex::new(Vec::new());
-    let failure: Mutex<Option<outdir::OutError>> = Mutex::new(None);
+    // The first I/O error of the sink, and whether it was writing (staging) or reading.
+    let failure: Mutex<Option<(&str, outdir::OutError)>> = Mutex::new(None);
     let emitted = crate::emit::emit_each(system, &c.sources, options, &|artifact| {
-        let record = outdir::read_file(dir, &artifact.path).and_then(|on_disk| match &staging {
-            Some(staging) => {
-                let record = Produced::compare(&artifact, on_disk.as_deref(), false);
-                if record.changes() {
-                    staging.stage(&artifact.path, artifact.contents.as_bytes())?;
+        let record =
+            outdir::read_file(dir, &artifact.path).map_err(|e| ("read", e)).and_then(|on_disk| match &staging {
+                Some(staging) => {
+                    let record = Produced::compare(&artifact, on_disk.as_deref(), false);
+                    if record.changes() {
+                        staging.stage(&artifact.path, artifact.contents.as_bytes()).map_err(|e| ("write", e))?;
+                    }
+                    Ok(record)
                 }
-                Ok(record)
-            }
-            None => Ok(Produced::compare(&artifact, on_disk.as_deref(), true)),
-        });
+                None => Ok(Produced::compare(&artifact, on_disk.as_deref(), true)),
+            });
         match record {
             Ok(record) => lock(&produced).push(record),
             Err(e) => {
@@ -99,9 +101,10 @@ fn prepare(
         out.stderr(&format!("error: {e}\n"));
         return Err(exit::INTERNAL);
     }
-    if let Some(e) = lock(&failure).take() {
+    if let Some((what, e)) = lock(&failure).take() {
         discard(staging);
-        return Err(unreadable(e));
+        out.stderr(&format!("error: cannot {what} the output directory: {e}\n"));
+        return Err(exit::INTERNAL);
     }
     let mut produced = produced.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     produced.sort_by(|a, b| a.path.cmp(&b.path));
