@@ -180,7 +180,29 @@ fn plan_no_change(bencher: Bencher, routes: usize) {
     let spec = dir.join("genops.yaml");
     let out = dir.join("out-plan");
     assert_eq!(genops(&["build".as_ref(), "-q".as_ref(), spec.as_os_str(), "-o".as_ref(), out.as_os_str()]), 0);
-    bencher.bench_local(|| {
-        assert_eq!(genops(&["plan".as_ref(), "-q".as_ref(), spec.as_os_str(), "-o".as_ref(), out.as_os_str()]), 0)
+    without_stdout(|| {
+        bencher.bench_local(|| {
+            assert_eq!(genops(&["plan".as_ref(), "-q".as_ref(), spec.as_os_str(), "-o".as_ref(), out.as_os_str()]), 0)
+        })
     });
+}
+
+/// Runs `f` with the process's standard output sent to `/dev/null`: `plan` prints its plan,
+/// which would otherwise land in the middle of divan's table.
+fn without_stdout<R>(f: impl FnOnce() -> R) -> R {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let _ = std::io::stdout().flush();
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null").expect("/dev/null");
+    // SAFETY: plain descriptor calls on descriptors this process owns; 1 is restored below.
+    let saved = unsafe { libc::dup(1) };
+    assert!(saved >= 0, "dup(1) failed");
+    unsafe { libc::dup2(null.as_raw_fd(), 1) };
+    let result = f();
+    let _ = std::io::stdout().flush();
+    unsafe {
+        libc::dup2(saved, 1);
+        libc::close(saved);
+    }
+    result
 }
