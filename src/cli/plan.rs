@@ -2,9 +2,9 @@
 //! print the plan or carry it out.
 //!
 //! Both run the same steps up to the plan, so a plan shows exactly what a build would do:
-//! compile (spec errors: exit 1, OUT untouched) → read OUT's manifest (`outdir::open`) → if
-//! the manifest's input fingerprint matches and the files are as it lists them, nothing to emit
-//! (`outdir::verify`); else emit, comparing each file with OUT as it comes (a build also stages
+//! read OUT's manifest (`outdir::open`) → compile (spec errors: exit 1, OUT untouched), while
+//! another thread hashes the files the manifest lists (`outdir::verify`) → if the manifest's
+//! input fingerprint matches and the files are as it lists them, nothing to emit; else emit, comparing each file with OUT as it comes (a build also stages
 //! it) → `plan::compute_from`. `plan` renders the plan (text, JSON or Markdown) and exits 0, or
 //! 2 with `--detailed-exitcode` when there are changes. `build` refuses (exit 1) when it would
 //! overwrite or delete a file genops did not leave as it is, unless `--force`, then writes
@@ -13,6 +13,7 @@
 use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::args::{DiagFormat, PlanFormat};
@@ -42,7 +43,7 @@ struct Prepared {
 fn prepare(
     c: &Compilation,
     dir: &Path,
-    force: bool,
+    snapshot: Snapshot,
     building: bool,
     options: &crate::emit::Options,
     out: &Output,
@@ -54,23 +55,16 @@ fn prepare(
         out.stderr(&format!("error: cannot read the output directory: {e}\n"));
         exit::INTERNAL
     };
-    let mut disk = outdir::open(dir, force).map_err(unreadable)?;
+    let Snapshot { disk, as_recorded, inputs } = snapshot;
+    let mut disk = disk.map_err(unreadable)?;
     let started = Instant::now();
-    let inputs = plan::fingerprint::of(&c.sources, &options.templates);
-    let unchanged = disk.manifest.as_ref().filter(|m| m.inputs_sha256.as_deref() == Some(inputs.as_str()));
-    if let Some(manifest) = unchanged {
-        // Nothing the output depends on has changed: if the files are still as written, they
-        // are what emitting would give.
-        if let Some(produced) = outdir::verify(dir, manifest).map_err(unreadable)? {
-            let summary = Summary::of(system, &c.sources);
-            let plan = plan::compute_from(&produced, &summary, &disk, !building);
-            out.info(&format!(
-                "inputs unchanged since the last build; checked {} in {} ms",
-                count(produced.len(), "file"),
-                started.elapsed().as_millis()
-            ));
-            return Ok(Some(Prepared { produced, summary, disk, plan, staging: None, inputs }));
-        }
+    if let Some(produced) = as_recorded {
+        // Nothing the output depends on has changed, and the files are as written: they are
+        // what emitting would give.
+        let summary = Summary::of(system, &c.sources);
+        let plan = plan::compute_from(&produced, &summary, &disk, !building);
+        out.info(&format!("inputs unchanged since the last build; checked {}", count(produced.len(), "file")));
+        return Ok(Some(Prepared { produced, summary, disk, plan, staging: None, inputs }));
     }
     let staging = building.then(|| outdir::Staging::new(dir));
     let produced = Mutex::new(Vec::new());
@@ -124,6 +118,47 @@ fn prepare(
     Ok(Some(Prepared { produced, summary, disk, plan, staging, inputs }))
 }
 
+/// The compile, and what the plan needs from OUT before anything is emitted.
+struct Snapshot {
+    /// OUT's manifest (or why it could not be read: reported only if the spec has no error).
+    disk: Result<Disk, outdir::OutError>,
+    /// The files of the last build, all as recorded, when nothing they depend on has changed.
+    as_recorded: Option<Vec<Produced>>,
+    /// The fingerprint of this build's inputs.
+    inputs: String,
+}
+
+/// Compiles the spec while another thread hashes the files the last build recorded in OUT's
+/// manifest (the compile uses one core): when the inputs turn out not to have changed, that is
+/// all a `plan` or a `build` has to do; when they have, the hashing is stopped.
+fn compile_with_snapshot(
+    spec: &Path,
+    dir: &Path,
+    force: bool,
+    options: &crate::emit::Options,
+    out: &Output,
+) -> (Compilation, Snapshot) {
+    let disk = outdir::open(dir, force);
+    let manifest = disk.as_ref().ok().and_then(|d| d.manifest.as_ref());
+    let stop = AtomicBool::new(false);
+    let (c, as_recorded, inputs) = std::thread::scope(|scope| {
+        let verified = manifest.filter(|m| m.inputs_sha256.is_some()).map(|m| {
+            scope.spawn(|| {
+                let files = outdir::verify(dir, m, &stop);
+                crate::memory::collect();
+                files
+            })
+        });
+        let c = compile_path(spec, out);
+        let inputs = plan::fingerprint::of(&c.sources, &options.templates);
+        let unchanged = !c.has_errors() && manifest.is_some_and(|m| m.inputs_sha256.as_deref() == Some(&inputs));
+        stop.store(!unchanged, Ordering::Relaxed);
+        let as_recorded = verified.and_then(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        (c, as_recorded.filter(|_| unchanged), inputs)
+    });
+    (c, Snapshot { disk, as_recorded, inputs })
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -136,10 +171,10 @@ pub(super) fn plan(
     options: &crate::emit::Options,
     out: &Output,
 ) -> i32 {
-    let c = compile_path(spec, out);
+    let (c, snapshot) = compile_with_snapshot(spec, dir, false, options, out);
     let diag_format = if format == PlanFormat::Json && c.has_errors() { DiagFormat::Json } else { DiagFormat::Human };
     out.diagnostics(&c, diag_format);
-    let p = match prepare(&c, dir, false, false, options, out) {
+    let p = match prepare(&c, dir, snapshot, false, options, out) {
         Ok(Some(p)) => p,
         Ok(None) => return exit::SPEC_ERRORS,
         Err(code) => return code,
@@ -168,9 +203,9 @@ pub(super) fn build(
     options: &crate::emit::Options,
     out: &Output,
 ) -> i32 {
-    let c = compile_path(spec, out);
+    let (c, snapshot) = compile_with_snapshot(spec, dir, force, options, out);
     out.diagnostics(&c, format);
-    let mut p = match prepare(&c, dir, force, true, options, out) {
+    let mut p = match prepare(&c, dir, snapshot, true, options, out) {
         Ok(Some(p)) => p,
         Ok(None) => return exit::SPEC_ERRORS,
         Err(code) => return code,
