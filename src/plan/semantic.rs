@@ -227,7 +227,8 @@ impl Summary {
             );
         }
 
-        for route in &system.routes {
+        let gateways = crate::model::gateways::assign(system);
+        for (route, gateway) in system.routes.iter().zip(&gateways) {
             let fallbacks = route
                 .fallbacks
                 .iter()
@@ -319,6 +320,7 @@ impl Summary {
                     }
                 },
             ));
+            fields.push(("api_gateway".into(), gateway.resource()));
             s.insert("routes", route.name.as_str(), fields);
         }
 
@@ -659,6 +661,16 @@ fn compare(kind: &str, name: &str, old: &Fields, new: &Fields, out: &mut Vec<Sem
             continue;
         }
         let mut change = SemanticChange::new(kind, name, SemanticKind::Changed);
+        if key == "api_gateway" {
+            if before.is_none() {
+                // A manifest from before gateways were recorded: nothing moved.
+                continue;
+            }
+            // Routes fill their network's gateways in spec order: a route inserted or removed
+            // before this one moves it, and OCI cannot move a deployment.
+            change.warning = true;
+            change.note = Some("Terraform replaces its deployment on the other gateway: its URL's host changes".into());
+        }
         if let Some(what) = key.strip_suffix("_sha256").or((key == "sha256").then_some("file")) {
             // A hash changing says "the contents changed"; the hashes themselves say nothing.
             change.note = Some(format!("{} contents changed", what.replace('_', " ")));
@@ -755,6 +767,22 @@ mod tests {
 
     fn messages(changes: &[SemanticChange]) -> Vec<String> {
         changes.iter().map(SemanticChange::message).collect()
+    }
+
+    #[test]
+    fn a_route_moving_to_another_api_gateway_is_a_warning() {
+        let before = summary(&[("routes", "r21", &[("api_gateway", "public"), ("timeout", "8s")])]);
+        let after = summary(&[("routes", "r21", &[("api_gateway", "public_2"), ("timeout", "8s")])]);
+        let changes = diff(Some(&before), &after);
+        assert_eq!(changes.len(), 1);
+        assert!(changes[0].warning);
+        assert_eq!(
+            changes[0].message(),
+            "route `r21`: api gateway public → public_2 (Terraform replaces its deployment on the other gateway: its URL's host changes)"
+        );
+        // A manifest written before gateways were recorded: no change.
+        let older = summary(&[("routes", "r21", &[("timeout", "8s")])]);
+        assert!(diff(Some(&older), &after).is_empty());
     }
 
     #[test]

@@ -438,6 +438,29 @@ fn large_spec(routes: usize, tag: &str) -> String {
     spec
 }
 
+/// Routes fill their network's API gateways 20 at a time in spec order: a route inserted at
+/// the top moves the 20th and the 40th to the next gateway. The plan says so, as a warning,
+/// and shows their deployments' `gateway_id` change.
+#[test]
+fn a_route_that_moves_to_another_api_gateway_is_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("genops.yaml");
+    std::fs::write(&spec, large_spec(45, "a")).expect("spec");
+    assert_eq!(run(dir.path(), &["build", "genops.yaml", "-o", "out"]).code, 0);
+    let first = "  first:\n    path: /v1/first\n    data_class: internal\n    model: command-r\n    timeout: 8s\n    rate_limit: { per_second: 10 }\n    traffic: { per_day: 100, input_tokens: 100, output_tokens: 50 }\n";
+    edit(&spec, "routes:\n", &format!("routes:\n{first}"));
+    let plan = run(dir.path(), &["plan", "genops.yaml", "-o", "out"]);
+    let note = "(Terraform replaces its deployment on the other gateway: its URL's host changes)";
+    for (route, from, to) in [("r19", "private", "private_2"), ("r39", "private_2", "private_3")] {
+        let line = format!("! route `{route}`: api gateway {from} → {to} {note}");
+        assert!(plan.stdout.contains(&line), "no {line:?} in\n{}", plan.stdout);
+        assert!(plan.stdout.contains(&format!("~ oci_apigateway_deployment.{route}\n")), "{}", plan.stdout);
+    }
+    assert!(!plan.stdout.contains("route `r18`: api gateway"), "r18 stays on the first gateway");
+    let build = run(dir.path(), &["build", "genops.yaml", "-o", "out"]);
+    assert!(build.stderr.contains("warning: route `r19`: api gateway private → private_2"), "{}", build.stderr);
+}
+
 #[test]
 fn a_killed_build_leaves_the_output_whole() {
     let dir = tempfile::tempdir().expect("temp dir");
