@@ -63,7 +63,12 @@ pub fn model_group(route: &str) -> String {
 /// SHA-256 of a text, in lowercase hex.
 pub fn sha256_hex(text: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Bytes (a digest) in lowercase hex, as every hash genops writes is spelled.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An environment-variable name part for a kebab-case name: `llama-70b` → `LLAMA_70B`.

@@ -131,8 +131,7 @@ pub fn verify(root: &Path, manifest: &Manifest, stop: &std::sync::atomic::Atomic
                 n => hash.update(&buffer[..n]),
             }
         }
-        let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        if hex != *sha {
+        if crate::conventions::hex(&hash.finalize()) != *sha {
             return None;
         }
         produced.push(Produced { path: path.clone(), sha256: sha.clone(), on_disk: OnDisk::Same, changes: None });

@@ -36,7 +36,7 @@ pub fn of(sources: &SourceMap, templates: &BTreeMap<String, String>) -> String {
         field(name.as_bytes());
         field(text.as_bytes());
     }
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::conventions::hex(&hash.finalize())
 }
 
 #[cfg(test)]

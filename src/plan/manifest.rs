@@ -158,7 +158,7 @@ pub fn check_path(path: &str) -> Result<(), String> {
 /// SHA-256 of bytes in lowercase hex (the same as `conventions::sha256_hex` for text).
 pub fn sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    crate::conventions::hex(&Sha256::digest(bytes))
 }
 
 /// The same JSON with every object's keys in sorted order (serde_json keeps insertion order
