@@ -58,10 +58,10 @@ fn prepare(
     let Snapshot { disk, as_recorded, inputs } = snapshot;
     let mut disk = disk.map_err(unreadable)?;
     let started = Instant::now();
+    let summary = Summary::of(system, &c.sources);
     if let Some(produced) = as_recorded {
         // Nothing the output depends on has changed, and the files are as written: they are
         // what emitting would give.
-        let summary = Summary::of(system, &c.sources);
         let plan = plan::compute_from(&produced, &summary, &disk, !building);
         out.info(&format!("inputs unchanged since the last build; checked {}", count(produced.len(), "file")));
         return Ok(Some(Prepared { produced, summary, disk, plan, staging: None, inputs }));
@@ -102,7 +102,6 @@ fn prepare(
     }
     let mut produced = produced.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     produced.sort_by(|a, b| a.path.cmp(&b.path));
-    let summary = Summary::of(system, &c.sources);
     out.info(&format!(
         "emitted and compared {} in {} ms",
         count(produced.len(), "file"),

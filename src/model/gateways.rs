@@ -47,7 +47,7 @@ impl Gateway {
 
 /// The gateway of every route, in route order.
 pub fn assign(system: &System) -> Vec<Gateway> {
-    let mut seen = [0usize; 2];
+    let mut seen = [0usize; Network::ALL.len()];
     system
         .routes
         .iter()
@@ -62,7 +62,7 @@ pub fn assign(system: &System) -> Vec<Gateway> {
 
 /// How many gateways the routes need in all.
 pub fn count(gateways: &[Gateway]) -> usize {
-    let mut last = [0usize; 2];
+    let mut last = [0usize; Network::ALL.len()];
     for g in gateways {
         last[g.network as usize] = last[g.network as usize].max(g.number);
     }
