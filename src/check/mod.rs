@@ -48,6 +48,7 @@ pub fn check(doc: &Document, inputs: &Inputs, sources: &SourceMap, diags: &mut D
         checker.check_slo_noise(resolved);
         checker.check_fallback_budgets(resolved);
         checker.check_gateway_limits(resolved);
+        checker.check_alarm_operations(resolved);
         if checker.diags.has_errors() {
             system = None;
         }

@@ -95,6 +95,7 @@ codes! {
     SloNoise = "GO0402", Warning, "an SLO objective is finer than the traffic can measure";
     NotEnforced = "GO0403", Warning, "a setting genops accepts but cannot enforce yet";
     GatewayLimit = "GO0404", Warning, "the system needs more API gateways than OCI allows by default";
+    AlarmOperations = "GO0405", Warning, "Terraform needs more than ten minutes of OCI alarm operations for this system";
 }
 
 impl std::fmt::Display for Code {

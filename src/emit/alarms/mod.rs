@@ -329,6 +329,70 @@ pub fn threshold_alerts(system: &System) -> Vec<ThresholdAlert> {
     out
 }
 
+/// What an OCI Monitoring alarm of `monitoring.tf` is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OciAlarmOwner {
+    /// The burn-rate alarms of the SLO at this index of `system.slos`.
+    SloBurnRate(usize),
+    /// The threshold alarm of the SLO at this index of `system.slos`.
+    SloThreshold(usize),
+    /// An incident type's alarm of the route at this index of `system.routes`.
+    Route(usize, IncidentKind),
+    /// The quality alarm of the evaluation at this index of `system.evaluations`.
+    Evaluation(usize),
+    /// A system-wide incident alarm (prompt injection, data breach).
+    System(IncidentKind),
+}
+
+/// How many OCI Monitoring alarms `monitoring.tf` holds for each owner, in the order it writes
+/// them (every SLO's burn-rate alarms, then the threshold alarms of SLOs and incident types);
+/// empty without `oncall`, as alarms would notify nobody. It counts what [`slo_alerts`] and
+/// [`threshold_alerts`] name, without naming anything: the limit checks read it for systems
+/// with tens of thousands of alarms (a test holds it to the emitted file).
+pub fn oci_alarm_counts(system: &System) -> Vec<(OciAlarmOwner, usize)> {
+    if system.oncall.is_none() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, slo) in system.slos.iter().enumerate() {
+        let alarms = match (slo.sli, slo.objective) {
+            (Sli::Availability, Some(_)) => burn_windows().len(),
+            // The fastest window alone (`SloAlert::has_oci_alarm`).
+            (Sli::Latency, Some(_)) => 1,
+            _ => 0,
+        };
+        if alarms > 0 {
+            out.push((OciAlarmOwner::SloBurnRate(i), alarms));
+        }
+    }
+    for (i, slo) in system.slos.iter().enumerate() {
+        if matches!(
+            (slo.sli, slo.threshold),
+            (Sli::Groundedness, Some(Threshold::Number(_)))
+                | (Sli::HarmfulRate, Some(Threshold::Percent(_)))
+                | (Sli::CostPerQuery, Some(Threshold::Number(_)))
+        ) {
+            out.push((OciAlarmOwner::SloThreshold(i), 1));
+        }
+    }
+    for incident in &system.incidents {
+        match (incident.kind, incident.threshold) {
+            (IncidentKind::ModelTimeout, Threshold::Duration(_))
+            | (IncidentKind::ToolFailure, Threshold::Percent(_)) => {
+                out.extend((0..system.routes.len()).map(|r| (OciAlarmOwner::Route(r, incident.kind), 1)));
+            }
+            (IncidentKind::QualityDegradation, Threshold::Number(_)) => {
+                out.extend((0..system.evaluations.len()).map(|e| (OciAlarmOwner::Evaluation(e), 1)));
+            }
+            (IncidentKind::PromptInjection | IncidentKind::DataBreach, Threshold::Number(_)) => {
+                out.push((OciAlarmOwner::System(incident.kind), 1));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// `chat-availability` → `ChatAvailability`.
 pub fn camel(name: &str) -> String {
     name.split(['-', '_'])
@@ -353,6 +417,55 @@ mod tests {
         assert_eq!(burns, vec![14.4, 6.0, 3.0, 1.0]);
         assert_eq!(windows[0].severity, Severity::Page);
         assert_eq!(windows[3].severity, Severity::Ticket);
+    }
+
+    /// A shipped example with the files beside it, in memory.
+    fn example(name: &str) -> crate::compile::Compilation {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, files: &mut crate::load::MemoryFiles) {
+            for entry in std::fs::read_dir(dir).expect("example dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, root, files);
+                } else {
+                    let rel = path.strip_prefix(root).expect("inside").to_string_lossy().replace('\\', "/");
+                    files.0.insert(rel, std::fs::read(&path).expect("readable"));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
+        let mut files = crate::load::MemoryFiles::default();
+        walk(&root, &root, &mut files);
+        let spec = files.0.get("genops.yaml").expect("genops.yaml").clone();
+        crate::compile::compile("genops.yaml", spec, &files)
+    }
+
+    /// The limit checks count alarms without naming them; the count is what `monitoring.tf`
+    /// holds, for every shipped example, a system without on-call and synthetic ones.
+    #[test]
+    fn oci_alarm_counts_are_the_alarms_of_monitoring_tf() {
+        let mut compiled: Vec<crate::compile::Compilation> =
+            ["clinical-triage", "coding-assistant", "support-assistant"].into_iter().map(example).collect();
+        for n in [1, 45] {
+            let synth = crate::synth::generate(n);
+            let files =
+                synth.files.iter().fold(crate::load::MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
+            compiled.push(crate::compile::compile("genops.yaml", synth.spec.into_bytes(), &files));
+        }
+        let bare = "version: genops/v1\nsystem: { name: s, owner: o, region: us-chicago-1 }\nmodels:\n  m: { provider: oci-genai, id: cohere.command-r-08-2024 }\nroutes:\n  r: { path: /r, data_class: public, model: m }\n";
+        compiled.push(crate::compile::compile(
+            "genops.yaml",
+            bare.as_bytes().to_vec(),
+            &crate::load::MemoryFiles::default(),
+        ));
+        for c in &compiled {
+            let system = c.system.as_ref().unwrap_or_else(|| panic!("valid: {:#?}", c.diagnostics));
+            let emitted = crate::emit::terraform::emit(system, &c.sources);
+            let monitoring = emitted.iter().find(|a| a.path == "terraform/monitoring.tf");
+            let written = monitoring.map_or(0, |a| a.contents.matches("resource \"oci_monitoring_alarm\"").count());
+            let counted: usize = oci_alarm_counts(system).iter().map(|(_, n)| n).sum();
+            assert_eq!(counted, written, "{}", system.name);
+            assert!(written > 0 || system.oncall.is_none(), "{}", system.name);
+        }
     }
 
     #[test]
