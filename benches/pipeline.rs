@@ -1,6 +1,7 @@
 //! Benchmarks of each stage of the compiler on synthetic specs (`genops::synth`) of 100, 1,000
 //! and 10,000 routes: the floor (the same YAML crate, saphyr, reading the spec into its own
-//! generic value, and its bare event stream), parse (YAML + decode), check, each target's
+//! generic value, and its bare event stream; and writing, hashing and syncing the output
+//! alone), parse (YAML + decode), check, each target's
 //! emitter, and whole commands as the CLI runs them (`build` into an empty and into an
 //! up-to-date OUT, `plan` with nothing changed), files and all.
 //!
@@ -118,6 +119,39 @@ fn emit_all(bencher: Bencher, routes: usize) {
     let c = compiled(routes);
     let system = c.system.as_ref().expect("system");
     bencher.bench(|| genops::emit::emit(system, &c.sources));
+}
+
+/// The other floor: what writing the output costs whatever makes it. Every file `build` writes
+/// for this spec, made once beforehand, is written into a fresh directory, hashed (SHA-256, as
+/// the manifest records it) and synced, on as many threads as genops uses: no compile, no
+/// emitter, no comparison with an old OUT. `build` can approach `yaml_floor_value +
+/// output_floor`, never go under it.
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn output_floor(bencher: Bencher, routes: usize) {
+    let c = compiled(routes);
+    let artifacts = genops::emit::emit(c.system.as_ref().expect("system"), &c.sources);
+    let root = tempfile::tempdir().expect("temp dir");
+    let mut round = 0;
+    bencher
+        .with_inputs(|| {
+            round += 1;
+            let out = root.path().join(format!("out-{round}"));
+            for a in &artifacts {
+                let parent = out.join(&a.path).parent().expect("a parent").to_path_buf();
+                std::fs::create_dir_all(parent).expect("mkdir");
+            }
+            out
+        })
+        .bench_local_values(|out| {
+            genops::parallel::map(artifacts.iter().collect(), |a| {
+                use std::io::Write;
+                let mut file = std::fs::File::create(out.join(&a.path)).expect("create");
+                file.write_all(a.contents.as_bytes()).expect("write");
+                let hash = genops::plan::manifest::sha256(a.contents.as_bytes());
+                file.sync_all().expect("sync");
+                hash
+            })
+        });
 }
 
 /// The synthetic spec of this size on disk, with its prompt and dataset files, once per run.
