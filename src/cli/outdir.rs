@@ -155,7 +155,8 @@ pub fn read_stale(root: &Path, disk: &mut Disk, produced: &[Produced]) -> Result
 
 /// Step 1 of a write: the new files, written into `OUT/.genops/staging-PID/` as they are
 /// emitted (from several threads), and the directories made for them. Nothing is created
-/// before the first file comes.
+/// before the first file comes. Each staged file is flushed to disk by a background thread
+/// while the next ones are emitted ([`Flusher`]), so that the commit finds them on disk.
 pub struct Staging {
     root: PathBuf,
     dir: PathBuf,
@@ -171,6 +172,42 @@ struct StagingState {
     created: Vec<PathBuf>,
     /// Relative path in OUT → its staged file.
     files: std::collections::HashMap<String, PathBuf>,
+    /// Flushing the staged files, from the first one on.
+    flusher: Option<Flusher>,
+}
+
+/// A thread that syncs each staged file to disk as soon as it is written. The kernel would
+/// otherwise start writing a build's output only at the commit's `fsync` (hundreds of
+/// megabytes for a large system are under its dirty-page threshold), and the build would wait
+/// for all of it there; this way the disk works while the emitters do. It waits on the disk,
+/// not on the CPU.
+struct Flusher {
+    files: std::sync::mpsc::Sender<PathBuf>,
+    thread: std::thread::JoinHandle<Result<(), OutError>>,
+}
+
+impl Flusher {
+    fn start() -> Flusher {
+        let (files, staged) = std::sync::mpsc::channel::<PathBuf>();
+        let thread = std::thread::spawn(move || {
+            // Every file is synced even after a failure, so the first error is the one reported.
+            let mut result = Ok(());
+            for path in staged {
+                let synced = File::open(&path).and_then(|f| f.sync_all()).map_err(io_at(&path));
+                if result.is_ok() {
+                    result = synced;
+                }
+            }
+            result
+        });
+        Flusher { files, thread }
+    }
+
+    /// Waits until every file sent so far is on disk.
+    fn finish(self) -> Result<(), OutError> {
+        drop(self.files);
+        self.thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
 }
 
 impl Staging {
@@ -203,10 +240,12 @@ impl Staging {
         remove_leftovers(&genops_dir)?;
         fs::create_dir(&self.dir).map_err(io_at(&self.dir))?;
         state.made = true;
+        state.flusher = Some(Flusher::start());
         Ok(())
     }
 
-    /// Writes the new contents of `rel` into staging (flushed to disk later, all at once).
+    /// Writes the new contents of `rel` into staging and has it flushed to disk in the
+    /// background.
     pub fn stage(&self, rel: &str, bytes: &[u8]) -> Result<(), OutError> {
         safe(&self.root, rel)?;
         self.make()?;
@@ -216,12 +255,26 @@ impl Staging {
             state.files.insert(rel.to_string(), path.clone());
             path
         };
-        fs::write(&path, bytes).map_err(io_at(&path))
+        fs::write(&path, bytes).map_err(io_at(&path))?;
+        if let Some(flusher) = &self.lock().flusher {
+            // A flusher that stopped has its error waiting in `finish`.
+            let _ = flusher.files.send(path);
+        }
+        Ok(())
+    }
+
+    /// Waits until every staged file is on disk.
+    fn flushed(&self) -> Result<(), OutError> {
+        let flusher = self.lock().flusher.take();
+        flusher.map_or(Ok(()), Flusher::finish)
     }
 
     /// Removes the staging directory and the directories made for it, leaving OUT as it was.
     pub fn discard(self) {
-        let state = self.state.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self.state.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(flusher) = state.flusher.take() {
+            let _ = flusher.finish();
+        }
         if state.made {
             let _ = fs::remove_dir_all(&self.dir);
         }
@@ -267,7 +320,7 @@ pub fn write(
         }
         return Ok(written);
     }
-    let result = staging.make().and_then(|()| {
+    let result = staging.make().and_then(|()| staging.flushed()).and_then(|()| {
         let state = staging.lock();
         commit(root, &staging.dir, &state.files, produced, plan, disk, &final_manifest, &mut written)
     });
@@ -289,7 +342,8 @@ fn commit(
     let genops_dir = root.join(manifest::DIR);
     let manifest_path = root.join(manifest::PATH);
 
-    // 1. Every new file is staged (as it was emitted); flush them all. OUT is untouched.
+    // 1. Every new file is staged (as it was emitted) and flushed (`Staging::flushed`). OUT is
+    //    untouched.
     let mut moves: Vec<(&Path, &crate::plan::FileOp)> = Vec::new();
     for op in plan.files.iter().filter(|op| op.action != Action::Delete) {
         safe(root, &op.path)?;
@@ -302,7 +356,6 @@ fn commit(
         };
         moves.push((path, op));
     }
-    sync_all(moves.iter().map(|(path, _)| *path).collect())?;
 
     if !plan.files.is_empty() {
         // 2. The journal: what stays, and what is about to change.
@@ -392,22 +445,6 @@ fn safe(root: &Path, rel: &str) -> Result<(), OutError> {
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), OutError> {
     let mut file = File::create(path).map_err(io_at(path))?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io_at(path))
-}
-
-/// Flushes the staged files to disk on a few threads: flushing is waiting on the disk, and a
-/// build of many files would otherwise wait for each in turn.
-fn sync_all(paths: Vec<&Path>) -> Result<(), OutError> {
-    let sync = |path: &Path| File::open(path).and_then(|f| f.sync_all()).map_err(io_at(path));
-    const THREADS: usize = 8;
-    if paths.len() < 2 * THREADS {
-        return paths.into_iter().try_for_each(sync);
-    }
-    let chunk = paths.len().div_ceil(THREADS);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> =
-            paths.chunks(chunk).map(|files| scope.spawn(move || files.iter().try_for_each(|p| sync(p)))).collect();
-        workers.into_iter().try_for_each(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    })
 }
 
 /// Replaces `dest` atomically with `bytes`, through `tmp` on the same filesystem.
