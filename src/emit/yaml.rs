@@ -7,6 +7,12 @@
 
 use serde_json::Value;
 
+/// A mapping of these entries in this order, the values moved in (`json!` copies every value
+/// it is given, nested documents whole).
+pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    Value::Object(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// The document, with `# ` comment lines first.
 pub fn document(comments: &[&str], value: &Value) -> String {
     let mut out = String::new();

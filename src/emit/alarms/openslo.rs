@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use super::metrics::{self, le};
 use super::{ThresholdAlert, slo_alerts_by_slo, threshold_alerts};
 use crate::conventions::HEADER;
-use crate::emit::{Artifact, yaml};
+use crate::emit::Artifact;
+use crate::emit::yaml::{self, object};
 use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::Threshold;
@@ -86,20 +87,22 @@ pub fn emit(system: &System) -> Vec<Artifact> {
         if let Some(runbook) = runbook {
             description = format!("{description}; runbook {runbook}");
         }
-        let doc = json!({
-            "apiVersion": "openslo/v1",
-            "kind": "SLO",
-            "metadata": { "name": slo.name.as_str(), "displayName": format!("{} of route {route}", slo.sli) },
-            "spec": {
-                "description": description,
-                "service": system.name.as_str(),
-                "indicator": sli(slo, &format!("{}-sli", slo.name), route),
-                "timeWindow": [{ "duration": slo.window.to_string(), "isRolling": true }],
-                "budgetingMethod": "Occurrences",
-                "objectives": [target],
-                "alertPolicies": names,
-            },
-        });
+        // Built by moving the parts in: `json!` would copy each nested value whole.
+        let spec = object([
+            ("description", Value::from(description)),
+            ("service", Value::from(system.name.as_str())),
+            ("indicator", sli(slo, &format!("{}-sli", slo.name), route)),
+            ("timeWindow", json!([{ "duration": slo.window.to_string(), "isRolling": true }])),
+            ("budgetingMethod", Value::from("Occurrences")),
+            ("objectives", Value::Array(vec![target])),
+            ("alertPolicies", Value::Array(names)),
+        ]);
+        let doc = object([
+            ("apiVersion", Value::from("openslo/v1")),
+            ("kind", Value::from("SLO")),
+            ("metadata", json!({ "name": slo.name.as_str(), "displayName": format!("{} of route {route}", slo.sli) })),
+            ("spec", spec),
+        ]);
         if !slos.is_empty() {
             slos.push_str("---\n");
         }
@@ -140,41 +143,53 @@ fn policy(name: &str, description: &str, severity: &str, threshold: Value, lookb
 }
 
 fn prometheus(query: String) -> Value {
-    json!({ "metricSource": { "type": "Prometheus", "spec": { "query": query } } })
+    object([(
+        "metricSource",
+        object([("type", Value::from("Prometheus")), ("spec", object([("query", Value::from(query))]))]),
+    )])
+}
+
+/// A ratio of two counters: `good` or `bad` events over `total`.
+fn ratio(events: &str, events_query: String, total_query: String) -> (&'static str, Value) {
+    let metric = object([
+        ("counter", Value::Bool(true)),
+        (events, prometheus(events_query)),
+        ("total", prometheus(total_query)),
+    ]);
+    ("ratioMetric", metric)
 }
 
 fn sli(slo: &Slo, name: &str, route: &str) -> Value {
     let total = format!("{}{{requested_model=\"{route}\"}}", metrics::REQUESTS);
-    let spec = match (slo.sli, slo.threshold) {
-        (Sli::Availability, _) => json!({ "ratioMetric": {
-            "counter": true,
-            "bad": prometheus(format!("{}{{requested_model=\"{route}\",exception_status=~\"5..\"}}", metrics::FAILED)),
-            "total": prometheus(total),
-        }}),
-        (Sli::Latency, Some(Threshold::Duration(t))) => json!({ "ratioMetric": {
-            "counter": true,
-            "good": prometheus(format!("{}_bucket{{requested_model=\"{route}\",le=\"{}\"}}", metrics::LATENCY, le(t.seconds()))),
-            "total": prometheus(format!("{}_count{{requested_model=\"{route}\"}}", metrics::LATENCY)),
-        }}),
-        (Sli::Groundedness, _) => json!({ "thresholdMetric": prometheus(format!(
-            "sum(rate({g}_sum{{route=\"{route}\"}}[1h])) / sum(rate({g}_count{{route=\"{route}\"}}[1h]))", g = metrics::GROUNDEDNESS
-        ))}),
-        (Sli::HarmfulRate, _) => json!({ "ratioMetric": {
-            "counter": true,
-            "bad": prometheus(format!("{}{{route=\"{route}\"}}", metrics::HARMFUL)),
-            "total": prometheus(total),
-        }}),
-        _ => json!({ "thresholdMetric": prometheus(format!(
-            "sum(rate({}{{requested_model=\"{route}\"}}[1h])) / sum(rate({}{{requested_model=\"{route}\"}}[1h]))", metrics::SPEND, metrics::REQUESTS
-        ))}),
+    let (kind, metric) = match (slo.sli, slo.threshold) {
+        (Sli::Availability, _) => {
+            ratio("bad", format!("{}{{requested_model=\"{route}\",exception_status=~\"5..\"}}", metrics::FAILED), total)
+        }
+        (Sli::Latency, Some(Threshold::Duration(t))) => ratio(
+            "good",
+            format!("{}_bucket{{requested_model=\"{route}\",le=\"{}\"}}", metrics::LATENCY, le(t.seconds())),
+            format!("{}_count{{requested_model=\"{route}\"}}", metrics::LATENCY),
+        ),
+        (Sli::Groundedness, _) => (
+            "thresholdMetric",
+            prometheus(format!(
+                "sum(rate({g}_sum{{route=\"{route}\"}}[1h])) / sum(rate({g}_count{{route=\"{route}\"}}[1h]))",
+                g = metrics::GROUNDEDNESS
+            )),
+        ),
+        (Sli::HarmfulRate, _) => ratio("bad", format!("{}{{route=\"{route}\"}}", metrics::HARMFUL), total),
+        _ => (
+            "thresholdMetric",
+            prometheus(format!(
+                "sum(rate({}{{requested_model=\"{route}\"}}[1h])) / sum(rate({}{{requested_model=\"{route}\"}}[1h]))",
+                metrics::SPEND,
+                metrics::REQUESTS
+            )),
+        ),
     };
     // The SLI's spec holds its `ratioMetric` or `thresholdMetric` beside the description.
-    let mut fields = serde_json::Map::new();
-    fields.insert("description".into(), Value::from(format!("{} of route {route}", slo.sli)));
-    if let Value::Object(metric) = spec {
-        fields.extend(metric);
-    }
-    json!({ "metadata": { "name": name }, "spec": fields })
+    let spec = object([("description", Value::from(format!("{} of route {route}", slo.sli))), (kind, metric)]);
+    object([("metadata", object([("name", Value::from(name))])), ("spec", spec)])
 }
 
 /// The OpenSLO objective and a default description.

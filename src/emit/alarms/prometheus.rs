@@ -21,7 +21,8 @@ use serde_json::{Map, Value, json};
 use super::metrics::{self, le};
 use super::{SloAlert, ThresholdAlert, Watch, burn_windows, slo_alerts_by_slo, threshold_alerts};
 use crate::conventions::HEADER;
-use crate::emit::{Artifact, yaml};
+use crate::emit::Artifact;
+use crate::emit::yaml::{self, object};
 use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Threshold, format_number};
@@ -47,12 +48,12 @@ pub fn emit(system: &System) -> Vec<Artifact> {
     let burn = burn_groups(system, &slo_alerts);
     let shared = shared_threshold_rules(&threshold_alerts);
     let rules_file = format!("{}.rules.yaml", system.name);
-    let rules = json!({ "groups": groups(system, &slo_alerts, &burn, &threshold_alerts, &shared) });
-    let tests = json!({
-        "rule_files": [rules_file],
-        "evaluation_interval": "1m",
-        "tests": tests(system, &slo_alerts, &burn, &threshold_alerts, &shared),
-    });
+    let rules = object([("groups", Value::Array(groups(system, &slo_alerts, &burn, &threshold_alerts, &shared)))]);
+    let tests = object([
+        ("rule_files", json!([rules_file])),
+        ("evaluation_interval", Value::from("1m")),
+        ("tests", Value::Array(tests(system, &slo_alerts, &burn, &threshold_alerts, &shared))),
+    ]);
     let header = format!(
         "{HEADER}\nPrometheus rules of {}: SLI ratios, SLO data series, shared SLO burn-rate alerts and incident alerts",
         system.name
@@ -389,11 +390,11 @@ fn burn_rules(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup])
         for &i in &group.slos {
             let slo = &system.slos[i];
             let alert = &slo_alerts[i][0];
-            rules.push(json!({
-                "record": BUDGET,
-                "expr": format!("vector({})", ratio(1.0 - slo.objective.unwrap_or(0.0))),
-                "labels": data_labels(system, slo, &alert.runbook, true),
-            }));
+            rules.push(object([
+                ("record", Value::from(BUDGET)),
+                ("expr", Value::from(format!("vector({})", ratio(1.0 - slo.objective.unwrap_or(0.0))))),
+                ("labels", Value::Object(data_labels(system, slo, &alert.runbook, true))),
+            ]));
         }
     }
     for group in burn {
@@ -568,11 +569,11 @@ fn threshold_rules(system: &System, alerts: &[ThresholdAlert], shared: &[usize])
     let mut rules = Vec::new();
     for a in alerts.iter().filter(|a| is_slo_kind(&a.watch)) {
         let slo = &system.slos[a.slo_index.unwrap_or_default()];
-        rules.push(json!({
-            "record": THRESHOLD,
-            "expr": format!("vector({})", ratio(threshold_value(&a.watch))),
-            "labels": data_labels(system, slo, &a.runbook, false),
-        }));
+        rules.push(object([
+            ("record", Value::from(THRESHOLD)),
+            ("expr", Value::from(format!("vector({})", ratio(threshold_value(&a.watch))))),
+            ("labels", Value::Object(data_labels(system, slo, &a.runbook, false))),
+        ]));
     }
     for &i in shared {
         let a = &alerts[i];
@@ -596,18 +597,18 @@ fn groups(
 ) -> Vec<Value> {
     let mut groups = Vec::new();
     if !burn.is_empty() {
-        groups.push(json!({
-            "name": format!("genops-{}-slo-burn-rates", system.name),
-            "interval": "1m",
-            "rules": burn_rules(system, slo_alerts, burn),
-        }));
+        groups.push(object([
+            ("name", Value::from(format!("genops-{}-slo-burn-rates", system.name))),
+            ("interval", Value::from("1m")),
+            ("rules", Value::Array(burn_rules(system, slo_alerts, burn))),
+        ]));
     }
     if !threshold_alerts.is_empty() {
-        groups.push(json!({
-            "name": format!("genops-{}-thresholds-and-incidents", system.name),
-            "interval": "1m",
-            "rules": threshold_rules(system, threshold_alerts, shared),
-        }));
+        groups.push(object([
+            ("name", Value::from(format!("genops-{}-thresholds-and-incidents", system.name))),
+            ("interval", Value::from("1m")),
+            ("rules", Value::Array(threshold_rules(system, threshold_alerts, shared))),
+        ]));
     }
     groups
 }
@@ -647,7 +648,7 @@ fn in_minutes(d: Duration) -> u32 {
 }
 
 fn expected(labels: Map<String, Value>, annotations: Map<String, Value>) -> Value {
-    json!({ "exp_labels": labels, "exp_annotations": annotations })
+    object([("exp_labels", Value::Object(labels)), ("exp_annotations", Value::Object(annotations))])
 }
 
 /// Input series for an SLO at a bad ratio `normal` for `before` minutes, then `burning` for `after`.
@@ -819,12 +820,12 @@ fn data_tests(system: &System, slo_alerts: &[Vec<SloAlert>], threshold_alerts: &
     if checks.is_empty() {
         return None;
     }
-    Some(json!({
-        "name": "every SLO's data series holds the value of the spec",
-        "interval": "1m",
-        "input_series": [],
-        "promql_expr_test": checks,
-    }))
+    Some(object([
+        ("name", Value::from("every SLO's data series holds the value of the spec")),
+        ("interval", Value::from("1m")),
+        ("input_series", json!([])),
+        ("promql_expr_test", Value::Array(checks)),
+    ]))
 }
 
 /// The route a threshold alert watches.
