@@ -89,9 +89,10 @@ impl Manifest {
             "format_version": FORMAT_VERSION,
             "genops_version": self.genops_version,
             "spec_sha256": self.spec_sha256,
-            "files": files,
-            "model": self.model.as_ref().map_or(Value::Null, Summary::to_json),
         });
+        // Moved in: `json!` would copy them whole (the model of a large system is megabytes).
+        doc["files"] = Value::Object(files);
+        doc["model"] = self.model.as_ref().map_or(Value::Null, Summary::to_json);
         if let Some(inputs) = &self.inputs_sha256 {
             doc["inputs_sha256"] = Value::String(inputs.clone());
         }
@@ -103,7 +104,8 @@ impl Manifest {
                 .collect();
             doc["pending"] = Value::Object(pending);
         }
-        let mut text = serde_json::to_string_pretty(&sorted(&doc)).unwrap_or_default();
+        doc.sort_all_objects();
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         text.push('\n');
         text
     }
@@ -159,20 +161,6 @@ pub fn check_path(path: &str) -> Result<(), String> {
 pub fn sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     crate::conventions::hex(&Sha256::digest(bytes))
-}
-
-/// The same JSON with every object's keys in sorted order (serde_json keeps insertion order
-/// in this build).
-pub fn sorted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-        other => other.clone(),
-    }
 }
 
 #[cfg(test)]

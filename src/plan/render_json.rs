@@ -9,7 +9,6 @@
 
 use serde_json::{Value, json};
 
-use super::manifest::sorted;
 use super::{Action, Plan};
 
 /// Changes only on an incompatible change of the format.
@@ -64,7 +63,7 @@ pub fn render(plan: &Plan) -> String {
             })
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "format_version": FORMAT_VERSION,
         "genops_version": env!("CARGO_PKG_VERSION"),
         "previous": plan.previous.as_ref().map(|p| json!({
@@ -78,12 +77,14 @@ pub fn render(plan: &Plan) -> String {
             "destroy": plan.count(Action::Delete),
             "has_changes": plan.has_changes(),
         },
-        "semantic_changes": semantic,
-        "conflicts": conflicts,
-        "changes": changes,
-        "files": files,
     });
-    let mut text = serde_json::to_string_pretty(&sorted(&doc)).unwrap_or_default();
+    // Moved in: `json!` would copy them whole (a plan's changes can be megabytes).
+    doc["semantic_changes"] = Value::Array(semantic);
+    doc["conflicts"] = Value::Array(conflicts);
+    doc["changes"] = Value::Array(changes);
+    doc["files"] = Value::Array(files);
+    doc.sort_all_objects();
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
 }
