@@ -36,9 +36,35 @@ fn collapse(text: &str) -> String {
     squeeze(text).trim().to_string()
 }
 
+/// Whether [`escape`] leaves `text` as it is: ASCII without a character that is always
+/// escaped, a control character or a run of spaces, not starting like a block (`-`, `+`, `=`,
+/// `1.`, `1)`), and without a URL (`://`, `www.`). Most of what the runbooks print (names,
+/// numbers, versions, durations) is; it is copied without looking at each character twice.
+pub fn is_plain(text: &str) -> bool {
+    let b = text.as_bytes();
+    if !b.iter().all(|&c| (0x20..0x7f).contains(&c) && !ALWAYS.contains(&(c as char))) || text.contains("  ") {
+        return false;
+    }
+    let start = b.iter().take_while(|&&c| c == b' ').count();
+    if matches!(b.get(start), Some(b'-' | b'+' | b'=')) {
+        return false;
+    }
+    let digits = b[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let list_marker = digits > 0
+        && matches!(b.get(start + digits), Some(b'.' | b')'))
+        && matches!(b.get(start + digits + 1), None | Some(b' '));
+    let url = text.contains("://") || b.windows(4).any(|w| w[..3].eq_ignore_ascii_case(b"www") && w[3] == b'.');
+    !list_marker && !url
+}
+
 /// Spec text as inline Markdown that renders as exactly that text, whitespace squeezed to
 /// single spaces (a leading or trailing space is kept: templates join words with them).
 pub fn escape(text: &str) -> String {
+    if is_plain(text) { text.to_string() } else { escape_all(text) }
+}
+
+/// [`escape`] character by character.
+fn escape_all(text: &str) -> String {
     let text = squeeze(text);
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
@@ -75,6 +101,20 @@ pub fn escape(text: &str) -> String {
 /// Spec text as a code span: the fence is one backtick longer than the longest run inside, and
 /// a space pads text that starts or ends with a backtick. For a table cell use [`code_cell`].
 pub fn code(text: &str) -> String {
+    // Plain text with no space to trim is its own content (most names and ids); `is_plain`
+    // already refuses backticks.
+    if is_plain(text) && !text.is_empty() && !text.starts_with(' ') && !text.ends_with(' ') {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('`');
+        out.push_str(text);
+        out.push('`');
+        return out;
+    }
+    code_all(text)
+}
+
+/// [`code`] for any text: whitespace collapsed, the fence longer than any run of backticks.
+fn code_all(text: &str) -> String {
     let text = collapse(text);
     if text.is_empty() {
         return String::new();
@@ -120,48 +160,47 @@ pub fn reflow_into(out: &mut String, text: &str) {
     for line in text.split_inclusive('\n') {
         let body = line.strip_suffix('\n').unwrap_or(line).trim_end();
         let newline = if line.ends_with('\n') { "\n" } else { "" };
-        let mut body = body.to_string();
+        let mut body = std::borrow::Cow::Borrowed(body);
         if fence.is_none() {
             if body.is_empty() && blank {
                 continue;
             }
             blank = body.is_empty();
             if !blank {
-                body = renumber(&body, &mut lists);
+                body = renumber(body, &mut lists);
             }
         }
-        let line = &format!("{body}{newline}");
-        let body = body.as_str();
+        let body = body.as_ref();
         let trimmed = body.trim_start();
-        if let Some(open) = &fence {
+        let as_is = if let Some(open) = &fence {
             if trimmed.starts_with(open.as_str()) {
                 fence = None;
             }
-            out.push_str(line);
-            continue;
-        }
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            true
+        } else if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             let marker: String = trimmed.chars().take_while(|c| *c == '`' || *c == '~').collect();
             fence = Some(marker);
-            out.push_str(line);
-            continue;
+            true
+        } else {
+            // A line of at most WIDTH bytes has at most WIDTH characters.
+            body.len() <= WIDTH
+                || body.chars().count() <= WIDTH
+                || trimmed.starts_with('#')
+                || trimmed.starts_with('|')
+                || trimmed.starts_with("<!--")
+        };
+        if as_is {
+            out.push_str(body);
+        } else {
+            out.push_str(&wrap(body));
         }
-        if body.chars().count() <= WIDTH
-            || trimmed.starts_with('#')
-            || trimmed.starts_with('|')
-            || trimmed.starts_with("<!--")
-        {
-            out.push_str(line);
-            continue;
-        }
-        out.push_str(&wrap(body));
         out.push_str(newline);
     }
 }
 
 /// Numbers ordered-list items 1, 2, 3 … in order, whatever the template wrote (an item a
 /// template left out leaves no gap). A line less indented than a list's content ends it.
-fn renumber(line: &str, lists: &mut Vec<(usize, u64)>) -> String {
+fn renumber<'a>(line: std::borrow::Cow<'a, str>, lists: &mut Vec<(usize, u64)>) -> std::borrow::Cow<'a, str> {
     let indent = line.len() - line.trim_start().len();
     let rest = &line[indent..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
@@ -169,7 +208,7 @@ fn renumber(line: &str, lists: &mut Vec<(usize, u64)>) -> String {
     if !item {
         // Text at or left of a list's marker ends it; more indented text continues an item.
         lists.retain(|(at, _)| *at < indent);
-        return line.to_string();
+        return line;
     }
     lists.retain(|(at, _)| *at <= indent);
     let number = match lists.last_mut() {
@@ -183,7 +222,7 @@ fn renumber(line: &str, lists: &mut Vec<(usize, u64)>) -> String {
             written
         }
     };
-    format!("{}{number}{}", &line[..indent], &rest[digits..])
+    std::borrow::Cow::Owned(format!("{}{number}{}", &line[..indent], &rest[digits..]))
 }
 
 /// The indentation of a line's continuation: the content column of a list item, else the
@@ -391,7 +430,30 @@ mod tests {
         assert_eq!(plain_paragraph(&out).split_whitespace().count(), line.split_whitespace().count());
     }
 
+    #[test]
+    fn plain_text_is_recognised() {
+        for plain in ["route-17", "99.5%", "1.1.0", "0.995", "cohere.command-r-08-2024", "3.6 hours", "a (b)", "x.1)"] {
+            assert!(is_plain(plain), "{plain}");
+        }
+        for not in ["- x", "+ x", "=", "1. x", "12)", "a  b", "a\tb", "see https://x", "www.x", "a_b", "é", " -x"] {
+            assert!(!is_plain(not), "{not}");
+        }
+    }
+
     proptest! {
+        /// The shortcut for plain text gives what the general escape gives.
+        #[test]
+        fn the_plain_shortcut_agrees_with_the_general_escape(
+            s in "[ -~]{0,40}|(|1|12| 3| |-|\\+|=|www|wWw|x://)[0-9 .)/:w+=-]{0,6}[a-z0-9 .:/()%w+=-]{0,12}"
+        ) {
+            if is_plain(&s) {
+                prop_assert_eq!(escape_all(&s), s.clone());
+                if !s.is_empty() && !s.starts_with(' ') && !s.ends_with(' ') {
+                    prop_assert_eq!(code(&s), code_all(&s));
+                }
+            }
+        }
+
         #[test]
         fn any_text_escapes_to_plain_text(s in "\\PC{0,60}") {
             let escaped = escape(&s);

@@ -113,8 +113,14 @@ fn format_markdown(out: &mut Output, _state: &mut State, value: &Value) -> Resul
                 format!("printed a {}: loop over it, or use `join`", value.kind()),
             ));
         }
-        _ => value.to_string(),
+        _ => match value.as_str() {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(value.to_string()),
+        },
     };
+    if markdown::is_plain(&text) {
+        return out.write_str(&text).map_err(Error::from);
+    }
     out.write_str(&markdown::escape(&text)).map_err(Error::from)
 }
 
