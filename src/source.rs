@@ -111,8 +111,9 @@ impl SourceFile {
         let start = start as usize;
         let rest = &self.text[start..];
         if self.ascii {
-            let line_len = rest.find('\n').unwrap_or(rest.len());
-            return start + col_chars.min(line_len);
+            // The line ends where the next one starts, less its `\n`.
+            let end = self.line_starts.get(line.max(1)).map_or(self.text.len(), |&next| next as usize - 1);
+            return start + col_chars.min(end - start);
         }
         rest.char_indices().nth(col_chars).map(|(i, _)| start + i).unwrap_or_else(|| {
             // Columns past the end of the line point at the line end.

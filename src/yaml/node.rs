@@ -45,6 +45,14 @@ impl Scalar {
             return ScalarValue::Str;
         }
         let t = self.text.as_str();
+        // Most scalars are words: one that starts with a letter is a string unless it is one
+        // of the null and boolean words below (at most five letters, starting n, t or f).
+        if let Some(&first) = t.as_bytes().first() {
+            if first.is_ascii_alphabetic() && (t.len() > 5 || !matches!(first, b'n' | b'N' | b't' | b'T' | b'f' | b'F'))
+            {
+                return ScalarValue::Str;
+            }
+        }
         match t {
             "" | "~" | "null" | "Null" | "NULL" => return ScalarValue::Null,
             "true" | "True" | "TRUE" => return ScalarValue::Bool(true),
@@ -174,6 +182,13 @@ mod tests {
         assert_eq!(plain("8s"), ScalarValue::Str);
         assert_eq!(plain("2.1.0"), ScalarValue::Str);
         assert_eq!(plain("99.9%"), ScalarValue::Str);
+        // Words: the five-letter null and boolean forms, and everything else a string.
+        assert_eq!(plain("FALSE"), ScalarValue::Bool(false));
+        assert_eq!(plain("NULL"), ScalarValue::Null);
+        assert_eq!(plain("falsey"), ScalarValue::Str);
+        assert_eq!(plain("nan"), ScalarValue::Str);
+        assert_eq!(plain("e3"), ScalarValue::Str);
+        assert_eq!(plain("route-17"), ScalarValue::Str);
         let quoted = Scalar { text: "12".into(), plain: false };
         assert_eq!(quoted.value(), ScalarValue::Str);
     }
