@@ -131,26 +131,25 @@ fn output_floor(bencher: Bencher, routes: usize) {
     let c = compiled(routes);
     let artifacts = genops::emit::emit(c.system.as_ref().expect("system"), &c.sources);
     let root = tempfile::tempdir().expect("temp dir");
-    let mut round = 0;
     bencher
         .with_inputs(|| {
-            round += 1;
-            let out = root.path().join(format!("out-{round}"));
+            let out = tempfile::tempdir_in(root.path()).expect("temp dir");
             for a in &artifacts {
-                let parent = out.join(&a.path).parent().expect("a parent").to_path_buf();
-                std::fs::create_dir_all(parent).expect("mkdir");
+                std::fs::create_dir_all(out.path().join(&a.path).parent().expect("a parent")).expect("mkdir");
             }
             out
         })
         .bench_local_values(|out| {
             genops::parallel::map(artifacts.iter().collect(), |a| {
                 use std::io::Write;
-                let mut file = std::fs::File::create(out.join(&a.path)).expect("create");
+                let mut file = std::fs::File::create(out.path().join(&a.path)).expect("create");
                 file.write_all(a.contents.as_bytes()).expect("write");
                 let hash = genops::plan::manifest::sha256(a.contents.as_bytes());
                 file.sync_all().expect("sync");
                 hash
-            })
+            });
+            // Returned, so that its files are deleted after the timing.
+            out
         });
 }
 
