@@ -318,8 +318,29 @@ impl Percent {
     }
 }
 
-/// Formats a number without float noise: 99.9, not 99.90000000000001.
+/// Formats a number without float noise: 99.9, not 99.90000000000001. It is `value` rounded to
+/// six decimals (as `format!("{:.6}")` rounds it), trailing zeros and a bare `-0` dropped.
 pub fn format_number(value: f64) -> String {
+    // Below 2^33 the product with 10^6 is off by less than 10^-6, so unless it lies that close
+    // to a tie, rounding it gives the six decimals exactly; integers are printed without the
+    // float formatter's exact (and slow) digit generation. Everything else takes the formatter.
+    let scaled = value * 1e6;
+    let fraction = scaled - scaled.floor();
+    if value.abs() < (1u64 << 33) as f64 && (fraction - 0.5).abs() > 1e-6 {
+        let micros = scaled.round() as i64;
+        let (units, rest) = (micros.unsigned_abs() / 1_000_000, micros.unsigned_abs() % 1_000_000);
+        let sign = if micros < 0 { "-" } else { "" };
+        if rest == 0 {
+            return format!("{sign}{units}");
+        }
+        let digits = format!("{rest:06}");
+        return format!("{sign}{units}.{}", digits.trim_end_matches('0'));
+    }
+    format_number_exactly(value)
+}
+
+/// [`format_number`] through the float formatter.
+fn format_number_exactly(value: f64) -> String {
     let text = format!("{:.6}", value);
     let text = text.trim_end_matches('0').trim_end_matches('.');
     if text == "-0" { "0".to_string() } else { text.to_string() }
@@ -724,6 +745,42 @@ pub fn closest<'a>(word: &str, words: &[&'a str]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbers_without_float_noise() {
+        for (value, text) in [
+            (f64::from_bits(99.9f64.to_bits() + 1), "99.9"),
+            (0.1 + 0.2, "0.3"),
+            (14.4, "14.4"),
+            (-0.0000001, "0"),
+            (-1.25, "-1.25"),
+            (3.0, "3"),
+            (0.0000025, "0.000003"),
+            (1e12, "1000000000000"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(format_number(value), text, "{value}");
+        }
+    }
+
+    proptest! {
+        /// The shortcut prints what the float formatter prints: any double, decimals of the
+        /// sizes SLOs and prices have, and values a hair from a tie of the sixth decimal.
+        #[test]
+        fn format_number_is_the_float_formatter(
+            any in any::<f64>(),
+            micros in -10_000_000_000i64..10_000_000_000,
+            nudge in -3i32..=3,
+        ) {
+            prop_assert_eq!(format_number(any), format_number_exactly(any));
+            let decimal = micros as f64 / 1e6;
+            prop_assert_eq!(format_number(decimal), format_number_exactly(decimal));
+            let tie = (micros as f64 + 0.5) / 1e6;
+            let near = f64::from_bits((tie.to_bits() as i64 + nudge as i64) as u64);
+            prop_assert_eq!(format_number(near), format_number_exactly(near));
+        }
+    }
 
     #[test]
     fn durations() {
