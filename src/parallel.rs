@@ -3,14 +3,29 @@
 //! In: independent jobs (emitting one target, rendering one runbook, hashing one file). Out:
 //! their results in the order of the jobs, so parallel output is byte-identical to sequential
 //! output. Scoped threads take the next job from a shared counter until none is left; with one
-//! core, or one job, everything runs on the calling thread.
+//! core, or one job, everything runs on the calling thread. Also: [`gather`], for producers
+//! that hand out results from several threads, and [`lock`].
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// How many threads parallel work uses: the cores available, at most 8.
 pub fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+}
+
+/// Locks `mutex`; a thread that panicked while holding it left data that is still usable here
+/// (its panic is resumed by whoever joins it).
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Everything `produce` hands to the sink it is given, from whichever threads, in one list (in
+/// the order it arrived), with what `produce` returned.
+pub fn gather<T: Send, R>(produce: impl FnOnce(&(dyn Fn(T) + Sync)) -> R) -> (Vec<T>, R) {
+    let items = Mutex::new(Vec::new());
+    let result = produce(&|item| lock(&items).push(item));
+    (items.into_inner().unwrap_or_else(PoisonError::into_inner), result)
 }
 
 /// `items.map(f)`, run on up to [`threads`] threads; results in the order of `items`.
@@ -28,10 +43,10 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(slot) = jobs.get(i) else { break };
-                    let job = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    let job = lock(slot).take();
                     if let Some(job) = job {
                         let result = f(job);
-                        *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                        *lock(&results[i]) = Some(result);
                     }
                 }
                 // What this thread freed goes back to the system now, not after a delay.

@@ -217,7 +217,7 @@ impl Staging {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, StagingState> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::parallel::lock(&self.state)
     }
 
     /// Makes the staging directory (and OUT and `OUT/.genops` if need be) once.

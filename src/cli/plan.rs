@@ -4,8 +4,8 @@
 //! Both run the same steps up to the plan, so a plan shows exactly what a build would do:
 //! read OUT's manifest (`outdir::open`) → compile (spec errors: exit 1, OUT untouched), while
 //! another thread hashes the files the manifest lists (`outdir::verify`) → if the manifest's
-//! input fingerprint matches and the files are as it lists them, nothing to emit; else emit, comparing each file with OUT as it comes (a build also stages
-//! it) → `plan::compute_from`. `plan` renders the plan (text, JSON or Markdown) and exits 0, or
+//! input fingerprint matches and the files are as it lists them, nothing to emit; else emit,
+//! comparing each file with OUT as it comes (a build also stages it) → `plan::compute_from`. `plan` renders the plan (text, JSON or Markdown) and exits 0, or
 //! 2 with `--detailed-exitcode` when there are changes. `build` refuses (exit 1) when it would
 //! overwrite or delete a file genops did not leave as it is, unless `--force`, then writes
 //! (`outdir::write`); an I/O error is exit 3.
@@ -20,6 +20,7 @@ use super::args::{DiagFormat, PlanFormat};
 use super::outdir;
 use super::{Output, compile_path, count, exit, release};
 use crate::compile::Compilation;
+use crate::parallel::lock;
 use crate::plan::manifest::Manifest;
 use crate::plan::render_text::TextOptions;
 use crate::plan::{self, Disk, Plan, Produced, Summary, render_json, render_markdown, render_text};
@@ -67,27 +68,28 @@ fn prepare(
         return Ok(Some(Prepared { produced, summary, disk, plan, staging: None, inputs }));
     }
     let staging = building.then(|| outdir::Staging::new(dir));
-    let produced = Mutex::new(Vec::new());
     // The first I/O error of the sink, and whether it was writing (staging) or reading.
     let failure: Mutex<Option<(&str, outdir::OutError)>> = Mutex::new(None);
-    let emitted = crate::emit::emit_each(system, &c.sources, options, &|artifact| {
-        let record =
-            outdir::read_file(dir, &artifact.path).map_err(|e| ("read", e)).and_then(|on_disk| match &staging {
-                Some(staging) => {
-                    let record = Produced::compare(&artifact, on_disk.as_deref(), false);
-                    if record.changes() {
-                        staging.stage(&artifact.path, artifact.contents.as_bytes()).map_err(|e| ("write", e))?;
+    let (mut produced, emitted) = crate::parallel::gather(|push| {
+        crate::emit::emit_each(system, &c.sources, options, &|artifact| {
+            let record =
+                outdir::read_file(dir, &artifact.path).map_err(|e| ("read", e)).and_then(|on_disk| match &staging {
+                    Some(staging) => {
+                        let record = Produced::compare(&artifact, on_disk.as_deref(), false);
+                        if record.changes() {
+                            staging.stage(&artifact.path, artifact.contents.as_bytes()).map_err(|e| ("write", e))?;
+                        }
+                        Ok(record)
                     }
-                    Ok(record)
+                    None => Ok(Produced::compare(&artifact, on_disk.as_deref(), true)),
+                });
+            match record {
+                Ok(record) => push(record),
+                Err(e) => {
+                    lock(&failure).get_or_insert(e);
                 }
-                None => Ok(Produced::compare(&artifact, on_disk.as_deref(), true)),
-            });
-        match record {
-            Ok(record) => lock(&produced).push(record),
-            Err(e) => {
-                lock(&failure).get_or_insert(e);
             }
-        }
+        })
     });
     let discard = |staging: Option<outdir::Staging>| staging.into_iter().for_each(outdir::Staging::discard);
     if let Err(e) = emitted {
@@ -100,7 +102,6 @@ fn prepare(
         out.stderr(&format!("error: cannot {what} the output directory: {e}\n"));
         return Err(exit::INTERNAL);
     }
-    let mut produced = produced.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     produced.sort_by(|a, b| a.path.cmp(&b.path));
     out.info(&format!(
         "emitted and compared {} in {} ms",
@@ -156,10 +157,6 @@ fn compile_with_snapshot(
         (c, as_recorded.filter(|_| unchanged), inputs)
     });
     (c, Snapshot { disk, as_recorded, inputs })
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub(super) fn plan(

@@ -42,11 +42,8 @@ pub fn emit_with(
     sources: &SourceMap,
     options: &Options,
 ) -> Result<Vec<Artifact>, runbooks::TemplateError> {
-    let artifacts = std::sync::Mutex::new(Vec::new());
-    emit_each(system, sources, options, &|file| {
-        artifacts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file);
-    })?;
-    let mut artifacts = artifacts.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (mut artifacts, emitted) = crate::parallel::gather(|sink| emit_each(system, sources, options, sink));
+    emitted?;
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(artifacts)
 }

@@ -246,11 +246,9 @@ fn template_values(base: context::Base) -> (Value, Value) {
 /// `overrides` (template file name → text); the index first, then the runbooks in the order
 /// of the context's `runbooks`.
 pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec<Artifact>, TemplateError> {
-    let files = std::sync::Mutex::new(Vec::new());
-    emit_each(system, overrides, &|i, file| {
-        files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, file))
-    })?;
-    let mut files = files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (mut files, rendered) =
+        crate::parallel::gather(|sink| emit_each(system, overrides, &|i, file| sink((i, file))));
+    rendered?;
     files.sort_by_key(|(i, _)| *i);
     Ok(files.into_iter().map(|(_, file)| file).collect())
 }

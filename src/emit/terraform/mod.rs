@@ -87,9 +87,7 @@ impl Tf<'_> {
 }
 
 pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
-    let files = std::sync::Mutex::new(Vec::new());
-    emit_each(system, sources, &|file| files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file));
-    let mut files = files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (mut files, ()) = crate::parallel::gather(|sink| emit_each(system, sources, sink));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
