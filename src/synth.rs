@@ -8,7 +8,7 @@
 //! gets by default (GO0404), and past about 830 routes its 7.2 OCI alarms a route take
 //! Terraform more than ten minutes of alarm operations (GO0405): genops warns about both, as it
 //! would for a real system.
-//! Deterministic: the same N always gives the same bytes. `genops synth` (hidden) writes it.
+//! Deterministic: the same N always gives the same bytes. `genops-synth N DIR` (src/bin) writes it.
 
 use std::fmt::Write;
 
