@@ -5,10 +5,18 @@
 //! template never formats numbers. Optional things are `none` rather than missing, so that
 //! `{% if route.fallbacks %}` works under strict undefined while a misspelt field still fails
 //! the build. The README's "Runbooks" section lists these variables for template authors.
+//!
+//! Each struct is declared through [`template_struct!`], which makes it a template object read
+//! in place ([`super::object`]); nested structs are shared (`Arc`) and lists are [`List`]s so
+//! that reading one copies nothing. The structs also derive `Serialize`: their serialised form
+//! is what the object view is tested against.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use std::collections::HashMap;
+use super::object::{List, template_struct};
 
 use crate::check::{Costs, worst_case_latency};
 use crate::conventions::{display_name, ident, incident_runbook, model_group, sli_runbook_file, slo_runbook};
@@ -37,481 +45,557 @@ pub struct Base {
     pub burn_windows: Vec<BurnWindowCtx>,
 }
 
-/// A JWT issuer and the routes whose callers it identifies.
-#[derive(Clone, Debug, Serialize)]
-pub struct IssuerCtx {
-    pub issuer: String,
-    pub routes: Vec<String>,
+template_struct! {
+    /// A JWT issuer and the routes whose callers it identifies.
+    #[derive(Clone, Debug, Serialize)]
+    pub struct IssuerCtx {
+        pub issuer: String,
+        pub routes: List<String>,
+    }
 }
 
-/// One burn-rate window (`src/data/burn_rates.yaml`).
-#[derive(Clone, Debug, Serialize)]
-pub struct BurnWindowCtx {
-    pub name: String,
-    pub severity: String,
-    pub long: String,
-    pub short: String,
-    /// Share of the error budget the burn spends in the long window.
-    pub budget: String,
-    /// The burn rate for a 30-day SLO.
-    pub burn_30d: String,
+template_struct! {
+    /// One burn-rate window (`src/data/burn_rates.yaml`).
+    #[derive(Clone, Debug, Serialize)]
+    pub struct BurnWindowCtx {
+        pub name: String,
+        pub severity: String,
+        pub long: String,
+        pub short: String,
+        /// Share of the error budget the burn spends in the long window.
+        pub budget: String,
+        /// The burn rate for a 30-day SLO.
+        pub burn_30d: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct SystemCtx {
-    pub name: String,
-    pub owner: String,
-    pub region: String,
-    pub currency: String,
-    pub description: Option<String>,
-    pub tags: Vec<KeyValue>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct SystemCtx {
+        pub name: String,
+        pub owner: String,
+        pub region: String,
+        pub currency: String,
+        pub description: Option<String>,
+        pub tags: List<Arc<KeyValue>>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct KeyValue {
-    pub key: String,
-    pub value: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct KeyValue {
+        pub key: String,
+        pub value: String,
+    }
 }
 
-/// Paths of the other generated files, relative to the output directory.
-#[derive(Clone, Debug, Serialize)]
-pub struct Files {
-    pub prometheus_rules: String,
-    pub prometheus_tests: String,
-    pub openslo: String,
-    pub monitoring_tf: String,
-    pub gateway_tf: String,
-    pub budgets_tf: String,
-    pub notifications_tf: String,
-    pub logging_tf: String,
-    pub security_tf: String,
-    pub storage_tf: String,
-    pub litellm_config: String,
+template_struct! {
+    /// Paths of the other generated files, relative to the output directory.
+    #[derive(Clone, Debug, Serialize)]
+    pub struct Files {
+        pub prometheus_rules: String,
+        pub prometheus_tests: String,
+        pub openslo: String,
+        pub monitoring_tf: String,
+        pub gateway_tf: String,
+        pub budgets_tf: String,
+        pub notifications_tf: String,
+        pub logging_tf: String,
+        pub security_tf: String,
+        pub storage_tf: String,
+        pub litellm_config: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct OncallCtx {
-    pub rotations: Vec<RotationCtx>,
-    pub escalation: Vec<StepCtx>,
-    pub channels: ChannelsCtx,
-    /// The rotation of the first escalation step: every page reaches it.
-    pub first: String,
-    /// How long an unacknowledged page waits before OCI repeats it (the second step's `after`).
-    pub repeat_page: String,
-    /// Where paging alarms notify (OCI topic display names).
-    pub page_topics: Vec<String>,
-    /// Where ticket alarms notify.
-    pub ticket_topics: Vec<String>,
-    /// The channel to coordinate an incident in: `incidents`, else `alerts`.
-    pub coordination: ChannelCtx,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct OncallCtx {
+        pub rotations: List<Arc<RotationCtx>>,
+        pub escalation: List<Arc<StepCtx>>,
+        pub channels: Arc<ChannelsCtx>,
+        /// The rotation of the first escalation step: every page reaches it.
+        pub first: String,
+        /// How long an unacknowledged page waits before OCI repeats it (the second step's `after`).
+        pub repeat_page: String,
+        /// Where paging alarms notify (OCI topic display names).
+        pub page_topics: List<String>,
+        /// Where ticket alarms notify.
+        pub ticket_topics: List<String>,
+        /// The channel to coordinate an incident in: `incidents`, else `alerts`.
+        pub coordination: Arc<ChannelCtx>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct RotationCtx {
-    pub name: String,
-    pub members: Vec<String>,
-    /// `24x7` or `business-hours`.
-    pub coverage: String,
-    pub around_the_clock: bool,
-    /// Length of one shift.
-    pub shift: String,
-    /// OCI Notifications topic that pages its members.
-    pub topic: String,
-    /// 1-based step of the escalation ladder, `none` when it is not on the ladder.
-    pub step: Option<usize>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct RotationCtx {
+        pub name: String,
+        pub members: List<String>,
+        /// `24x7` or `business-hours`.
+        pub coverage: String,
+        pub around_the_clock: bool,
+        /// Length of one shift.
+        pub shift: String,
+        /// OCI Notifications topic that pages its members.
+        pub topic: String,
+        /// 1-based step of the escalation ladder, `none` when it is not on the ladder.
+        pub step: Option<usize>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct StepCtx {
-    pub step: usize,
-    pub rotation: String,
-    /// Time since the page without acknowledgement: `0s` for the first step.
-    pub after: String,
-    pub around_the_clock: bool,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct StepCtx {
+        pub step: usize,
+        pub rotation: String,
+        /// Time since the page without acknowledgement: `0s` for the first step.
+        pub after: String,
+        pub around_the_clock: bool,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ChannelsCtx {
-    pub alerts: ChannelCtx,
-    pub incidents: Option<ChannelCtx>,
-    pub pager: Option<ChannelCtx>,
-    pub support: Option<ChannelCtx>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct ChannelsCtx {
+        pub alerts: Arc<ChannelCtx>,
+        pub incidents: Option<Arc<ChannelCtx>>,
+        pub pager: Option<Arc<ChannelCtx>>,
+        pub support: Option<Arc<ChannelCtx>>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ChannelCtx {
-    /// `alerts`, `incidents`, `pager` or `support`.
-    pub role: String,
-    pub slack: Option<String>,
-    pub email: Option<String>,
-    pub https: Option<String>,
-    /// Whether a Slack webhook, a PagerDuty key is configured (their values are secrets).
-    pub webhook: bool,
-    pub pagerduty: bool,
-    /// OCI Notifications topic of the channel.
-    pub topic: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct ChannelCtx {
+        /// `alerts`, `incidents`, `pager` or `support`.
+        pub role: String,
+        pub slack: Option<String>,
+        pub email: Option<String>,
+        pub https: Option<String>,
+        /// Whether a Slack webhook, a PagerDuty key is configured (their values are secrets).
+        pub webhook: bool,
+        pub pagerduty: bool,
+        /// OCI Notifications topic of the channel.
+        pub topic: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct RouteCtx {
-    pub name: String,
-    pub path: String,
-    pub description: Option<String>,
-    pub data_class: String,
-    pub policy: PolicyCtx,
-    /// Effective logging level of the route.
-    pub logging: String,
-    pub model: ModelCtx,
-    pub prompt: Option<PromptCtx>,
-    pub fallbacks: Vec<FallbackCtx>,
-    pub timeout: String,
-    pub retries: u32,
-    pub backoff: String,
-    /// The longest a caller waits: retries, backoff and fallbacks included.
-    pub worst_case: String,
-    pub circuit_breaker: Option<BreakerCtx>,
-    pub rate_limit: Option<RateLimitCtx>,
-    pub cache: Option<CacheCtx>,
-    pub rollout: Option<RolloutCtx>,
-    pub tiers: Vec<TierCtx>,
-    pub traffic: Option<TrafficCtx>,
-    /// Estimated cost of one query and of a month, in the system's currency.
-    pub cost_per_query: Option<String>,
-    pub cost_per_month: Option<String>,
-    pub auth: Option<AuthCtx>,
-    pub gateway: GatewayCtx,
-    pub litellm: LitellmCtx,
-    /// SLOs, evaluations and budgets that cover the route.
-    pub slos: Vec<String>,
-    /// The route's SLOs with the file of their runbook (`none`: the SLO has no alarm).
-    pub slo_runbooks: Vec<SloLink>,
-    pub evaluations: Vec<String>,
-    pub budgets: Vec<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct RouteCtx {
+        pub name: String,
+        pub path: String,
+        pub description: Option<String>,
+        pub data_class: String,
+        pub policy: Arc<PolicyCtx>,
+        /// Effective logging level of the route.
+        pub logging: String,
+        pub model: Arc<ModelCtx>,
+        pub prompt: Option<Arc<PromptCtx>>,
+        pub fallbacks: List<Arc<FallbackCtx>>,
+        pub timeout: String,
+        pub retries: u32,
+        pub backoff: String,
+        /// The longest a caller waits: retries, backoff and fallbacks included.
+        pub worst_case: String,
+        pub circuit_breaker: Option<Arc<BreakerCtx>>,
+        pub rate_limit: Option<Arc<RateLimitCtx>>,
+        pub cache: Option<Arc<CacheCtx>>,
+        pub rollout: Option<Arc<RolloutCtx>>,
+        pub tiers: List<Arc<TierCtx>>,
+        pub traffic: Option<Arc<TrafficCtx>>,
+        /// Estimated cost of one query and of a month, in the system's currency.
+        pub cost_per_query: Option<String>,
+        pub cost_per_month: Option<String>,
+        pub auth: Option<Arc<AuthCtx>>,
+        pub gateway: Arc<GatewayCtx>,
+        pub litellm: Arc<LitellmCtx>,
+        /// SLOs, evaluations and budgets that cover the route.
+        pub slos: List<String>,
+        /// The route's SLOs with the file of their runbook (`none`: the SLO has no alarm).
+        pub slo_runbooks: List<Arc<SloLink>>,
+        pub evaluations: List<String>,
+        pub budgets: List<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct SloLink {
-    pub name: String,
-    pub file: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct SloLink {
+        pub name: String,
+        pub file: Option<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct PolicyCtx {
-    /// Serving kinds the data class allows: `external`, `on-demand`, `dedicated`.
-    pub serving: Vec<String>,
-    pub logging: String,
-    pub encryption: String,
-    pub network: String,
-    pub residency: bool,
-    pub moderation: bool,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct PolicyCtx {
+        /// Serving kinds the data class allows: `external`, `on-demand`, `dedicated`.
+        pub serving: List<String>,
+        pub logging: String,
+        pub encryption: String,
+        pub network: String,
+        pub residency: bool,
+        pub moderation: bool,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ModelCtx {
-    pub name: String,
-    /// The provider's model id, e.g. `cohere.command-r-08-2024`.
-    pub id: String,
-    pub provider: String,
-    /// `dedicated`, `on-demand` or `external`.
-    pub serving: String,
-    pub cluster: Option<String>,
-    pub region: String,
-    pub endpoint: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct ModelCtx {
+        pub name: String,
+        /// The provider's model id, e.g. `cohere.command-r-08-2024`.
+        pub id: String,
+        pub provider: String,
+        /// `dedicated`, `on-demand` or `external`.
+        pub serving: String,
+        pub cluster: Option<String>,
+        pub region: String,
+        pub endpoint: Option<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct PromptCtx {
-    pub name: String,
-    pub version: String,
-    pub file: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct PromptCtx {
+        pub name: String,
+        pub version: String,
+        pub file: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct FallbackCtx {
-    /// `model` or `route`.
-    pub kind: String,
-    pub name: String,
-    /// The model's provider id (model fallbacks), or the fallback route's model id.
-    pub model_id: String,
-    /// The LiteLLM model group the route falls back to.
-    pub group: String,
-    /// The LiteLLM deployment id of a model fallback (`none` for a route).
-    pub deployment: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct FallbackCtx {
+        /// `model` or `route`.
+        pub kind: String,
+        pub name: String,
+        /// The model's provider id (model fallbacks), or the fallback route's model id.
+        pub model_id: String,
+        /// The LiteLLM model group the route falls back to.
+        pub group: String,
+        /// The LiteLLM deployment id of a model fallback (`none` for a route).
+        pub deployment: Option<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct BreakerCtx {
-    pub failures: u32,
-    pub cooldown: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct BreakerCtx {
+        pub failures: u32,
+        pub cooldown: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct RateLimitCtx {
-    pub per_second: u32,
-    pub per_day: Option<u64>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct RateLimitCtx {
+        pub per_second: u32,
+        pub per_day: Option<u64>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct CacheCtx {
-    pub kind: String,
-    pub similarity: Option<String>,
-    pub ttl: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct CacheCtx {
+        pub kind: String,
+        pub similarity: Option<String>,
+        pub ttl: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct RolloutCtx {
-    /// `canary`, `blue-green`, `shadow` or `ab`, and how to say it (`A/B`).
-    pub strategy: String,
-    pub label: String,
-    pub candidate_model: Option<String>,
-    pub candidate_prompt: Option<PromptCtx>,
-    /// The candidate's share (canary, A/B), the mirrored share (shadow).
-    pub weight: String,
-    /// Blue-green: the side taking traffic, `stable` or `candidate`.
-    pub active: String,
-    pub evaluation: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct RolloutCtx {
+        /// `canary`, `blue-green`, `shadow` or `ab`, and how to say it (`A/B`).
+        pub strategy: String,
+        pub label: String,
+        pub candidate_model: Option<String>,
+        pub candidate_prompt: Option<Arc<PromptCtx>>,
+        /// The candidate's share (canary, A/B), the mirrored share (shadow).
+        pub weight: String,
+        /// Blue-green: the side taking traffic, `stable` or `candidate`.
+        pub active: String,
+        pub evaluation: Option<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct TierCtx {
-    pub model: String,
-    pub max_input_tokens: u32,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct TierCtx {
+        pub model: String,
+        pub max_input_tokens: u32,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct TrafficCtx {
-    pub per_day: u64,
-    pub input_tokens: u32,
-    pub output_tokens: u32,
-    /// Average requests per minute over a day.
-    pub per_minute: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct TrafficCtx {
+        pub per_day: u64,
+        pub input_tokens: u32,
+        pub output_tokens: u32,
+        /// Average requests per minute over a day.
+        pub per_minute: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct AuthCtx {
-    pub issuer: String,
-    pub audience: String,
-    pub jwks_uri: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct AuthCtx {
+        pub issuer: String,
+        pub audience: String,
+        pub jwks_uri: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct GatewayCtx {
-    /// Terraform address of the route's API Gateway deployment.
-    pub deployment: String,
-    /// Its OCI display name.
-    pub display_name: String,
-    /// `private` or `public`: which API gateway serves it.
-    pub network: String,
-    /// OCI Logging display names of its access and execution logs (`none`: audit only).
-    pub access_log: String,
-    pub execution_log: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct GatewayCtx {
+        /// Terraform address of the route's API Gateway deployment.
+        pub deployment: String,
+        /// Its OCI display name.
+        pub display_name: String,
+        /// `private` or `public`: which API gateway serves it.
+        pub network: String,
+        /// OCI Logging display names of its access and execution logs (`none`: audit only).
+        pub access_log: String,
+        pub execution_log: Option<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct LitellmCtx {
-    /// The model group the gateway sends the route to (the route's name).
-    pub group: String,
-    /// Deployment ids (`model_info.id` in the config) of the route's primary model.
-    pub primary: Vec<String>,
-    /// The rollout's candidate (or blue-green standby) deployment and its model group.
-    pub candidate: Option<DeploymentRef>,
-    /// The model groups that serve the route with retries (`model_group_retry_policy`).
-    pub retry_groups: Vec<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct LitellmCtx {
+        /// The model group the gateway sends the route to (the route's name).
+        pub group: String,
+        /// Deployment ids (`model_info.id` in the config) of the route's primary model.
+        pub primary: List<String>,
+        /// The rollout's candidate (or blue-green standby) deployment and its model group.
+        pub candidate: Option<Arc<DeploymentRef>>,
+        /// The model groups that serve the route with retries (`model_group_retry_policy`).
+        pub retry_groups: List<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct DeploymentRef {
-    pub deployment: String,
-    pub group: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct DeploymentRef {
+        pub deployment: String,
+        pub group: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct BudgetCtx {
-    pub name: String,
-    pub amount: String,
-    pub currency: String,
-    pub period: String,
-    /// Routes in scope; empty for the whole system.
-    pub routes: Vec<String>,
-    pub alerts: Vec<BudgetAlertCtx>,
-    pub pressure: Option<PressureCtx>,
-    /// Estimated monthly spend of the routes in scope, where known.
-    pub estimate: Option<String>,
-    /// OCI budget display name.
-    pub display_name: String,
-    /// The e-mail address OCI sends its alert rules to (`none`: the alerts channel has none).
-    pub recipients: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct BudgetCtx {
+        pub name: String,
+        pub amount: String,
+        pub currency: String,
+        pub period: String,
+        /// Routes in scope; empty for the whole system.
+        pub routes: List<String>,
+        pub alerts: List<Arc<BudgetAlertCtx>>,
+        pub pressure: Option<Arc<PressureCtx>>,
+        /// Estimated monthly spend of the routes in scope, where known.
+        pub estimate: Option<String>,
+        /// OCI budget display name.
+        pub display_name: String,
+        /// The e-mail address OCI sends its alert rules to (`none`: the alerts channel has none).
+        pub recipients: Option<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct BudgetAlertCtx {
-    pub at: String,
-    pub forecast: bool,
-    /// Display name of the OCI budget alert rule.
-    pub rule: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct BudgetAlertCtx {
+        pub at: String,
+        pub forecast: bool,
+        /// Display name of the OCI budget alert rule.
+        pub rule: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct PressureCtx {
-    pub at: String,
-    pub downgrades: Vec<DowngradeCtx>,
-    /// Requests per second to admit under pressure.
-    pub rate_limit: Option<u32>,
-    /// That rate split over the routes in scope by their share of the traffic.
-    pub limits: Vec<LimitCtx>,
-    pub rule: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct PressureCtx {
+        pub at: String,
+        pub downgrades: List<Arc<DowngradeCtx>>,
+        /// Requests per second to admit under pressure.
+        pub rate_limit: Option<u32>,
+        /// That rate split over the routes in scope by their share of the traffic.
+        pub limits: List<Arc<LimitCtx>>,
+        pub rule: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct LimitCtx {
-    pub route: String,
-    pub per_second: u64,
-    /// Terraform address of the route's API Gateway deployment.
-    pub deployment: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct LimitCtx {
+        pub route: String,
+        pub per_second: u64,
+        /// Terraform address of the route's API Gateway deployment.
+        pub deployment: String,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct DowngradeCtx {
-    pub route: String,
-    pub from: String,
-    pub to: String,
-    pub to_id: String,
-    /// The LiteLLM deployment of the downgrade model (weight 0 until the switch), its model
-    /// group, and the other deployments of that group (the ones to set to weight 0).
-    pub deployment: Option<String>,
-    pub group: Option<String>,
-    pub others: Vec<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct DowngradeCtx {
+        pub route: String,
+        pub from: String,
+        pub to: String,
+        pub to_id: String,
+        /// The LiteLLM deployment of the downgrade model (weight 0 until the switch), its model
+        /// group, and the other deployments of that group (the ones to set to weight 0).
+        pub deployment: Option<String>,
+        pub group: Option<String>,
+        pub others: List<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct EvaluationCtx {
-    pub name: String,
-    pub dataset: String,
-    pub cases: usize,
-    pub min_cases: u32,
-    pub routes: Vec<String>,
-    pub thresholds: Vec<KeyValue>,
-    /// `block` or `warn`.
-    pub gate: String,
-    pub grader: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct EvaluationCtx {
+        pub name: String,
+        pub dataset: String,
+        pub cases: usize,
+        pub min_cases: u32,
+        pub routes: List<String>,
+        pub thresholds: List<Arc<KeyValue>>,
+        /// `block` or `warn`.
+        pub gate: String,
+        pub grader: Option<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct ComplianceCtx {
-    pub frameworks: Vec<String>,
-    pub gdpr: bool,
-    pub hipaa: bool,
-    pub soc2: bool,
-    pub pci_dss: bool,
-    pub traces_retention: Option<String>,
-    pub audit_retention: Option<String>,
-    pub decision_logging: bool,
-    pub encryption: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct ComplianceCtx {
+        pub frameworks: List<String>,
+        pub gdpr: bool,
+        pub hipaa: bool,
+        pub soc2: bool,
+        pub pci_dss: bool,
+        pub traces_retention: Option<String>,
+        pub audit_retention: Option<String>,
+        pub decision_logging: bool,
+        pub encryption: Option<String>,
+    }
 }
 
-/// One alarm of the catalogue, as Prometheus and OCI Monitoring name it.
-#[derive(Clone, Debug, Serialize)]
-pub struct AlertCtx {
-    /// The Prometheus alert: its shared rule with the label that picks this one out
-    /// (`AvailabilityBudgetBurnFast{slo="chat-availability"}`, `ModelTimeout{route="chat"}`), or
-    /// the rule's name alone when the rule is its own (`PromptInjection`).
-    pub name: String,
-    /// The Prometheus alerting rule (`alertname`), shared by the SLOs of a kind.
-    pub rule: String,
-    /// The OCI Monitoring alarm's display name (`none` when the spec has no on-call, so no
-    /// OCI alarm is generated).
-    pub oci_name: Option<String>,
-    /// `page` or `ticket`.
-    pub severity: String,
-    pub pages: bool,
-    /// `CRITICAL` or `WARNING`.
-    pub oci_severity: String,
-    pub route: Option<String>,
-    pub slo: Option<String>,
-    pub evaluation: Option<String>,
-    /// What the alarm compares, in words.
-    pub measures: String,
-    /// The value it fires at.
-    pub threshold: String,
-    /// How long or over which windows it must hold.
-    pub window: String,
-    /// The burn-rate window name (`fast` …) for SLO alerts.
-    pub burn_window: Option<String>,
-    /// Days until the error budget is gone at this burn, and the burn rate (SLO alerts).
-    pub exhaustion: Option<String>,
-    pub burn: Option<String>,
-    /// The runbook, relative to the output directory, and its file name.
-    pub runbook: String,
-    pub runbook_file: String,
+template_struct! {
+    /// One alarm of the catalogue, as Prometheus and OCI Monitoring name it.
+    #[derive(Clone, Debug, Serialize)]
+    pub struct AlertCtx {
+        /// The Prometheus alert: its shared rule with the label that picks this one out
+        /// (`AvailabilityBudgetBurnFast{slo="chat-availability"}`, `ModelTimeout{route="chat"}`), or
+        /// the rule's name alone when the rule is its own (`PromptInjection`).
+        pub name: String,
+        /// The Prometheus alerting rule (`alertname`), shared by the SLOs of a kind.
+        pub rule: String,
+        /// The OCI Monitoring alarm's display name (`none` when the spec has no on-call, so no
+        /// OCI alarm is generated).
+        pub oci_name: Option<String>,
+        /// `page` or `ticket`.
+        pub severity: String,
+        pub pages: bool,
+        /// `CRITICAL` or `WARNING`.
+        pub oci_severity: String,
+        pub route: Option<String>,
+        pub slo: Option<String>,
+        pub evaluation: Option<String>,
+        /// What the alarm compares, in words.
+        pub measures: String,
+        /// The value it fires at.
+        pub threshold: String,
+        /// How long or over which windows it must hold.
+        pub window: String,
+        /// The burn-rate window name (`fast` …) for SLO alerts.
+        pub burn_window: Option<String>,
+        /// Days until the error budget is gone at this burn, and the burn rate (SLO alerts).
+        pub exhaustion: Option<String>,
+        pub burn: Option<String>,
+        /// The runbook, relative to the output directory, and its file name.
+        pub runbook: String,
+        pub runbook_file: String,
+    }
 }
 
-/// One runbook: an SLI kind's (all the SLOs of that kind, a section each) or an incident
-/// type's.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunbookCtx {
-    /// `slo` or `incident`.
-    pub kind: String,
-    /// The SLI kind (`availability`, `cost_per_query` …) or the incident type.
-    pub name: String,
-    pub title: String,
-    pub file: String,
-    pub path: String,
-    /// The template it is rendered with.
-    pub template: String,
-    /// The alarms of an incident type (those of SLOs are in their sections).
-    pub alerts: Vec<AlertCtx>,
-    /// The Prometheus alerting rules of the runbook's alarms, each once, in order.
-    pub rules: Vec<String>,
-    /// Whether any of its alarms pages, and whether any opens a ticket.
-    pub pages: bool,
-    pub tickets: bool,
-    /// Routes it concerns.
-    pub routes: Vec<String>,
-    /// The SLOs of an SLI kind's runbook, in spec order: one section each.
-    pub sections: Vec<SloSectionCtx>,
-    pub incident: Option<IncidentCtx>,
+template_struct! {
+    /// One runbook: an SLI kind's (all the SLOs of that kind, a section each) or an incident
+    /// type's.
+    #[derive(Clone, Debug, Serialize)]
+    pub struct RunbookCtx {
+        /// `slo` or `incident`.
+        pub kind: String,
+        /// The SLI kind (`availability`, `cost_per_query` …) or the incident type.
+        pub name: String,
+        pub title: String,
+        pub file: String,
+        pub path: String,
+        /// The template it is rendered with.
+        pub template: String,
+        /// The alarms of an incident type (those of SLOs are in their sections).
+        pub alerts: List<Arc<AlertCtx>>,
+        /// The Prometheus alerting rules of the runbook's alarms, each once, in order.
+        pub rules: List<String>,
+        /// Whether any of its alarms pages, and whether any opens a ticket.
+        pub pages: bool,
+        pub tickets: bool,
+        /// Routes it concerns.
+        pub routes: List<String>,
+        /// The SLOs of an SLI kind's runbook, in spec order: one section each.
+        pub sections: List<Arc<SloSectionCtx>>,
+        pub incident: Option<Arc<IncidentCtx>>,
+    }
 }
 
-/// One SLO in the runbook of its SLI kind: the section an alarm of the SLO links to.
-#[derive(Clone, Debug, Serialize)]
-pub struct SloSectionCtx {
-    pub slo: SloCtx,
-    /// The Markdown anchor of the section's heading (`## SLO <name>`): `slo-<name>`.
-    pub anchor: String,
-    /// The file and anchor, as alarms link it (`slo-availability.md#slo-chat-availability`).
-    pub link: String,
-    pub alerts: Vec<AlertCtx>,
-    pub pages: bool,
+template_struct! {
+    /// One SLO in the runbook of its SLI kind: the section an alarm of the SLO links to.
+    #[derive(Clone, Debug, Serialize)]
+    pub struct SloSectionCtx {
+        pub slo: Arc<SloCtx>,
+        /// The Markdown anchor of the section's heading (`## SLO <name>`): `slo-<name>`.
+        pub anchor: String,
+        /// The file and anchor, as alarms link it (`slo-availability.md#slo-chat-availability`).
+        pub link: String,
+        pub alerts: List<Arc<AlertCtx>>,
+        pub pages: bool,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct SloCtx {
-    pub name: String,
-    pub route: String,
-    /// `availability`, `latency`, `groundedness`, `cost_per_query`, `harmful_rate`.
-    pub sli: String,
-    pub objective: Option<String>,
-    pub window: String,
-    pub percentile: Option<String>,
-    pub threshold: Option<String>,
-    pub description: Option<String>,
-    /// `1 − objective`, and that share of the window as time.
-    pub error_budget: Option<String>,
-    pub error_budget_time: Option<String>,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct SloCtx {
+        pub name: String,
+        pub route: String,
+        /// `availability`, `latency`, `groundedness`, `cost_per_query`, `harmful_rate`.
+        pub sli: String,
+        pub objective: Option<String>,
+        pub window: String,
+        pub percentile: Option<String>,
+        pub threshold: Option<String>,
+        pub description: Option<String>,
+        /// `1 − objective`, and that share of the window as time.
+        pub error_budget: Option<String>,
+        pub error_budget_time: Option<String>,
+    }
 }
 
-#[derive(Clone, Debug, Serialize)]
-pub struct IncidentCtx {
-    pub kind: String,
-    pub title: String,
-    /// `P1` … `P4`.
-    pub severity: String,
-    pub page: bool,
-    /// The rotation the spec names for it, else the first escalation step.
-    pub rotation: Option<String>,
-    pub threshold: String,
-    pub detection: String,
-    pub action: String,
+template_struct! {
+    #[derive(Clone, Debug, Serialize)]
+    pub struct IncidentCtx {
+        pub kind: String,
+        pub title: String,
+        /// `P1` … `P4`.
+        pub severity: String,
+        pub page: bool,
+        /// The rotation the spec names for it, else the first escalation step.
+        pub rotation: Option<String>,
+        pub threshold: String,
+        pub detection: String,
+        pub action: String,
+    }
 }
 
 fn money(value: f64) -> String {
@@ -597,7 +681,7 @@ pub fn build(system: &System) -> Base {
             hipaa: has("hipaa"),
             soc2: has("soc2"),
             pci_dss: has("pci-dss"),
-            frameworks: frameworks.clone(),
+            frameworks: frameworks.iter().cloned().collect(),
             traces_retention: compliance.traces_retention.map(|d| d.to_string()),
             audit_retention: compliance.audit_retention.map(|d| d.to_string()),
             decision_logging: compliance.decision_logging,
@@ -649,24 +733,23 @@ pub fn build(system: &System) -> Base {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut ctx = route(system, &by_route[i], &costs, RouteId(i), r, std::mem::take(&mut slos[i]));
-            ctx.litellm.retry_groups = retry_groups.remove(r.name.as_str()).unwrap_or_default();
-            ctx
+            let retry_groups = retry_groups.remove(r.name.as_str()).unwrap_or_default();
+            route(system, &by_route[i], &costs, RouteId(i), r, std::mem::take(&mut slos[i]), retry_groups)
         })
         .collect();
     base.budgets = system.budgets.iter().map(|b| budget(system, &plan, &costs, b)).collect();
-    let mut issuers: Vec<IssuerCtx> = Vec::new();
+    let mut issuers: Vec<(String, Vec<String>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for r in &base.routes {
         if let Some(auth) = &r.auth {
             let i = *index.entry(auth.issuer.clone()).or_insert_with(|| {
-                issuers.push(IssuerCtx { issuer: auth.issuer.clone(), routes: Vec::new() });
+                issuers.push((auth.issuer.clone(), Vec::new()));
                 issuers.len() - 1
             });
-            issuers[i].routes.push(r.name.clone());
+            issuers[i].1.push(r.name.clone());
         }
     }
-    base.issuers = issuers;
+    base.issuers = issuers.into_iter().map(|(issuer, routes)| IssuerCtx { issuer, routes: routes.into() }).collect();
     base
 }
 
@@ -689,7 +772,7 @@ fn oncall(system: &System, o: &Oncall) -> OncallCtx {
         .enumerate()
         .map(|(i, r)| RotationCtx {
             name: r.name.to_string(),
-            members: r.members.clone(),
+            members: r.members.iter().cloned().collect(),
             coverage: r.coverage.to_string(),
             around_the_clock: r.coverage == Coverage::AllHours,
             shift: r.length.to_string(),
@@ -710,10 +793,10 @@ fn oncall(system: &System, o: &Oncall) -> OncallCtx {
         .collect();
     let first = escalation.first().map(|s| s.rotation.clone()).unwrap_or_default();
     let channels = ChannelsCtx {
-        alerts: channel(system, "alerts", &o.channels.alerts),
-        incidents: o.channels.incidents.as_ref().map(|c| channel(system, "incidents", c)),
-        pager: o.channels.pager.as_ref().map(|c| channel(system, "pager", c)),
-        support: o.channels.support.as_ref().map(|c| channel(system, "support", c)),
+        alerts: Arc::new(channel(system, "alerts", &o.channels.alerts)),
+        incidents: o.channels.incidents.as_ref().map(|c| Arc::new(channel(system, "incidents", c))),
+        pager: o.channels.pager.as_ref().map(|c| Arc::new(channel(system, "pager", c))),
+        support: o.channels.support.as_ref().map(|c| Arc::new(channel(system, "support", c))),
     };
     // As terraform/monitoring.tf routes them.
     let mut page_topics = Vec::new();
@@ -727,12 +810,12 @@ fn oncall(system: &System, o: &Oncall) -> OncallCtx {
     OncallCtx {
         first,
         repeat_page: o.escalation.get(1).map_or(Duration::from_millis(15 * 60_000), |s| s.after).to_string(),
-        page_topics,
-        ticket_topics: vec![channels.alerts.topic.clone()],
+        page_topics: page_topics.into(),
+        ticket_topics: vec![channels.alerts.topic.clone()].into(),
         coordination,
-        rotations,
-        escalation,
-        channels,
+        rotations: rotations.into_iter().collect(),
+        escalation: escalation.into_iter().collect(),
+        channels: Arc::new(channels),
     }
 }
 
@@ -751,6 +834,11 @@ fn model_ctx(system: &System, m: &Model) -> ModelCtx {
     }
 }
 
+fn prompt_ctx(system: &System, p: crate::model::PromptId) -> Arc<PromptCtx> {
+    let p = system.prompt(p);
+    Arc::new(PromptCtx { name: p.name.to_string(), version: p.version.to_string(), file: p.file.clone() })
+}
+
 fn route(
     system: &System,
     deployments: &[&litellm::Deployment],
@@ -758,6 +846,7 @@ fn route(
     id: RouteId,
     r: &Route,
     slos: Vec<SloLink>,
+    retry_groups: Vec<String>,
 ) -> RouteCtx {
     let name = r.name.as_str();
     let policy = system.policy(r.data_class);
@@ -800,20 +889,17 @@ fn route(
         path: r.path.clone(),
         description: r.description.clone(),
         data_class: r.data_class.to_string(),
-        policy: PolicyCtx {
+        policy: Arc::new(PolicyCtx {
             serving: policy.serving.iter().map(|s| s.to_string()).collect(),
             logging: policy.logging.to_string(),
             encryption: policy.encryption.to_string(),
             network: policy.network.to_string(),
             residency: policy.residency,
             moderation: policy.moderation,
-        },
-        logging: r.logging.to_string(),
-        model: model_ctx(system, system.model(r.model)),
-        prompt: r.prompt.map(|p| {
-            let p = system.prompt(p);
-            PromptCtx { name: p.name.to_string(), version: p.version.to_string(), file: p.file.clone() }
         }),
+        logging: r.logging.to_string(),
+        model: Arc::new(model_ctx(system, system.model(r.model))),
+        prompt: r.prompt.map(|p| prompt_ctx(system, p)),
         fallbacks,
         timeout: human(r.timeout),
         retries: r.retries.attempts,
@@ -821,58 +907,63 @@ fn route(
         worst_case: human(worst_case_latency(system, id)),
         circuit_breaker: r
             .circuit_breaker
-            .map(|c| BreakerCtx { failures: c.failures, cooldown: c.cooldown.to_string() }),
-        rate_limit: r.rate_limit.map(|l| RateLimitCtx { per_second: l.per_second, per_day: l.per_day }),
-        cache: r.cache.map(|c| CacheCtx {
-            kind: c.kind.to_string(),
-            similarity: c.similarity.map(format_number),
-            ttl: c.ttl.to_string(),
+            .map(|c| Arc::new(BreakerCtx { failures: c.failures, cooldown: c.cooldown.to_string() })),
+        rate_limit: r.rate_limit.map(|l| Arc::new(RateLimitCtx { per_second: l.per_second, per_day: l.per_day })),
+        cache: r.cache.map(|c| {
+            Arc::new(CacheCtx {
+                kind: c.kind.to_string(),
+                similarity: c.similarity.map(format_number),
+                ttl: c.ttl.to_string(),
+            })
         }),
-        rollout: r.rollout.map(|ro| RolloutCtx {
-            strategy: ro.strategy.to_string(),
-            label: if ro.strategy == crate::spec::routes::Strategy::Ab {
-                "A/B".into()
-            } else {
-                ro.strategy.to_string()
-            },
-            candidate_model: ro.candidate_model.map(|m| system.model(m).name.to_string()),
-            candidate_prompt: ro.candidate_prompt.map(|p| {
-                let p = system.prompt(p);
-                PromptCtx { name: p.name.to_string(), version: p.version.to_string(), file: p.file.clone() }
-            }),
-            weight: percent(ro.weight),
-            active: ro.active.to_string(),
-            evaluation: ro.evaluation.map(|e| system.evaluation(e).name.to_string()),
+        rollout: r.rollout.map(|ro| {
+            Arc::new(RolloutCtx {
+                strategy: ro.strategy.to_string(),
+                label: if ro.strategy == crate::spec::routes::Strategy::Ab {
+                    "A/B".into()
+                } else {
+                    ro.strategy.to_string()
+                },
+                candidate_model: ro.candidate_model.map(|m| system.model(m).name.to_string()),
+                candidate_prompt: ro.candidate_prompt.map(|p| prompt_ctx(system, p)),
+                weight: percent(ro.weight),
+                active: ro.active.to_string(),
+                evaluation: ro.evaluation.map(|e| system.evaluation(e).name.to_string()),
+            })
         }),
         tiers: r
             .tiers
             .iter()
             .map(|t| TierCtx { model: system.model(t.model).name.to_string(), max_input_tokens: t.max_input_tokens })
             .collect(),
-        traffic: r.traffic.map(|t| TrafficCtx {
-            per_day: t.per_day,
-            input_tokens: t.input_tokens,
-            output_tokens: t.output_tokens,
-            per_minute: format_number((t.per_day as f64 / 1440.0 * 10.0).round() / 10.0),
+        traffic: r.traffic.map(|t| {
+            Arc::new(TrafficCtx {
+                per_day: t.per_day,
+                input_tokens: t.input_tokens,
+                output_tokens: t.output_tokens,
+                per_minute: format_number((t.per_day as f64 / 1440.0 * 10.0).round() / 10.0),
+            })
         }),
         cost_per_query: estimate.map(|e| money(e.per_query)),
         cost_per_month: estimate.map(|e| money(e.per_month)),
         auth: match &r.auth {
-            Auth::Jwt { issuer, audience, jwks_uri } => {
-                Some(AuthCtx { issuer: issuer.clone(), audience: audience.clone(), jwks_uri: jwks_uri.clone() })
-            }
+            Auth::Jwt { issuer, audience, jwks_uri } => Some(Arc::new(AuthCtx {
+                issuer: issuer.clone(),
+                audience: audience.clone(),
+                jwks_uri: jwks_uri.clone(),
+            })),
             Auth::None => None,
         },
-        gateway: GatewayCtx {
+        gateway: Arc::new(GatewayCtx {
             deployment: format!("oci_apigateway_deployment.{}", ident(name)),
             display_name: display_name(system, name),
             network: policy.network.to_string(),
             access_log: display_name(system, &format!("{name}-access")),
             execution_log: execution.then(|| display_name(system, &format!("{name}-execution"))),
-        },
-        litellm: LitellmCtx {
+        }),
+        litellm: Arc::new(LitellmCtx {
             group: model_group(name),
-            primary: deployments_of(|r| matches!(r, litellm::Role::Primary | litellm::Role::Mirrored)),
+            primary: deployments_of(|r| matches!(r, litellm::Role::Primary | litellm::Role::Mirrored)).into(),
             candidate: deployments
                 .iter()
                 .find(|d| {
@@ -884,11 +975,11 @@ fn route(
                             | litellm::Role::Standby
                     )
                 })
-                .map(|d| DeploymentRef { deployment: d.id.clone(), group: d.group.clone() }),
-            retry_groups: Vec::new(),
-        },
+                .map(|d| Arc::new(DeploymentRef { deployment: d.id.clone(), group: d.group.clone() })),
+            retry_groups: retry_groups.into(),
+        }),
         slos: slos.iter().map(|s| s.name.clone()).collect(),
-        slo_runbooks: slos,
+        slo_runbooks: slos.into_iter().collect(),
         evaluations: system.evaluations.iter().filter(|e| e.routes.contains(&id)).map(|e| e.name.to_string()).collect(),
         budgets: system
             .budgets
@@ -921,35 +1012,37 @@ fn budget(system: &System, plan: &litellm::Plan, costs: &Costs, b: &crate::model
                 rule: rule(format!("{}-{}", if a.forecast { "forecast" } else { "actual" }, at(a.at))),
             })
             .collect(),
-        pressure: b.on_pressure.as_ref().map(|p| PressureCtx {
-            at: percent(p.at),
-            downgrades: p
-                .downgrades
-                .iter()
-                .map(|d| {
-                    let dg = plan
-                        .deployments
-                        .iter()
-                        .find(|x| x.route == Some(d.route) && x.role == litellm::Role::Downgrade);
-                    DowngradeCtx {
-                        route: system.route(d.route).name.to_string(),
-                        from: system.model(system.route(d.route).model).name.to_string(),
-                        to: system.model(d.to).name.to_string(),
-                        to_id: system.model(d.to).model_id.clone(),
-                        deployment: dg.map(|x| x.id.clone()),
-                        group: dg.map(|x| x.group.clone()),
-                        others: plan
+        pressure: b.on_pressure.as_ref().map(|p| {
+            Arc::new(PressureCtx {
+                at: percent(p.at),
+                downgrades: p
+                    .downgrades
+                    .iter()
+                    .map(|d| {
+                        let dg = plan
                             .deployments
                             .iter()
-                            .filter(|x| dg.is_some_and(|dg| x.group == dg.group && x.id != dg.id))
-                            .map(|x| x.id.clone())
-                            .collect(),
-                    }
-                })
-                .collect(),
-            rate_limit: p.rate_limit,
-            limits: p.rate_limit.map_or_else(Vec::new, |rate| split_rate(system, &scope, rate)),
-            rule: rule(format!("pressure-{}", at(p.at))),
+                            .find(|x| x.route == Some(d.route) && x.role == litellm::Role::Downgrade);
+                        DowngradeCtx {
+                            route: system.route(d.route).name.to_string(),
+                            from: system.model(system.route(d.route).model).name.to_string(),
+                            to: system.model(d.to).name.to_string(),
+                            to_id: system.model(d.to).model_id.clone(),
+                            deployment: dg.map(|x| x.id.clone()),
+                            group: dg.map(|x| x.group.clone()),
+                            others: plan
+                                .deployments
+                                .iter()
+                                .filter(|x| dg.is_some_and(|dg| x.group == dg.group && x.id != dg.id))
+                                .map(|x| x.id.clone())
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+                rate_limit: p.rate_limit,
+                limits: p.rate_limit.map_or_else(List::default, |rate| split_rate(system, &scope, rate)),
+                rule: rule(format!("pressure-{}", at(p.at))),
+            })
         }),
         estimate,
         display_name: display_name(system, b.name.as_str()),
@@ -959,7 +1052,7 @@ fn budget(system: &System, plan: &litellm::Plan, costs: &Costs, b: &crate::model
 
 /// A budget's rate limit split over its routes by their expected traffic (evenly when no route
 /// declares traffic), at least 1 request per second each.
-fn split_rate(system: &System, scope: &[RouteId], rate: u32) -> Vec<LimitCtx> {
+fn split_rate(system: &System, scope: &[RouteId], rate: u32) -> List<Arc<LimitCtx>> {
     let weights: Vec<f64> = scope.iter().map(|r| system.route(*r).traffic.map_or(0.0, |t| t.per_day as f64)).collect();
     let total: f64 = weights.iter().sum();
     scope
@@ -1012,7 +1105,7 @@ fn oci_severity(s: Severity) -> &'static str {
 }
 
 /// Each name once, in the order first seen.
-fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> List<String> {
     let mut seen = std::collections::HashSet::new();
     names.filter(|n| seen.insert(*n)).map(String::from).collect()
 }
@@ -1143,11 +1236,11 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
         let link = slo_runbook(slo.sli.as_str(), slo.name.as_str());
         let kind = Sli::ALL.iter().position(|k| *k == slo.sli).unwrap_or(0);
         sections[kind].push(SloSectionCtx {
-            slo: slo_ctx(system, slo),
+            slo: Arc::new(slo_ctx(system, slo)),
             anchor: format!("slo-{}", slo.name),
             link: file_of(&link),
             pages: alerts.iter().any(|a| a.pages),
-            alerts,
+            alerts: alerts.into_iter().collect(),
         });
     }
     let mut out = Vec::new();
@@ -1168,9 +1261,9 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             pages: sections.iter().any(|s| s.pages),
             tickets: sections.iter().any(|s| s.alerts.iter().any(|a| !a.pages)),
             rules: distinct(sections.iter().flat_map(|s| s.alerts.iter().map(|a| a.rule.as_str()))),
-            alerts: Vec::new(),
-            routes,
-            sections,
+            alerts: List::default(),
+            routes: routes.into(),
+            sections: sections.into_iter().collect(),
             incident: None,
             path,
         });
@@ -1215,10 +1308,10 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             pages: alerts.iter().any(|a| a.pages),
             tickets: alerts.iter().any(|a| !a.pages),
             rules: distinct(alerts.iter().map(|a| a.rule.as_str())),
-            alerts,
-            routes,
-            sections: Vec::new(),
-            incident: Some(IncidentCtx {
+            alerts: alerts.into_iter().collect(),
+            routes: routes.into(),
+            sections: List::default(),
+            incident: Some(Arc::new(IncidentCtx {
                 kind: kind.into(),
                 title: incident.title.clone(),
                 severity: incident.severity.to_string(),
@@ -1230,7 +1323,7 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
                 },
                 detection: incident.detection.clone(),
                 action: incident.action.clone(),
-            }),
+            })),
             path,
         });
     }

@@ -11,7 +11,8 @@
 //! this stays pure). Out: Markdown artifacts rendered with minijinja from `targets/runbooks/`
 //! (embedded with `include_str!`; an override of the same file name wins) under
 //! [`UndefinedBehavior::Strict`], so a misspelt variable fails the build instead of printing
-//! nothing. The context is plain pre-formatted data ([`context`]). Every value a template prints
+//! nothing. The context is plain pre-formatted data ([`context`]), which templates read in
+//! place as minijinja objects ([`object`]). Every value a template prints
 //! is escaped for Markdown by the formatter unless a filter made it Markdown on purpose (`code`,
 //! `code_cell`); printing `none` or a list is an error too. The rendered text then goes through
 //! [`markdown::reflow`] (prose wrapped at 80 columns) and gets the generated-file header and a
@@ -20,17 +21,20 @@
 
 pub mod context;
 pub mod markdown;
+pub mod object;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{Serde, Value};
+use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
 use super::Artifact;
 use crate::conventions::HEADER;
 use crate::model::System;
+use object::{Field, List};
 
 /// The embedded templates, by file name (`targets/runbooks/`).
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -82,11 +86,6 @@ impl fmt::Display for TemplateError {
 }
 
 impl std::error::Error for TemplateError {}
-
-/// A template value of `value`; given by value, `value` is dropped as soon as it is converted.
-fn serde_value<T: serde::Serialize>(value: T) -> Value {
-    Value::from(Serde(value))
-}
 
 /// The built-in text of a template.
 pub fn embedded(name: &str) -> Option<&'static str> {
@@ -199,12 +198,10 @@ fn render(
     Ok(out)
 }
 
-/// The variables every template gets, and the runbooks among them. Every part of the context
-/// is made a template value once and shared: the routes (also by name, for templates that go
-/// through a runbook's routes) and the runbooks (the index lists them all; each runbook's own
-/// context is the same value). Each part of the Rust context is dropped as soon as it is a
-/// template value, so the two are never both whole in memory (for a large system, each is
-/// hundreds of megabytes).
+/// The variables every template gets, and the runbooks among them. The context's structs are
+/// template objects read in place ([`object`]): nothing is copied here. The routes are also
+/// given by name, for templates that go through a runbook's routes; the runbooks are the
+/// index's list and each runbook's own context.
 fn template_values(base: context::Base) -> (Value, Value) {
     let context::Base {
         system,
@@ -218,28 +215,23 @@ fn template_values(base: context::Base) -> (Value, Value) {
         runbooks,
         burn_windows,
     } = base;
-    let runbooks = serde_value(runbooks);
-    let names: Vec<String> = routes.iter().map(|r| r.name.clone()).collect();
-    let routes = serde_value(routes);
-    let by_name: BTreeMap<String, Value> = names
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| (name, routes.get_item_by_index(i).unwrap_or_default()))
-        .collect();
+    let runbooks: List<Arc<context::RunbookCtx>> = runbooks.into_iter().collect();
+    let routes: List<Arc<context::RouteCtx>> = routes.into_iter().collect();
+    let by_name: BTreeMap<String, Value> = routes.iter().map(|r| (r.name.clone(), r.value())).collect();
     let values = minijinja::context! {
-        system => serde_value(&system),
-        files => serde_value(&files),
-        oncall => serde_value(&oncall),
-        routes => routes,
+        system => Value::from_object(system),
+        files => Value::from_object(files),
+        oncall => oncall.map(Arc::new).value(),
+        routes => routes.value(),
         routes_by_name => Value::from(by_name),
-        budgets => serde_value(&budgets),
-        evaluations => serde_value(&evaluations),
-        compliance => serde_value(&compliance),
-        issuers => serde_value(&issuers),
-        burn_windows => serde_value(&burn_windows),
-        runbooks => runbooks.clone(),
+        budgets => budgets.into_iter().collect::<List<Arc<_>>>().value(),
+        evaluations => evaluations.into_iter().collect::<List<Arc<_>>>().value(),
+        compliance => Value::from_object(compliance),
+        issuers => issuers.into_iter().collect::<List<Arc<_>>>().value(),
+        burn_windows => burn_windows.into_iter().collect::<List<Arc<_>>>().value(),
+        runbooks => runbooks.value(),
     };
-    (values, runbooks)
+    (values, runbooks.value())
 }
 
 /// Every runbook of the system and the index, rendered with the embedded templates and any
@@ -353,15 +345,57 @@ oncall:
         }
     }
 
+    /// Every part of the context reaches the templates, and as the same values its serialised
+    /// form gave them: the same mappings with their keys in order, the same sequences, strings,
+    /// numbers, booleans and `none`s, all the way down.
     #[test]
-    fn every_part_of_the_context_reaches_the_templates() {
-        let base = context::build(&system());
-        let fields = serde_json::to_value(&base).expect("serializable");
-        let (values, _) = template_values(base.clone());
-        for key in fields.as_object().expect("a struct").keys() {
-            assert!(values.get_attr(key).is_ok_and(|v| !v.is_undefined()), "`{key}` is not given to the templates");
+    fn the_templates_see_the_context_as_its_serialised_form() {
+        fn same(path: &str, object: &Value, serialised: &Value) {
+            assert_eq!(object.kind(), serialised.kind(), "{path}");
+            match serialised.kind() {
+                minijinja::value::ValueKind::Map | minijinja::value::ValueKind::Seq => {
+                    let keys: Vec<Value> = object.try_iter().expect("iterable").collect();
+                    let expected: Vec<Value> = serialised.try_iter().expect("iterable").collect();
+                    assert_eq!(keys, expected, "{path}");
+                    for (i, key) in expected.iter().enumerate() {
+                        let (a, b) = if serialised.kind() == minijinja::value::ValueKind::Map {
+                            (object.get_item(key), serialised.get_item(key))
+                        } else {
+                            (object.get_item_by_index(i), serialised.get_item_by_index(i))
+                        };
+                        same(&format!("{path}.{key}"), &a.expect("readable"), &b.expect("readable"));
+                    }
+                }
+                _ => assert_eq!(object, serialised, "{path}"),
+            }
         }
-        assert!(values.get_attr("routes_by_name").is_ok_and(|v| !v.is_undefined()));
+        let rich = compile_with(
+            include_str!("testdata/rich.yaml"),
+            MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q"),
+        );
+        let synth = crate::synth::generate(40);
+        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
+        let synthetic = compile_with(&synth.spec, files);
+        for system in [&system(), &rich, &synthetic] {
+            let base = context::build(system);
+            let serialised = Value::from(minijinja::value::Serde(&base));
+            let (values, runbooks) = template_values(base);
+            let mut parts = 0;
+            for key in serialised.try_iter().expect("a struct") {
+                let part = values.get_item(&key).expect("readable");
+                assert!(!part.is_undefined(), "`{key}` is not given to the templates");
+                same(key.as_str().unwrap_or_default(), &part, &serialised.get_item(&key).expect("readable"));
+                parts += 1;
+            }
+            assert_eq!(parts, 10);
+            same("runbooks", &runbooks, &serialised.get_attr("runbooks").expect("readable"));
+            let routes = serialised.get_attr("routes").expect("routes");
+            let by_name = values.get_attr("routes_by_name").expect("routes by name");
+            for route in routes.try_iter().expect("a list") {
+                let name = route.get_attr("name").expect("a name");
+                same(&format!("routes_by_name[{name}]"), &by_name.get_item(&name).expect("readable"), &route);
+            }
+        }
     }
 
     #[test]
