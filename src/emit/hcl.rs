@@ -318,6 +318,12 @@ impl FileWriter {
         self.blocks += 1;
     }
 
+    /// Room for `bytes` more of text. Memory that is reserved and never written costs address
+    /// space only; a file that outgrows its buffer is copied into one twice the size.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.out.reserve(bytes);
+    }
+
     /// How many blocks the file has.
     pub fn blocks(&self) -> usize {
         self.blocks

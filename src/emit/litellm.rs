@@ -797,7 +797,9 @@ fn render(system: &System, plan: &Plan) -> String {
     );
     doc.push(Entry::new("litellm_settings", Y::Map(ls)));
 
-    let mut out = String::new();
+    // About a kilobyte and a half of text a deployment: reserved, so a config of tens of
+    // megabytes is not copied as it grows (reserved and unwritten memory is address space only).
+    let mut out = String::with_capacity(plan.deployments.len() * 2048 + 65536);
     out.push_str(&format!("# {}\n", conventions::HEADER));
     out.push_str(&format!(
         "# system: {} — LiteLLM {LITELLM_VERSION} proxy config: litellm --config gateway/litellm/config.yaml\n",

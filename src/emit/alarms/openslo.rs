@@ -39,8 +39,12 @@ pub fn emit(system: &System) -> Vec<Artifact> {
     }
     // Shared policies by name, in name order; SLO documents in spec order.
     let mut policies: BTreeMap<String, Value> = BTreeMap::new();
-    // SLO documents become text as they are made (a large system has tens of thousands).
-    let mut slos = String::new();
+    // SLO documents become text as they are made (a large system has tens of thousands), in a
+    // buffer reserved for them (about a kilobyte each) after the header; the policies, known
+    // once every SLO is made, are inserted before them at the end.
+    let header = format!("# {HEADER}\n# OpenSLO v1: the SLOs of {} and their alert policies\n", system.name);
+    let mut contents = String::with_capacity(header.len() + system.slos.len() * 1536);
+    contents.push_str(&header);
     for (slo, (burn, thresholds)) in system.slos.iter().zip(burn.iter().zip(&thresholds_by_slo)) {
         let route = system.route(slo.route).name.as_str();
         let mut names = Vec::new();
@@ -103,18 +107,17 @@ pub fn emit(system: &System) -> Vec<Artifact> {
             ("metadata", json!({ "name": slo.name.as_str(), "displayName": format!("{} of route {route}", slo.sli) })),
             ("spec", spec),
         ]);
-        if !slos.is_empty() {
-            slos.push_str("---\n");
+        if contents.len() > header.len() {
+            contents.push_str("---\n");
         }
-        slos.push_str(&yaml::document(&[], &doc));
+        contents.push_str(&yaml::document(&[], &doc));
     }
-    let header = format!("# {HEADER}\n# OpenSLO v1: the SLOs of {} and their alert policies\n", system.name);
-    let mut contents = header;
+    let mut policy_docs = String::new();
     for doc in policies.values() {
-        contents.push_str(&yaml::document(&[], doc));
-        contents.push_str("---\n");
+        policy_docs.push_str(&yaml::document(&[], doc));
+        policy_docs.push_str("---\n");
     }
-    contents.push_str(&slos);
+    contents.insert_str(header.len(), &policy_docs);
     vec![Artifact { path: path(system), contents }]
 }
 

@@ -48,23 +48,28 @@ pub fn emit(system: &System) -> Vec<Artifact> {
     let burn = burn_groups(system, &slo_alerts);
     let shared = shared_threshold_rules(&threshold_alerts);
     let rules_file = format!("{}.rules.yaml", system.name);
-    let rules = object([("groups", Value::Array(groups(system, &slo_alerts, &burn, &threshold_alerts, &shared)))]);
-    let tests = object([
-        ("rule_files", json!([rules_file])),
-        ("evaluation_interval", Value::from("1m")),
-        ("tests", Value::Array(tests(system, &slo_alerts, &burn, &threshold_alerts, &shared))),
-    ]);
     let header = format!(
         "{HEADER}\nPrometheus rules of {}: SLI ratios, SLO data series, shared SLO burn-rate alerts and incident alerts",
         system.name
     );
     let test_header = format!("{HEADER}\npromtool unit tests: `promtool test rules {}.rules.test.yaml`", system.name);
+    // Each document becomes text and is let go before the next is made: for a large system
+    // each is a tree of tens of megabytes.
+    let rules = {
+        let rules = object([("groups", Value::Array(groups(system, &slo_alerts, &burn, &threshold_alerts, &shared)))]);
+        yaml::document(&[&header], &rules)
+    };
+    let tests = {
+        let tests = object([
+            ("rule_files", json!([rules_file])),
+            ("evaluation_interval", Value::from("1m")),
+            ("tests", Value::Array(tests(system, &slo_alerts, &burn, &threshold_alerts, &shared))),
+        ]);
+        yaml::document(&[&test_header], &tests)
+    };
     vec![
-        Artifact { path: rules_path(system), contents: yaml::document(&[&header], &rules) },
-        Artifact {
-            path: format!("alarms/prometheus/{}.rules.test.yaml", system.name),
-            contents: yaml::document(&[&test_header], &tests),
-        },
+        Artifact { path: rules_path(system), contents: rules },
+        Artifact { path: format!("alarms/prometheus/{}.rules.test.yaml", system.name), contents: tests },
     ]
 }
 

@@ -7,7 +7,7 @@
 use super::Tf;
 use crate::check::worst_case_latency;
 use crate::conventions::{ident, model_group};
-use crate::emit::hcl::{Block, Value};
+use crate::emit::hcl::{Block, FileWriter, Value};
 use crate::model::gateways::Gateway;
 use crate::model::{Auth, Route, RouteId};
 use crate::spec::data_classes::{LoggingLevel, Network};
@@ -20,9 +20,12 @@ pub(crate) fn gateway_of(tf: &Tf, route: usize) -> String {
     tf.gateways[route].resource()
 }
 
-pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
+/// Writes the gateways, then the deployments one by one: a large system has thousands.
+pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
     let system = tf.system;
-    let mut out = Vec::new();
+    // About two kilobytes of text a deployment: reserved, so a large file is not copied as it
+    // grows.
+    file.reserve(system.routes.len() * 2560);
     // Each gateway once, private ones first, in order, with the routes it serves.
     let mut served: std::collections::BTreeMap<(bool, usize), (Gateway, Vec<&str>)> = Default::default();
     for (route, gateway) in system.routes.iter().zip(&tf.gateways) {
@@ -34,8 +37,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
             Network::Private => ("PRIVATE", "var.gateway_subnet_ocid"),
             Network::Public => ("PUBLIC", "var.public_gateway_subnet_ocid"),
         };
-        out.push(
-            Block::new("resource", &["oci_apigateway_gateway", &gateway.resource()])
+        file.push(
+            &Block::new("resource", &["oci_apigateway_gateway", &gateway.resource()])
                 .comment(format!("routes {} ({} network)", routes.join(", "), gateway.network))
                 .attr("compartment_id", Tf::compartment())
                 .attr("display_name", tf.display(&gateway.display()))
@@ -45,9 +48,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
         );
     }
     for (i, route) in system.routes.iter().enumerate() {
-        out.push(deployment(tf, RouteId(i), route));
+        file.push(&deployment(tf, RouteId(i), route));
     }
-    out
 }
 
 fn deployment(tf: &Tf, id: RouteId, route: &Route) -> Block {

@@ -5,7 +5,7 @@
 use super::Tf;
 use super::gateway::gateway_of;
 use crate::conventions::ident;
-use crate::emit::hcl::{Block, Value};
+use crate::emit::hcl::{Block, FileWriter, Value};
 use crate::spec::units::Duration;
 
 /// OCI Logging keeps logs 30 to 180 days, in 30-day steps.
@@ -14,24 +14,27 @@ fn log_retention_days(retention: Option<Duration>) -> i64 {
     (days.div_ceil(30) * 30).clamp(30, 180) as i64
 }
 
-pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
+/// Writes the logs one by one: a large system has tens of thousands of them.
+pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
     let system = tf.system;
     let retention = log_retention_days(system.compliance.traces_retention);
-    let mut out = vec![
-        Block::new("resource", &["oci_logging_log_group", "system"])
+    // About a kilobyte of text a log: reserved, so a large file is not copied as it grows.
+    file.reserve(system.routes.len() * 2 * 1024);
+    file.push(
+        &Block::new("resource", &["oci_logging_log_group", "system"])
             .comment("logs of the system's gateways")
             .attr("compartment_id", Tf::compartment())
             .attr("display_name", tf.display("logs"))
             .attr("description", Value::str(format!("Gateway logs of {}", system.name)))
             .attr("freeform_tags", tf.tags(None)),
-    ];
+    );
     for (i, route) in system.routes.iter().enumerate() {
         let name = route.name.as_str();
         let execution = system.policy(route.data_class).logging.min_level(route.logging).is_some();
         let categories: &[&str] = if execution { &["access", "execution"] } else { &["access"] };
         for category in categories {
-            out.push(
-                Block::new("resource", &["oci_logging_log", &format!("{}_{category}", ident(name))])
+            file.push(
+                &Block::new("resource", &["oci_logging_log", &format!("{}_{category}", ident(name))])
                     .comment(format!(
                         "routes.{name}: {category} log ({} data, {} gateway)",
                         route.data_class,
@@ -64,9 +67,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                 "OCI Audit keeps events at most 365 days: export them to the traces bucket for the full {audit}"
             ));
         }
-        out.push(block.attr("compartment_id", Tf::tenancy()).attr("retention_period_days", Value::Int(days)));
+        file.push(&block.attr("compartment_id", Tf::tenancy()).attr("retention_period_days", Value::Int(days)));
     }
-    out
 }
 
 #[cfg(test)]

@@ -82,10 +82,15 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
             .attr("page_destinations", Value::List(dest.page.clone()))
             .attr("ticket_destinations", Value::List(dest.ticket.clone())),
     );
-    for alert in slo_alerts(system).iter().filter(|a| a.has_oci_alarm()) {
+    let slo = slo_alerts(system);
+    let thresholds = threshold_alerts(system);
+    // About a kilobyte of text an alarm: reserved, so a file of a hundred megabytes is not
+    // copied as it grows.
+    file.reserve((slo.len() + thresholds.len()) * 1536);
+    for alert in slo.iter().filter(|a| a.has_oci_alarm()) {
         file.push(&slo_alarm(tf, &dest, alert));
     }
-    for alert in threshold_alerts(system) {
+    for alert in thresholds {
         file.push(&threshold_alarm(tf, &dest, &alert));
     }
 }
