@@ -1,7 +1,7 @@
 //! Benchmarks of each stage of the compiler on synthetic specs (`genops::synth`) of 100, 1,000
 //! and 10,000 routes: the floor (the same YAML crate, saphyr, reading the spec into its own
 //! generic value, and its bare event stream; and writing, hashing and syncing the output
-//! alone), parse (YAML + decode), check, each target's
+//! alone), parse (YAML + decode), check, rendering diagnostics, each target's
 //! emitter, and whole commands as the CLI runs them (`build` into an empty and into an
 //! up-to-date OUT, `plan` with nothing changed), files and all.
 //!
@@ -83,6 +83,22 @@ fn parse(bencher: Bencher, routes: usize) {
 fn validate(bencher: Bencher, routes: usize) {
     let (spec, files) = synth(routes);
     bencher.bench(|| compile("genops.yaml", spec.spec.clone().into_bytes(), files));
+}
+
+/// Reporting: the spec with the objective of its last 400 SLOs (or all, if fewer) broken, near
+/// the end of the file, compiled once; the benchmark renders the 400 errors as text.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn render_errors(bencher: Bencher, routes: usize) {
+    let (spec, files) = synth(routes);
+    let marks: Vec<usize> = spec.spec.match_indices("objective: ").map(|(i, _)| i).collect();
+    let mut text = spec.spec.clone();
+    for &at in marks.iter().rev().take(400) {
+        text.insert(at + "objective: ".len(), 'x');
+    }
+    let c = compile("genops.yaml", text.into_bytes(), files);
+    assert!(c.has_errors());
+    let options = genops::diag::HumanOptions::default();
+    bencher.bench(|| genops::diag::render_human(&c.diagnostics, &c.sources, options));
 }
 
 #[divan::bench(args = SIZES, sample_count = 10)]

@@ -93,6 +93,9 @@ pub struct SourceFile {
     line_starts: Vec<u32>,
     /// Whether the text is ASCII, so that a column in characters is a column in bytes.
     ascii: bool,
+    /// Whether a carriage return breaks a line by itself somewhere (not as part of `\r\n`):
+    /// then the lines of [`SourceFile::lines_around`] are not every line a reader sees.
+    lone_cr: bool,
 }
 
 impl SourceFile {
@@ -100,7 +103,24 @@ impl SourceFile {
         let mut line_starts = vec![0u32];
         line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| (i + 1) as u32));
         let ascii = text.is_ascii();
-        SourceFile { name, text, line_starts, ascii }
+        let lone_cr = text.match_indices('\r').any(|(i, _)| text.as_bytes().get(i + 1) != Some(&b'\n'));
+        SourceFile { name, text, line_starts, ascii, lone_cr }
+    }
+
+    /// The bytes from the start of the line `before` lines above the one holding `start`, to the
+    /// end of the line `after` lines below the one holding `end` (its line break included), and
+    /// how many line breaks come before that range. `None` when a lone carriage return breaks
+    /// lines the table here does not count.
+    pub fn lines_around(&self, start: usize, end: usize, before: usize, after: usize) -> Option<(usize, usize, usize)> {
+        if self.lone_cr {
+            return None;
+        }
+        let line_of = |offset: usize| self.line_starts.partition_point(|&s| s as usize <= offset).saturating_sub(1);
+        let first = line_of(start).saturating_sub(before);
+        let last = line_of(end.max(start)).saturating_add(after).saturating_add(1);
+        let from = self.line_starts[first] as usize;
+        let to = self.line_starts.get(last).map_or(self.text.len(), |&s| s as usize);
+        Some((from, to, first))
     }
 
     /// Byte offset of a (1-based line, 0-based character column) position, as the YAML parser reports it.
