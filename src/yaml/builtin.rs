@@ -9,7 +9,7 @@ use super::{Decode, Decoder, Limits, load};
 
 /// Decodes an embedded table. Its text is fixed at build time and each table has a unit test
 /// that reads it, so a failure here is a bug in genops, reported with the table's name.
-pub fn builtin_table<T: Decode>(name: &str, text: &str) -> NamedMap<T> {
+pub fn builtin_table<T: Decode + Send>(name: &str, text: &str) -> NamedMap<T> {
     let mut sources = SourceMap::new();
     let id = sources.add(name, text);
     let mut diags = Diagnostics::new();
