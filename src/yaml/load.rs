@@ -5,11 +5,12 @@
 //! file stops here, not in memory), one document per file. Duplicate keys are errors; YAML merge
 //! keys (`<<: *defaults`) are supported, explicit keys win over merged ones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 
 use super::node::{Entry, Node, NodeKind, Scalar};
+use super::split::{self, Piece};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceFile, Span, Spanned};
 
@@ -54,6 +55,9 @@ enum PendingKey {
 
 struct Builder<'a> {
     file: &'a SourceFile,
+    /// The text to load: the file's, or one piece of it that starts `line_base` lines in.
+    text: &'a str,
+    line_base: usize,
     id: FileId,
     limits: Limits,
     stack: Vec<Frame>,
@@ -67,8 +71,16 @@ struct Builder<'a> {
 struct Abort;
 
 pub fn load(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnostics) -> Option<Node> {
+    load_in_pieces(file, id, limits, crate::parallel::threads(), split::MIN_LEN)
+        .or_else(|| load_whole(file, id, limits, diags))
+}
+
+/// The file loaded by one parser, with every diagnostic.
+fn load_whole(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnostics) -> Option<Node> {
     let mut builder = Builder {
         file,
+        text: &file.text,
+        line_base: 0,
         id,
         limits,
         stack: Vec::new(),
@@ -100,7 +112,7 @@ pub fn load(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnosti
 
 impl Builder<'_> {
     fn offset(&self, marker: &Marker) -> usize {
-        self.file.offset_of(marker.line(), marker.col())
+        self.file.offset_of(marker.line() + self.line_base, marker.col())
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
@@ -108,7 +120,7 @@ impl Builder<'_> {
     }
 
     fn run(&mut self) -> Result<(), Abort> {
-        let mut parser = Parser::new_from_str(&self.file.text).keep_tags(true);
+        let mut parser = Parser::new_from_str(self.text).keep_tags(true);
         let mut documents = 0;
         while let Some(next) = parser.next_event() {
             let (event, span) = next.map_err(|e| self.scan_error(e))?;
@@ -352,6 +364,120 @@ impl Builder<'_> {
     }
 }
 
+/// A large file loaded in pieces on several threads ([`split`]) and joined, or `None` when it
+/// is not cut, or a piece does not load cleanly, or a key is in two pieces: the file is then
+/// loaded whole, which reports whatever is wrong exactly as it always does.
+fn load_in_pieces(file: &SourceFile, id: FileId, limits: Limits, runs: usize, min_len: usize) -> Option<Node> {
+    let runs = split::runs(&file.text, runs, min_len)?;
+    let loaded = crate::parallel::map(runs, |run| {
+        run.into_iter().map(|piece| load_piece(file, id, limits, piece)).collect::<Option<Vec<_>>>()
+    });
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut keys: HashSet<String> = HashSet::new();
+    let mut start = None;
+    let mut nodes = 0usize;
+    for loaded in loaded.into_iter().collect::<Option<Vec<_>>>()?.into_iter().flatten() {
+        nodes = nodes.saturating_add(loaded.nodes);
+        if start.is_none() {
+            start = loaded.start;
+        }
+        let more = loaded.entries;
+        if loaded.nested {
+            // The later entries of the section the last piece opened.
+            let section = entries.last_mut()?;
+            let NodeKind::Map(opened) = &mut section.value.kind else { return None };
+            let mut names: HashSet<&str> = opened.iter().map(|e| e.key.value.as_str()).collect();
+            if !more.iter().all(|e| names.insert(e.key.value.as_str())) {
+                return None;
+            }
+            section.value.span.end = more.last()?.value.span.end;
+            opened.extend(more);
+        } else {
+            if !more.iter().all(|e| keys.insert(e.key.value.clone())) {
+                return None;
+            }
+            entries.extend(more);
+        }
+    }
+    if nodes > limits.max_nodes {
+        return None;
+    }
+    let span = Span { file: id, start: start?, end: entries.last()?.value.span.end };
+    Some(Node { span, kind: NodeKind::Map(entries) })
+}
+
+/// What one piece holds: top-level entries, or later entries of the section before it.
+struct Loaded {
+    nested: bool,
+    /// Where its mapping starts, for a piece of top-level entries.
+    start: Option<u32>,
+    entries: Vec<Entry>,
+    nodes: usize,
+}
+
+/// One piece, loaded as a document of its own, or `None` if anything is reported. A piece of
+/// later entries of a section is loaded under a stand-in key for the section ([`split::SECTION`]),
+/// and a piece that a key follows in the file with [`split::NEXT`] in place of that key, at its
+/// indentation:
+/// the parser then sees what it sees in the whole file around every entry of the piece, so
+/// each node ends where it ends there. The stand-ins are taken out again.
+fn load_piece(file: &SourceFile, id: FileId, limits: Limits, piece: Piece) -> Option<Loaded> {
+    let body = file.text.get(piece.start..piece.end)?;
+    let mut text = String::with_capacity(body.len() + split::SECTION.len() + split::NEXT.len() + 16);
+    if piece.nested {
+        text.push_str(split::SECTION);
+        text.push_str(":\n");
+    }
+    text.push_str(body);
+    if let Some(indent) = piece.next {
+        text.extend(std::iter::repeat_n(' ', indent));
+        text.push_str(split::NEXT);
+        text.push_str(":\n");
+    }
+    let mut builder = Builder {
+        file,
+        text: &text,
+        // The stand-in section key takes the line before the piece.
+        line_base: piece.line - usize::from(piece.nested),
+        id,
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+        diags: Diagnostics::new(),
+    };
+    let result = builder.run();
+    if result.is_err() || !builder.diags.is_empty() {
+        return None;
+    }
+    let root = builder.root?;
+    let root_start = root.span.start;
+    let NodeKind::Map(mut root) = root.kind else { return None };
+    // The stand-in for the next key: at the top, or in the section the piece ends in.
+    match piece.next {
+        Some(0) => root.pop().filter(|e| e.key.value == split::NEXT).map(|_| ())?,
+        Some(_) => match &mut root.last_mut()?.value.kind {
+            NodeKind::Map(section) => section.pop().filter(|e| e.key.value == split::NEXT).map(|_| ())?,
+            _ => return None,
+        },
+        None => {}
+    }
+    let (entries, start) = if piece.nested {
+        let [section] = <[Entry; 1]>::try_from(root).ok()?;
+        match section.value.kind {
+            NodeKind::Map(entries) if section.key.value == split::SECTION => (entries, None),
+            _ => return None,
+        }
+    } else {
+        (root, Some(root_start))
+    };
+    if entries.is_empty() {
+        return None;
+    }
+    Some(Loaded { nested: piece.nested, start, entries, nodes: builder.nodes })
+}
+
 /// Mappings up to this size are searched linearly; larger ones get a hash index.
 const INDEX_FROM: usize = 32;
 
@@ -442,6 +568,182 @@ mod tests {
         assert_eq!(parse("").1, vec![Code::EmptySpec]);
         assert_eq!(parse("# only a comment\n").1, vec![Code::EmptySpec]);
         assert_eq!(parse("a: 1\n---\nb: 2\n").1, vec![Code::UnsupportedYaml]);
+    }
+
+    /// A large file loaded in pieces is the file loaded whole: the same tree, spans included,
+    /// however many pieces; and a file whose pieces do not load cleanly on their own is
+    /// loaded whole, with the diagnostics of a whole load.
+    #[test]
+    fn pieces_load_as_the_whole_file() {
+        let mut texts: Vec<String> = [1, 400, 700].iter().map(|&n| crate::synth::generate(n).spec).collect();
+        for example in ["support-assistant", "coding-assistant", "clinical-triage"] {
+            let path = format!("{}/examples/{example}/genops.yaml", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(path).expect("example");
+            // Long enough to be cut: the example, then many more routes written in its style.
+            let mut long = text.clone();
+            long.push_str("\n# more\n");
+            texts.push(long.replacen("routes:\n", &format!("routes:\n{}", padding_routes(4000)), 1));
+            texts.push(text);
+        }
+        // Entries that end in kept block scalars and comments, in CRLF, with non-ASCII text.
+        let odd: String = (0..4000)
+            .map(|i| format!("  odd-{i}:\n    description: |+\n      héllo {i}\n\n# note {i}\n    # indented note\n"))
+            .collect();
+        texts.push(format!("version: v\nroutes:\n{odd}slos:\n{}", padding_routes(100)));
+        texts.push(format!("version: v\nroutes:\n{odd}").replace('\n', "\r\n"));
+        let mut cut = 0;
+        for text in &texts {
+            let mut sources = SourceMap::new();
+            let id = sources.add("t.yaml", text.as_str());
+            let file = sources.get(id);
+            let limits = Limits::for_len(text.len());
+            let mut diags = Diagnostics::new();
+            let whole = load_whole(file, id, limits, &mut diags).map(|n| format!("{n:?}"));
+            for runs in 2..6 {
+                if let Some(pieces) = load_in_pieces(file, id, limits, runs, split::MIN_LEN) {
+                    cut += 1;
+                    let (a, b) = (format!("{pieces:?}"), whole.clone().unwrap_or_default());
+                    if a != b {
+                        let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+                        let from = at.saturating_sub(400);
+                        panic!(
+                            "{runs} runs differ at {at}:\npieces: {}\nwhole:  {}",
+                            &a[from..(at + 200).min(a.len())],
+                            &b[from..(at + 200).min(b.len())]
+                        );
+                    }
+                }
+            }
+        }
+        assert!(cut >= 28, "only {cut} loads were cut");
+    }
+
+    fn padding_routes(n: usize) -> String {
+        (0..n)
+            .map(|i| format!("  pad-{i}:\n    path: /pad/{i}\n    model: m\n    description: >\n      padding\n\n"))
+            .collect()
+    }
+
+    /// What cannot be cut safely is loaded whole, and reports as a whole load does.
+    #[test]
+    fn pieces_that_do_not_load_alone_fall_back_to_the_whole_file() {
+        let routes = padding_routes(4000);
+        let cases = [
+            // An anchor in one piece, its alias in another.
+            format!("version: v\nanchors: &a {{ x: 1 }}\nroutes:\n{routes}slos:\n  s: *a\n"),
+            // A key in two pieces.
+            format!("version: v\nroutes:\n{routes}slos: {{}}\nroutes: {{}}\n"),
+            // An entry in two pieces of one section.
+            format!("version: v\nroutes:\n  pad-3999: {{}}\n{routes}slos: {{}}\n"),
+            // A flow mapping cut in two.
+            format!("version: v\nroutes: {{ a: 1,\nb: 2 }}\nslos:\n{routes}"),
+            // A syntax error late in the file.
+            format!("version: v\nroutes:\n{routes}slos: [1, 2\n"),
+        ];
+        for text in &cases {
+            let mut sources = SourceMap::new();
+            let id = sources.add("t.yaml", text.as_str());
+            let file = sources.get(id);
+            let limits = Limits::for_len(text.len());
+            assert!(split::runs(text, 2, split::MIN_LEN).is_some(), "the case must be one that is cut");
+            let (mut a, mut b) = (Diagnostics::new(), Diagnostics::new());
+            let whole = load_whole(file, id, limits, &mut a).map(|n| format!("{n:?}"));
+            let loaded = load(file, id, limits, &mut b).map(|n| format!("{n:?}"));
+            assert_eq!(loaded, whole);
+            assert_eq!(format!("{:?}", b.into_sorted()), format!("{:?}", a.into_sorted()));
+        }
+    }
+
+    /// A spec-like text: top-level sections, most of them mappings of entries written in
+    /// every style a spec uses (and some it should not), comments between them, and now and
+    /// then a line of [`ODD`] that may make the file invalid.
+    fn spec_like(sections: &[(usize, Vec<(usize, bool)>)], odd: &[(usize, usize)]) -> String {
+        let mut lines: Vec<String> = Vec::new();
+        let mut n = 0;
+        for (s, (kind, entries)) in sections.iter().enumerate() {
+            match kind % 4 {
+                0 => lines.push(format!("s{s}: v{s}")),
+                1 => lines.push(format!("s{s}: {{ a: 1, b: [x, y] }}")),
+                2 => {
+                    lines.push(format!("s{s}:"));
+                    lines.extend(entries.iter().map(|(e, _)| format!("  - item {e}")));
+                }
+                _ => {
+                    lines.push(format!("s{s}:"));
+                    for (e, comment) in entries {
+                        n += 1;
+                        if *comment {
+                            lines.push(if n % 2 == 0 { "# a comment".into() } else { "  # a comment".into() });
+                        }
+                        lines.extend(
+                            ENTRIES[e % ENTRIES.len()]
+                                .iter()
+                                .map(|l| l.replace('N', &n.to_string()).replace('P', &(n / 2).to_string())),
+                        );
+                    }
+                }
+            }
+        }
+        for &(at, which) in odd {
+            let at = at % (lines.len() + 1);
+            lines.insert(at, ODD[which % ODD.len()].to_string());
+        }
+        lines.iter().map(|l| format!("{l}\n")).collect()
+    }
+
+    /// Entries of a section as a spec writes them (`N`: a number of its own, `P`: an earlier one).
+    const ENTRIES: &[&[&str]] = &[
+        &["  eN: v"],
+        &["  eN:", "    f: v", "    g: [1, 2]"],
+        &["  eN:", "    d: |+", "      kept", "", ""],
+        &["  eN: >-", "    folded", "    text"],
+        &["  eN: &aN { x: 1 }"],
+        &["  eN: *aP"],
+        &["  eN: \"quoted", "    across lines\""],
+        &["  eN: { a: 1,", "    b: 2 }"],
+        &["  eN:", "  - item", "  - item"],
+        &["  eN: plain", "    continued"],
+        &["  eN:", "    d: |", "      text", "", "    e: after"],
+    ];
+
+    /// Lines that do not belong where they land.
+    const ODD: &[&str] = &[
+        "---",
+        "- item",
+        "\tk: v",
+        " k: v",
+        "   k: v",
+        "b: 2 }",
+        "  2]",
+        "? k",
+        ": v",
+        "<<: *a1",
+        "...",
+        "%YAML 1.2",
+        "key:value",
+    ];
+
+    proptest::proptest! {
+        /// However a spec-like text is cut, when its pieces load cleanly the whole file loads
+        /// cleanly to the same tree, spans included.
+        #[test]
+        fn any_cut_that_loads_is_the_whole_load(
+            sections in proptest::collection::vec((0usize..4, proptest::collection::vec((0usize..64, proptest::bool::weighted(0.2)), 1..12)), 1..8),
+            odd in proptest::collection::vec((0usize..1000, 0usize..64), 0..2),
+            runs in 2usize..5,
+        ) {
+            let text = spec_like(&sections, &odd);
+            let mut sources = SourceMap::new();
+            let id = sources.add("t.yaml", text.as_str());
+            let file = sources.get(id);
+            let limits = Limits::for_len(text.len());
+            if let Some(pieces) = load_in_pieces(file, id, limits, runs, 0) {
+                let mut diags = Diagnostics::new();
+                let whole = load_whole(file, id, limits, &mut diags);
+                proptest::prop_assert!(!diags.has_errors(), "{text}");
+                proptest::prop_assert_eq!(Some(format!("{pieces:?}")), whole.map(|n| format!("{n:?}")), "{}", text);
+            }
+        }
     }
 
     #[test]
