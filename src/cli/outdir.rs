@@ -104,6 +104,51 @@ pub fn read_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, OutError> {
     }
 }
 
+/// What is at a path in OUT, against what genops would write there.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Existing {
+    Absent,
+    /// The same bytes: compared in pieces as they were read, never held whole.
+    Same,
+    /// Other bytes, read whole: a plan cuts them into addressed changes.
+    Different(Vec<u8>),
+}
+
+/// The file at `rel` in OUT compared with `contents`. A file that is the same is read a
+/// megabyte at a time and let go, so that comparing a 77 MB `monitoring.tf` that did not change
+/// does not hold a second copy of it; only a file that differs is read whole.
+pub fn read_unless_same(root: &Path, rel: &str, contents: &[u8]) -> Result<Existing, OutError> {
+    use std::io::Read;
+    let path = root.join(rel);
+    let mut file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+            return Ok(Existing::Absent);
+        }
+        Err(e) => return Err(io_at(&path)(e)),
+    };
+    let same_length = file.metadata().map_err(io_at(&path))?.len() == contents.len() as u64;
+    if same_length {
+        let mut buffer = vec![0u8; (1 << 20).min(contents.len().max(1))];
+        let mut at = 0;
+        loop {
+            let n = file.read(&mut buffer).map_err(io_at(&path))?;
+            if n == 0 {
+                if at == contents.len() {
+                    return Ok(Existing::Same);
+                }
+                break;
+            }
+            if contents.get(at..at + n) != Some(&buffer[..n]) {
+                break;
+            }
+            at += n;
+        }
+    }
+    // Different: the whole of it, from the start.
+    Ok(read_file(root, rel)?.map_or(Existing::Absent, Existing::Different))
+}
+
 /// The files a finished build listed in `manifest`, each hashed on disk, as what a build would
 /// produce — or `None` when one is missing, differs (hand-edited) or cannot be read, when the
 /// build was interrupted, or when `stop` is set (the caller found the inputs changed and no
@@ -532,5 +577,31 @@ fn remove_empty_parents(root: &Path, dir: &Path) {
             Some(parent) => dir = parent.to_path_buf(),
             None => break,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_absent_the_same_or_read_whole_when_it_differs() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(root.join("big"), &big).expect("written");
+        fs::write(root.join("empty"), b"").expect("written");
+        assert_eq!(read_unless_same(root, "none", b"x").ok(), Some(Existing::Absent));
+        assert_eq!(read_unless_same(root, "big/under", b"x").ok(), Some(Existing::Absent), "a file as a parent");
+        assert_eq!(read_unless_same(root, "big", &big).ok(), Some(Existing::Same));
+        assert_eq!(read_unless_same(root, "empty", b"").ok(), Some(Existing::Same));
+        let mut late = big.clone();
+        *late.last_mut().expect("bytes") ^= 1;
+        assert_eq!(read_unless_same(root, "big", &late).ok(), Some(Existing::Different(big.clone())), "a late byte");
+        let mut early = big.clone();
+        early[5] ^= 1;
+        assert_eq!(read_unless_same(root, "big", &early).ok(), Some(Existing::Different(big.clone())));
+        assert_eq!(read_unless_same(root, "big", &big[..10]).ok(), Some(Existing::Different(big.clone())), "shorter");
+        assert_eq!(read_unless_same(root, "empty", b"x").ok(), Some(Existing::Different(Vec::new())));
     }
 }

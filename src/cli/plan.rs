@@ -72,16 +72,19 @@ fn prepare(
     let failure: Mutex<Option<(&str, outdir::OutError)>> = Mutex::new(None);
     let (mut produced, emitted) = crate::parallel::gather(|push| {
         crate::emit::emit_each(system, &c.sources, options, &|artifact| {
+            let contents = artifact.contents.as_bytes();
             let record =
-                outdir::read_file(dir, &artifact.path).map_err(|e| ("read", e)).and_then(|on_disk| match &staging {
-                    Some(staging) => {
-                        let record = Produced::compare(&artifact, on_disk.as_deref(), false);
-                        if record.changes() {
-                            staging.stage(&artifact.path, artifact.contents.as_bytes()).map_err(|e| ("write", e))?;
-                        }
-                        Ok(record)
+                outdir::read_unless_same(dir, &artifact.path, contents).map_err(|e| ("read", e)).and_then(|existing| {
+                    // A plan cuts a changed file into addressed changes; a build stages it.
+                    let record = match existing {
+                        outdir::Existing::Same => Produced::unchanged(&artifact),
+                        outdir::Existing::Absent => Produced::compare(&artifact, None, !building),
+                        outdir::Existing::Different(bytes) => Produced::compare(&artifact, Some(&bytes), !building),
+                    };
+                    if let (Some(staging), true) = (&staging, record.changes()) {
+                        staging.stage(&artifact.path, contents).map_err(|e| ("write", e))?;
                     }
-                    None => Ok(Produced::compare(&artifact, on_disk.as_deref(), true)),
+                    Ok(record)
                 });
             match record {
                 Ok(record) => push(record),

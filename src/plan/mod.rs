@@ -302,24 +302,26 @@ pub fn changes(path: &str, before: Option<&str>, after: Option<&str>) -> Vec<Cha
         (Some(None), _) | (_, Some(None)) => return vec![change(path, before, after)],
         (old, new) => (old.flatten().unwrap_or_default(), new.flatten().unwrap_or_default()),
     };
-    let by_address = |parts: &[address::Part]| -> HashMap<Option<String>, String> {
-        parts.iter().map(|p| (p.address.clone(), p.text.clone())).collect()
-    };
+    // Borrowed, not copied: a runbook of a large system is tens of megabytes, cut both ways.
+    fn by_address(parts: &[address::Part]) -> HashMap<Option<&str>, &str> {
+        parts.iter().map(|p| (p.address.as_deref(), p.text.as_str())).collect()
+    }
     let (old_texts, new_texts) = (by_address(&old), by_address(&new));
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     let mut around = None;
     for part in old.iter().chain(new.iter()) {
-        if !seen.insert(part.address.clone()) {
+        let address = part.address.as_deref();
+        if !seen.insert(address) {
             continue;
         }
-        let (b, a) = (old_texts.get(&part.address).cloned(), new_texts.get(&part.address).cloned());
+        let (b, a) = (old_texts.get(&address).copied(), new_texts.get(&address).copied());
         if b == a {
             continue;
         }
-        match &part.address {
-            Some(address) => out.push(change(address, b.as_deref(), a.as_deref())),
-            None => around = Some(change(path, b.as_deref(), a.as_deref())),
+        match address {
+            Some(address) => out.push(change(address, b, a)),
+            None => around = Some(change(path, b, a)),
         }
     }
     // The text around the parts (headers, blank lines, YAML structure) moves whenever a part

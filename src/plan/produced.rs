@@ -55,6 +55,12 @@ impl Produced {
         produced
     }
 
+    /// `artifact`, found in OUT as it is (compared by the caller without holding the file).
+    pub fn unchanged(artifact: &Artifact) -> Produced {
+        let sha256 = sha256(artifact.contents.as_bytes());
+        Produced { path: artifact.path.clone(), sha256, on_disk: OnDisk::Same, changes: None }
+    }
+
     fn compared(artifact: &Artifact, on_disk: Option<&[u8]>) -> Produced {
         let new = artifact.contents.as_bytes();
         let state = match on_disk {
@@ -118,6 +124,7 @@ mod tests {
         let p = Produced::compare(&artifact("a\n"), Some(b"mine\n"), false);
         assert_eq!(p.on_disk, OnDisk::Different { sha256: sha256(b"mine\n"), genops_header: false });
         assert_eq!(p.changes, None);
+        assert!(Produced::unchanged(&artifact("a\n")) == Produced::compare(&artifact("a\n"), Some(b"a\n"), true));
         let p = Produced::compare(&artifact("a\n"), None, true);
         assert_eq!(p.on_disk, OnDisk::Absent);
         assert_eq!(p.changes.map(|c| c.len()), Some(1), "a new file is one change");
