@@ -721,6 +721,23 @@ pub fn build(system: &System) -> Base {
             file: with_runbook.get(slo.name.as_str()).map(|f| f.to_string()),
         });
     }
+    // What covers each route, in spec order, found once for all routes (a search of every
+    // evaluation and budget for every route grew with the square of the system).
+    let mut evaluations: Vec<Vec<String>> = vec![Vec::new(); system.routes.len()];
+    for e in &system.evaluations {
+        for r in distinct_routes(&e.routes) {
+            evaluations[r.0].push(e.name.to_string());
+        }
+    }
+    let mut budgets: Vec<Vec<String>> = vec![Vec::new(); system.routes.len()];
+    for b in &system.budgets {
+        if b.routes.is_empty() {
+            budgets.iter_mut().for_each(|names| names.push(b.name.to_string()));
+        }
+        for r in distinct_routes(&b.routes) {
+            budgets[r.0].push(b.name.to_string());
+        }
+    }
     let mut retry_groups: HashMap<&str, Vec<String>> = HashMap::new();
     for (group, attempts) in &plan.retries {
         let route = group.split("--").next().unwrap_or(group);
@@ -733,8 +750,13 @@ pub fn build(system: &System) -> Base {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let retry_groups = retry_groups.remove(r.name.as_str()).unwrap_or_default();
-            route(system, &by_route[i], &costs, RouteId(i), r, std::mem::take(&mut slos[i]), retry_groups)
+            let covered = Covered {
+                slos: std::mem::take(&mut slos[i]),
+                evaluations: std::mem::take(&mut evaluations[i]),
+                budgets: std::mem::take(&mut budgets[i]),
+                retry_groups: retry_groups.remove(r.name.as_str()).unwrap_or_default(),
+            };
+            route(system, &by_route[i], &costs, RouteId(i), r, covered)
         })
         .collect();
     base.budgets = system.budgets.iter().map(|b| budget(system, &plan, &costs, b)).collect();
@@ -834,6 +856,21 @@ fn model_ctx(system: &System, m: &Model) -> ModelCtx {
     }
 }
 
+/// What covers one route: its SLOs (with their runbooks), the evaluations and budgets that
+/// name it (or, for a budget, name no route), and its LiteLLM groups with retries.
+struct Covered {
+    slos: Vec<SloLink>,
+    evaluations: Vec<String>,
+    budgets: Vec<String>,
+    retry_groups: Vec<String>,
+}
+
+/// Each route of a list once, in the order of first mention.
+fn distinct_routes(routes: &[RouteId]) -> impl Iterator<Item = RouteId> + '_ {
+    let mut seen = std::collections::HashSet::new();
+    routes.iter().copied().filter(move |r| seen.insert(*r))
+}
+
 fn prompt_ctx(system: &System, p: crate::model::PromptId) -> Arc<PromptCtx> {
     let p = system.prompt(p);
     Arc::new(PromptCtx { name: p.name.to_string(), version: p.version.to_string(), file: p.file.clone() })
@@ -845,9 +882,9 @@ fn route(
     costs: &Costs,
     id: RouteId,
     r: &Route,
-    slos: Vec<SloLink>,
-    retry_groups: Vec<String>,
+    covered: Covered,
 ) -> RouteCtx {
+    let Covered { slos, evaluations, budgets, retry_groups } = covered;
     let name = r.name.as_str();
     let policy = system.policy(r.data_class);
     let deployments_of = |role: fn(&litellm::Role) -> bool| -> Vec<String> {
@@ -980,13 +1017,8 @@ fn route(
         }),
         slos: slos.iter().map(|s| s.name.clone()).collect(),
         slo_runbooks: slos.into_iter().collect(),
-        evaluations: system.evaluations.iter().filter(|e| e.routes.contains(&id)).map(|e| e.name.to_string()).collect(),
-        budgets: system
-            .budgets
-            .iter()
-            .filter(|b| b.routes.is_empty() || b.routes.contains(&id))
-            .map(|b| b.name.to_string())
-            .collect(),
+        evaluations: evaluations.into(),
+        budgets: budgets.into(),
     }
 }
 
@@ -1328,4 +1360,43 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::compile;
+    use crate::load::MemoryFiles;
+
+    /// The evaluations and budgets of each route, found once for all routes, are those that
+    /// name it (a budget that names no route covers them all), in spec order, each once: what
+    /// searching every evaluation and budget for the route gives.
+    #[test]
+    fn each_route_lists_what_covers_it() {
+        let mut synth = crate::synth::generate(120);
+        // A route named twice by one evaluation and one budget still lists each once.
+        synth.spec = synth.spec.replacen("routes: [route-0", "routes: [route-0, route-0", 2);
+        assert!(synth.spec.contains("route-0, route-0"), "the synthetic spec names route-0 in a list");
+        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
+        let c = compile("genops.yaml", synth.spec.into_bytes(), &files);
+        assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+        let system = c.system.expect("system");
+        let base = build(&system);
+        for (i, r) in base.routes.iter().enumerate() {
+            let id = RouteId(i);
+            let evaluations: Vec<String> =
+                system.evaluations.iter().filter(|e| e.routes.contains(&id)).map(|e| e.name.to_string()).collect();
+            let budgets: Vec<String> = system
+                .budgets
+                .iter()
+                .filter(|b| b.routes.is_empty() || b.routes.contains(&id))
+                .map(|b| b.name.to_string())
+                .collect();
+            assert_eq!(r.evaluations.to_vec(), evaluations, "{}", r.name);
+            assert_eq!(r.budgets.to_vec(), budgets, "{}", r.name);
+        }
+        assert!(
+            base.routes.iter().any(|r| !r.evaluations.is_empty()) && base.routes.iter().any(|r| !r.budgets.is_empty())
+        );
+    }
 }
