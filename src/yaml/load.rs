@@ -77,18 +77,7 @@ pub fn load(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnosti
 
 /// The file loaded by one parser, with every diagnostic.
 fn load_whole(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnostics) -> Option<Node> {
-    let mut builder = Builder {
-        file,
-        text: &file.text,
-        line_base: 0,
-        id,
-        limits,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        nodes: 0,
-        root: None,
-        diags: Diagnostics::new(),
-    };
+    let mut builder = Builder::new(file, &file.text, 0, id, limits);
     let result = builder.run();
     let failed = builder.diags.has_errors();
     diags.extend(builder.diags);
@@ -110,7 +99,23 @@ fn load_whole(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnos
     }
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    /// A builder of `text`, which starts `line_base` lines into `file`.
+    fn new(file: &'a SourceFile, text: &'a str, line_base: usize, id: FileId, limits: Limits) -> Builder<'a> {
+        Builder {
+            file,
+            text,
+            line_base,
+            id,
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            root: None,
+            diags: Diagnostics::new(),
+        }
+    }
+
     fn offset(&self, marker: &Marker) -> usize {
         self.file.offset_of(marker.line() + self.line_base, marker.col())
     }
@@ -434,19 +439,8 @@ fn load_piece(file: &SourceFile, id: FileId, limits: Limits, piece: Piece) -> Op
         text.push_str(split::NEXT);
         text.push_str(":\n");
     }
-    let mut builder = Builder {
-        file,
-        text: &text,
-        // The stand-in section key takes the line before the piece.
-        line_base: piece.line - usize::from(piece.nested),
-        id,
-        limits,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        nodes: 0,
-        root: None,
-        diags: Diagnostics::new(),
-    };
+    // The stand-in section key takes the line before the piece.
+    let mut builder = Builder::new(file, &text, piece.line - usize::from(piece.nested), id, limits);
     let result = builder.run();
     if result.is_err() || !builder.diags.is_empty() {
         return None;

@@ -312,6 +312,18 @@ oncall:
         c.system.expect("system")
     }
 
+    /// The rich test system (every kind of route, rollout and budget) and a 40-route synthetic
+    /// one.
+    fn rich_and_synthetic() -> (System, System) {
+        let rich = compile_with(
+            include_str!("testdata/rich.yaml"),
+            MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q"),
+        );
+        let synth = crate::synth::generate(40);
+        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
+        (rich, compile_with(&synth.spec, files))
+    }
+
     /// The built-in templates take every branch without failing: no on-call, no SLO, no budget;
     /// external models, fallback routes, tiers, blue-green and shadow prompt rollouts, canaries,
     /// budgets with a downgrade and a rate limit, incident types that do not page; and a
@@ -322,13 +334,7 @@ oncall:
             "version: genops/v1\nsystem: { name: m, owner: o, region: us-chicago-1 }\n",
             MemoryFiles::default(),
         );
-        let rich = compile_with(
-            include_str!("testdata/rich.yaml"),
-            MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q"),
-        );
-        let synth = crate::synth::generate(40);
-        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
-        let synthetic = compile_with(&synth.spec, files);
+        let (rich, synthetic) = rich_and_synthetic();
         for system in [&minimal, &rich, &synthetic] {
             let files = emit(system, &BTreeMap::new()).unwrap_or_else(|e| panic!("{}: {e}", system.name));
             assert_eq!(files.iter().filter(|a| a.path.starts_with("runbooks/incident-")).count(), 6);
@@ -369,13 +375,7 @@ oncall:
                 _ => assert_eq!(object, serialised, "{path}"),
             }
         }
-        let rich = compile_with(
-            include_str!("testdata/rich.yaml"),
-            MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q"),
-        );
-        let synth = crate::synth::generate(40);
-        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
-        let synthetic = compile_with(&synth.spec, files);
+        let (rich, synthetic) = rich_and_synthetic();
         for system in [&system(), &rich, &synthetic] {
             let base = context::build(system);
             let serialised = Value::from(minijinja::value::Serde(&base));
