@@ -30,12 +30,14 @@
 //! Every place where LiteLLM cannot do what the spec says is said in a comment of the file and
 //! in the README.
 
+use std::collections::HashMap;
+
 use super::Artifact;
 use super::alarms::metrics::latency_buckets;
 use super::yaml::{key, number, quote};
 use crate::check::Costs;
 use crate::conventions::{self, env_name, model_group};
-use crate::model::{Fallback, ModelId, PromptId, Route, RouteId, Serving, System};
+use crate::model::{Budget, Downgrade, Fallback, ModelId, PromptId, Route, RouteId, Serving, System};
 use crate::spec::data_classes::LoggingLevel;
 use crate::spec::models::{ModelKind, Provider};
 use crate::spec::routes::{Backoff, CacheKind, Side, Strategy};
@@ -178,8 +180,9 @@ fn percent(fraction: f64) -> f64 {
 
 pub(crate) fn plan(system: &System) -> Plan {
     let mut plan = Plan::default();
+    let downgrades = Downgrades::new(system);
     for (i, route) in system.routes.iter().enumerate() {
-        plan_route(system, RouteId(i), route, &mut plan);
+        plan_route(system, &downgrades, RouteId(i), route, &mut plan);
     }
     plan.max_fallbacks = (0..system.routes.len()).map(|i| hops(system, RouteId(i), 0)).max().unwrap_or(0);
     plan.cache = plan_cache(system, &mut plan);
@@ -240,7 +243,7 @@ fn hops(system: &System, id: RouteId, depth: usize) -> u32 {
     n
 }
 
-fn plan_route(system: &System, id: RouteId, route: &Route, plan: &mut Plan) {
+fn plan_route(system: &System, downgrades: &Downgrades, id: RouteId, route: &Route, plan: &mut Plan) {
     let name = route.name.as_str();
     let entry = model_group(name);
     let deploy = |group: &str, role: Role, model: ModelId, prompt: Option<PromptId>| Deployment {
@@ -404,7 +407,7 @@ fn plan_route(system: &System, id: RouteId, route: &Route, plan: &mut Plan) {
     }
 
     // Budget downgrade: a weight-0 deployment of the cheaper model in the primary group.
-    if let Some((to, allowance, why)) = downgrade(system, id) {
+    if let Some((to, allowance, why)) = downgrade(system, downgrades, id) {
         let total: f64 = primary.iter().map(|d| d.weight.unwrap_or(100.0)).sum();
         for d in primary.iter_mut() {
             let share = d.weight.unwrap_or(100.0) / total;
@@ -497,40 +500,58 @@ fn route_comment(system: &System, route: &Route) -> String {
     parts.join("; ")
 }
 
+/// The budget downgrades of each route (budget and downgrade, in spec order), and the cost
+/// model they are priced with: made once for a system, not searched for every route.
+struct Downgrades<'a> {
+    by_route: HashMap<RouteId, Vec<(&'a Budget, &'a Downgrade)>>,
+    costs: Costs<'a>,
+}
+
+impl<'a> Downgrades<'a> {
+    fn new(system: &'a System) -> Downgrades<'a> {
+        let mut by_route: HashMap<RouteId, Vec<_>> = HashMap::new();
+        for budget in &system.budgets {
+            let Some(pressure) = &budget.on_pressure else { continue };
+            for d in &pressure.downgrades {
+                by_route.entry(d.route).or_default().push((budget, d));
+            }
+        }
+        Downgrades { by_route, costs: Costs::new(system) }
+    }
+}
+
 /// The cheaper model a budget switches the route to, the budget LiteLLM may spend on the
 /// route's primary deployments before it does, and the comment that says how that was computed.
-fn downgrade(system: &System, route: RouteId) -> Option<(ModelId, f64, String)> {
+fn downgrade(system: &System, downgrades: &Downgrades, route: RouteId) -> Option<(ModelId, f64, String)> {
     let mut best: Option<(ModelId, f64, String)> = None;
-    for budget in &system.budgets {
+    for &(budget, d) in downgrades.by_route.get(&route).into_iter().flatten() {
         let Some(pressure) = &budget.on_pressure else { continue };
-        for d in pressure.downgrades.iter().filter(|d| d.route == route) {
-            let scope: Vec<RouteId> = if budget.routes.is_empty() {
-                (0..system.routes.len()).map(RouteId).collect()
-            } else {
-                budget.routes.clone()
-            };
-            let costs = Costs::new(system);
-            let others: f64 =
-                scope.iter().filter(|r| **r != route).filter_map(|r| costs.route(*r).ok()).map(|e| e.per_month).sum();
-            let threshold = pressure.at * budget.amount;
-            let allowance = (threshold - others).max(0.01);
-            let mut why = format!(
-                "budgets.{}.on_pressure: at {}% ({} {}) switch routes.{} to {}; max_budget = that threshold minus the other routes' estimated monthly spend in the budget ({} {})",
-                budget.name,
-                format_number(pressure.at * 100.0),
-                format_number(round_money(threshold)),
-                system.currency,
-                system.route(route).name,
-                system.model(d.to).name,
-                format_number(round_money(others)),
-                system.currency
-            );
-            if threshold - others <= 0.0 {
-                why.push_str("; the others alone pass the threshold, so the downgrade applies from the first request");
-            }
-            if best.as_ref().is_none_or(|(_, a, _)| allowance < *a) {
-                best = Some((d.to, allowance, why));
-            }
+        let scope: Vec<RouteId> = if budget.routes.is_empty() {
+            (0..system.routes.len()).map(RouteId).collect()
+        } else {
+            budget.routes.clone()
+        };
+        let costs = &downgrades.costs;
+        let others: f64 =
+            scope.iter().filter(|r| **r != route).filter_map(|r| costs.route(*r).ok()).map(|e| e.per_month).sum();
+        let threshold = pressure.at * budget.amount;
+        let allowance = (threshold - others).max(0.01);
+        let mut why = format!(
+            "budgets.{}.on_pressure: at {}% ({} {}) switch routes.{} to {}; max_budget = that threshold minus the other routes' estimated monthly spend in the budget ({} {})",
+            budget.name,
+            format_number(pressure.at * 100.0),
+            format_number(round_money(threshold)),
+            system.currency,
+            system.route(route).name,
+            system.model(d.to).name,
+            format_number(round_money(others)),
+            system.currency
+        );
+        if threshold - others <= 0.0 {
+            why.push_str("; the others alone pass the threshold, so the downgrade applies from the first request");
+        }
+        if best.as_ref().is_none_or(|(_, a, _)| allowance < *a) {
+            best = Some((d.to, allowance, why));
         }
     }
     best
