@@ -16,6 +16,7 @@
 //! column 0; YAML files are read with genops's own loader and cut at the lines where their
 //! entries start.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::source::{FileId, SourceMap};
@@ -24,9 +25,9 @@ use crate::yaml::{self, Limits, Node, NodeKind};
 /// A piece of a file with its address. `address == None` is the text around the addressed
 /// parts (file header, comments between blocks).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Part {
+pub struct Part<'a> {
     pub address: Option<String>,
-    pub text: String,
+    pub text: Cow<'a, str>,
 }
 
 /// How files under a path prefix are cut.
@@ -73,7 +74,7 @@ pub fn target(path: &str) -> &'static str {
 /// Cuts a file into addressed parts; `None` when it cannot be cut, so that the caller compares
 /// it as a whole file. Parts with the same address (a LiteLLM model group's deployments) are
 /// merged; otherwise the addresses are unique.
-pub fn split(path: &str, text: &str) -> Option<Vec<Part>> {
+pub fn split<'a>(path: &str, text: &'a str) -> Option<Vec<Part<'a>>> {
     let parts = match lookup(path).1 {
         Cutter::Hcl => split_hcl(text)?,
         Cutter::Litellm => split_yaml(text, litellm_anchors)?,
@@ -87,7 +88,7 @@ pub fn split(path: &str, text: &str) -> Option<Vec<Part>> {
 }
 
 /// Top-level blocks of generated HCL. Comment lines directly above a block belong to it.
-fn split_hcl(text: &str) -> Option<Vec<Part>> {
+fn split_hcl(text: &str) -> Option<Vec<Part<'static>>> {
     let mut parts = Vec::new();
     let mut around = String::new();
     let mut comments = String::new();
@@ -96,7 +97,7 @@ fn split_hcl(text: &str) -> Option<Vec<Part>> {
         if let Some((address, body)) = &mut block {
             body.push_str(line);
             if line.starts_with('}') {
-                parts.push(Part { address: Some(std::mem::take(address)), text: std::mem::take(body) });
+                parts.push(Part { address: Some(std::mem::take(address)), text: std::mem::take(body).into() });
                 block = None;
             }
             continue;
@@ -111,7 +112,7 @@ fn split_hcl(text: &str) -> Option<Vec<Part>> {
             let address = hcl_address(trimmed)?;
             let body = std::mem::take(&mut comments) + line;
             if trimmed.ends_with('}') {
-                parts.push(Part { address: Some(address), text: body });
+                parts.push(Part { address: Some(address), text: body.into() });
             } else {
                 block = Some((address, body));
             }
@@ -121,7 +122,7 @@ fn split_hcl(text: &str) -> Option<Vec<Part>> {
         return None;
     }
     around.push_str(&comments);
-    parts.push(Part { address: None, text: around });
+    parts.push(Part { address: None, text: around.into() });
     unique(parts)
 }
 
@@ -173,7 +174,7 @@ fn hcl_address(line: &str) -> Option<String> {
 type Anchors = Vec<(Option<String>, usize)>;
 
 /// Cuts a YAML file at the lines where `anchors` says its parts start.
-fn split_yaml(text: &str, anchors: fn(&Node) -> Option<Anchors>) -> Option<Vec<Part>> {
+fn split_yaml(text: &str, anchors: fn(&Node) -> Option<Anchors>) -> Option<Vec<Part<'static>>> {
     let mut sources = SourceMap::new();
     let id: FileId = sources.add("generated.yaml", text);
     let mut diags = crate::diag::Diagnostics::new();
@@ -200,22 +201,22 @@ fn split_yaml(text: &str, anchors: fn(&Node) -> Option<Anchors>) -> Option<Vec<P
     }
     let mut around = text[..starts.first().map_or(text.len(), |s| s.1)].to_string();
     starts.push((None, text.len()));
-    let mut parts: Vec<Part> = Vec::new();
+    let mut parts: Vec<Part<'static>> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for pair in starts.windows(2) {
         let chunk = &text[pair[0].1..pair[1].1];
         match &pair[0].0 {
             None => around.push_str(chunk),
             Some(address) => match index.get(address.as_str()) {
-                Some(&i) => parts[i].text.push_str(chunk),
+                Some(&i) => parts[i].text.to_mut().push_str(chunk),
                 None => {
                     index.insert(address, parts.len());
-                    parts.push(Part { address: Some(address.clone()), text: chunk.to_string() });
+                    parts.push(Part { address: Some(address.clone()), text: chunk.to_string().into() });
                 }
             },
         }
     }
-    parts.push(Part { address: None, text: around });
+    parts.push(Part { address: None, text: around.into() });
     Some(parts)
 }
 
@@ -223,11 +224,13 @@ fn split_yaml(text: &str, anchors: fn(&Node) -> Option<Anchors>) -> Option<Vec<P
 /// next such heading, addressed by its link anchor as GitHub makes it (`## SLO chat-availability`
 /// → `#slo-chat-availability`; a repeated heading gets `-1`, `-2` …). A large system's runbook
 /// is megabytes, and a change of one route touches a few of its sections.
-fn split_markdown(text: &str) -> Vec<Part> {
+fn split_markdown(text: &str) -> Vec<Part<'_>> {
+    // Sections are runs of whole lines: each part borrows its run of the text.
     let mut parts: Vec<Part> = Vec::new();
-    let mut around = String::new();
+    let mut starts: Vec<usize> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut fenced = false;
+    let mut at = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
@@ -240,15 +243,16 @@ fn split_markdown(text: &str) -> Vec<Part> {
                 anchor = format!("{anchor}-{count}");
             }
             *count += 1;
-            parts.push(Part { address: Some(format!("#{anchor}")), text: line.to_string() });
-        } else {
-            match parts.last_mut() {
-                Some(part) => part.text.push_str(line),
-                None => around.push_str(line),
-            }
+            parts.push(Part { address: Some(format!("#{anchor}")), text: Cow::Borrowed("") });
+            starts.push(at);
         }
+        at += line.len();
     }
-    parts.push(Part { address: None, text: around });
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    for (part, (start, end)) in parts.iter_mut().zip(starts.iter().copied().zip(ends)) {
+        part.text = Cow::Borrowed(&text[start..end]);
+    }
+    parts.push(Part { address: None, text: Cow::Borrowed(&text[..starts.first().copied().unwrap_or(text.len())]) });
     parts
 }
 
@@ -272,7 +276,7 @@ fn slug(heading: &str) -> String {
 /// `SLO.chat-availability`, `AlertPolicy.fast-burn-30d-window`; the `---` line before a document
 /// belongs to it. A document without a top-level `kind:` and a `  name:` under `metadata:`
 /// makes the file uncuttable.
-fn split_documents(text: &str) -> Option<Vec<Part>> {
+fn split_documents(text: &str) -> Option<Vec<Part<'static>>> {
     let mut parts = Vec::new();
     let mut around = String::new();
     let mut current = String::new();
@@ -284,11 +288,11 @@ fn split_documents(text: &str) -> Option<Vec<Part>> {
         let name = lines.take_while(|l| l.starts_with("  ")).find_map(|l| l.strip_prefix("  name:")).map(unquote)?;
         Some(format!("{kind}.{name}"))
     };
-    let flush = |doc: &mut String, parts: &mut Vec<Part>, around: &mut String| -> Option<()> {
+    let flush = |doc: &mut String, parts: &mut Vec<Part<'static>>, around: &mut String| -> Option<()> {
         if doc.lines().all(|l| l.trim().is_empty() || l.starts_with('#') || l == "---") {
             around.push_str(doc);
         } else {
-            parts.push(Part { address: Some(address(doc)?), text: doc.clone() });
+            parts.push(Part { address: Some(address(doc)?), text: doc.clone().into() });
         }
         doc.clear();
         Some(())
@@ -300,7 +304,7 @@ fn split_documents(text: &str) -> Option<Vec<Part>> {
         current.push_str(line);
     }
     flush(&mut current, &mut parts, &mut around)?;
-    parts.push(Part { address: None, text: around });
+    parts.push(Part { address: None, text: around.into() });
     Some(parts)
 }
 
@@ -402,7 +406,7 @@ fn prometheus_anchors(root: &Node) -> Option<Anchors> {
 }
 
 /// Refuses a cut with two parts of one address (a hand-edited file): it is compared whole.
-fn unique(parts: Vec<Part>) -> Option<Vec<Part>> {
+fn unique(parts: Vec<Part<'_>>) -> Option<Vec<Part<'_>>> {
     let mut seen = std::collections::BTreeSet::new();
     parts.iter().filter_map(|p| p.address.as_ref()).all(|a| seen.insert(a)).then_some(parts)
 }
@@ -411,7 +415,7 @@ fn unique(parts: Vec<Part>) -> Option<Vec<Part>> {
 mod tests {
     use super::*;
 
-    fn addresses(parts: &[Part]) -> Vec<&str> {
+    fn addresses<'p>(parts: &'p [Part<'_>]) -> Vec<&'p str> {
         parts.iter().filter_map(|p| p.address.as_deref()).collect()
     }
 

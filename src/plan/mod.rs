@@ -303,8 +303,8 @@ pub fn changes(path: &str, before: Option<&str>, after: Option<&str>) -> Vec<Cha
         (old, new) => (old.flatten().unwrap_or_default(), new.flatten().unwrap_or_default()),
     };
     // Borrowed, not copied: a runbook of a large system is tens of megabytes, cut both ways.
-    fn by_address(parts: &[address::Part]) -> HashMap<Option<&str>, &str> {
-        parts.iter().map(|p| (p.address.as_deref(), p.text.as_str())).collect()
+    fn by_address<'p>(parts: &'p [address::Part<'_>]) -> HashMap<Option<&'p str>, &'p str> {
+        parts.iter().map(|p| (p.address.as_deref(), p.text.as_ref())).collect()
     }
     let (old_texts, new_texts) = (by_address(&old), by_address(&new));
     let mut out = Vec::new();
