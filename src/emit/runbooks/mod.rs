@@ -12,8 +12,8 @@
 //! (embedded with `include_str!`; an override of the same file name wins) under
 //! [`UndefinedBehavior::Strict`], so a misspelt variable fails the build instead of printing
 //! nothing. The context is plain pre-formatted data ([`context`]), which templates read in
-//! place as minijinja objects ([`object`]). Every value a template prints
-//! is escaped for Markdown by the formatter unless a filter made it Markdown on purpose (`code`,
+//! place as minijinja objects ([`object`]). Every value a template prints is escaped for
+//! Markdown by the formatter unless a filter made it Markdown on purpose (`code`,
 //! `code_cell`); printing `none` or a list is an error too. The rendered text then goes through
 //! [`markdown::reflow`] (prose wrapped at 80 columns) and gets the generated-file header and a
 //! markdownlint directive that lets tables run long, so every runbook passes markdownlint's
