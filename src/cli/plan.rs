@@ -5,8 +5,9 @@
 //! read OUT's manifest (`outdir::open`) → compile (spec errors: exit 1, OUT untouched), while
 //! another thread hashes the files the manifest lists (`outdir::verify`) → if the manifest's
 //! input fingerprint matches and the files are as it lists them, nothing to emit; else emit,
-//! comparing each file with OUT as it comes (a build also stages it) → `plan::compute_from`. `plan` renders the plan (text, JSON or Markdown) and exits 0, or
-//! 2 with `--detailed-exitcode` when there are changes. `build` refuses (exit 1) when it would
+//! comparing each file with OUT as it comes (a build also stages it) → `plan::compute_from`.
+//! `plan` renders the plan (text, JSON or Markdown) and exits 0, or 2 with
+//! `--detailed-exitcode` when there are changes. `build` refuses (exit 1) when it would
 //! overwrite or delete a file genops did not leave as it is, unless `--force`, then writes
 //! (`outdir::write`); an I/O error is exit 3.
 

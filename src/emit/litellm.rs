@@ -37,7 +37,7 @@ use super::alarms::metrics::latency_buckets;
 use super::yaml::{key, number, quote};
 use crate::check::Costs;
 use crate::conventions::{self, env_name, model_group};
-use crate::model::{Budget, Downgrade, Fallback, ModelId, PromptId, Route, RouteId, Serving, System};
+use crate::model::{Budget, Downgrade, Fallback, ModelId, OnPressure, PromptId, Route, RouteId, Serving, System};
 use crate::spec::data_classes::LoggingLevel;
 use crate::spec::models::{ModelKind, Provider};
 use crate::spec::routes::{Backoff, CacheKind, Side, Strategy};
@@ -503,7 +503,7 @@ fn route_comment(system: &System, route: &Route) -> String {
 /// The budget downgrades of each route (budget and downgrade, in spec order), and the cost
 /// model they are priced with: made once for a system, not searched for every route.
 struct Downgrades<'a> {
-    by_route: HashMap<RouteId, Vec<(&'a Budget, &'a Downgrade)>>,
+    by_route: HashMap<RouteId, Vec<(&'a Budget, &'a OnPressure, &'a Downgrade)>>,
     costs: Costs<'a>,
 }
 
@@ -513,7 +513,7 @@ impl<'a> Downgrades<'a> {
         for budget in &system.budgets {
             let Some(pressure) = &budget.on_pressure else { continue };
             for d in &pressure.downgrades {
-                by_route.entry(d.route).or_default().push((budget, d));
+                by_route.entry(d.route).or_default().push((budget, pressure, d));
             }
         }
         Downgrades { by_route, costs: Costs::new(system) }
@@ -524,8 +524,7 @@ impl<'a> Downgrades<'a> {
 /// route's primary deployments before it does, and the comment that says how that was computed.
 fn downgrade(system: &System, downgrades: &Downgrades, route: RouteId) -> Option<(ModelId, f64, String)> {
     let mut best: Option<(ModelId, f64, String)> = None;
-    for &(budget, d) in downgrades.by_route.get(&route).into_iter().flatten() {
-        let Some(pressure) = &budget.on_pressure else { continue };
+    for &(budget, pressure, d) in downgrades.by_route.get(&route).into_iter().flatten() {
         let scope: Vec<RouteId> = if budget.routes.is_empty() {
             (0..system.routes.len()).map(RouteId).collect()
         } else {

@@ -226,8 +226,7 @@ fn split_yaml(text: &str, anchors: fn(&Node) -> Option<Anchors>) -> Option<Vec<P
 /// is megabytes, and a change of one route touches a few of its sections.
 fn split_markdown(text: &str) -> Vec<Part<'_>> {
     // Sections are runs of whole lines: each part borrows its run of the text.
-    let mut parts: Vec<Part> = Vec::new();
-    let mut starts: Vec<usize> = Vec::new();
+    let mut heads: Vec<(String, usize)> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut fenced = false;
     let mut at = 0;
@@ -243,16 +242,18 @@ fn split_markdown(text: &str) -> Vec<Part<'_>> {
                 anchor = format!("{anchor}-{count}");
             }
             *count += 1;
-            parts.push(Part { address: Some(format!("#{anchor}")), text: Cow::Borrowed("") });
-            starts.push(at);
+            heads.push((format!("#{anchor}"), at));
         }
         at += line.len();
     }
-    let ends = starts.iter().skip(1).copied().chain([text.len()]);
-    for (part, (start, end)) in parts.iter_mut().zip(starts.iter().copied().zip(ends)) {
-        part.text = Cow::Borrowed(&text[start..end]);
-    }
-    parts.push(Part { address: None, text: Cow::Borrowed(&text[..starts.first().copied().unwrap_or(text.len())]) });
+    let first = heads.first().map_or(text.len(), |(_, start)| *start);
+    let ends: Vec<usize> = heads.iter().skip(1).map(|(_, start)| *start).chain([text.len()]).collect();
+    let mut parts: Vec<Part> = heads
+        .into_iter()
+        .zip(ends)
+        .map(|((address, start), end)| Part { address: Some(address), text: Cow::Borrowed(&text[start..end]) })
+        .collect();
+    parts.push(Part { address: None, text: Cow::Borrowed(&text[..first]) });
     parts
 }
 

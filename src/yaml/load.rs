@@ -421,11 +421,11 @@ struct Loaded {
 }
 
 /// One piece, loaded as a document of its own, or `None` if anything is reported. A piece of
-/// later entries of a section is loaded under a stand-in key for the section ([`split::SECTION`]),
-/// and a piece that a key follows in the file with [`split::NEXT`] in place of that key, at its
-/// indentation:
-/// the parser then sees what it sees in the whole file around every entry of the piece, so
-/// each node ends where it ends there. The stand-ins are taken out again.
+/// later entries of a section is loaded under a stand-in key for the section
+/// ([`split::SECTION`]), and a piece that a key follows in the file with [`split::NEXT`] in
+/// place of that key, at its indentation: the parser then sees what it sees in the whole file
+/// around every entry of the piece, so each node ends where it ends there. The stand-ins are
+/// taken out again.
 fn load_piece(file: &SourceFile, id: FileId, limits: Limits, piece: Piece) -> Option<Loaded> {
     let body = file.text.get(piece.start..piece.end)?;
     let mut text = String::with_capacity(body.len() + split::SECTION.len() + split::NEXT.len() + 16);

@@ -83,15 +83,21 @@ fn is_blank(line: &str) -> bool {
     t.is_empty() || t.starts_with('#')
 }
 
-/// A place to cut: the byte offset of a line and its line number, and whether the line is an
-/// entry of a section (`nested`) and which section (the index of its top-level key).
+/// A place to cut: the byte offset of a line, its line number, which section it is in (the
+/// index of its top-level key) and its indentation: 0 for a top-level key, more for an entry of
+/// the section.
 #[derive(Clone, Copy, Debug)]
 struct Cut {
     at: usize,
     line: usize,
-    nested: bool,
     section: usize,
     indent: usize,
+}
+
+impl Cut {
+    fn nested(&self) -> bool {
+        self.indent > 0
+    }
 }
 
 /// The text cut into `runs` runs of about equal size, or `None` when it should load whole:
@@ -127,7 +133,7 @@ pub fn runs(text: &str, runs: usize, min_len: usize) -> Option<Vec<Run>> {
             if in_section {
                 section_ends.push(at);
             }
-            cuts.push(Cut { at, line: number, nested: false, section: section_ends.len(), indent: 0 });
+            cuts.push(Cut { at, line: number, section: section_ends.len(), indent: 0 });
             section_cuts = cuts.len();
             in_section = true;
             child = if key.block { None } else { Some(None) };
@@ -142,7 +148,7 @@ pub fn runs(text: &str, runs: usize, min_len: usize) -> Option<Vec<Run>> {
                 child = Some(key_line(line, indent).map(|_| indent));
             }
             Some(Some(entries)) if indent == entries && key_line(line, indent).is_some() => {
-                cuts.push(Cut { at, line: number, nested: true, section: section_ends.len(), indent });
+                cuts.push(Cut { at, line: number, section: section_ends.len(), indent });
             }
             Some(Some(entries)) if indent < entries => {
                 // Less indented than the section's entries yet not a top-level key: not a
@@ -167,19 +173,19 @@ pub fn runs(text: &str, runs: usize, min_len: usize) -> Option<Vec<Run>> {
         return None;
     }
     let mut out: Vec<Run> = Vec::new();
-    let mut start = Cut { at: 0, line: 0, nested: false, section: 0, indent: 0 };
+    let mut start = Cut { at: 0, line: 0, section: 0, indent: 0 };
     for end in chosen.into_iter().map(Some).chain([None]) {
         let stop = end.map_or(text.len(), |c| c.at);
         let next = end.map(|c| c.indent);
         let mut run = Vec::new();
-        if start.nested && section_ends[start.section] < stop {
+        if start.nested() && section_ends[start.section] < stop {
             // The later entries of a section, then whatever follows it up to the next cut.
             let section_end = section_ends[start.section];
             run.push(Piece { start: start.at, end: section_end, line: start.line, nested: true, next: Some(0) });
             let line = start.line + text[start.at..section_end].matches('\n').count();
             run.push(Piece { start: section_end, end: stop, line, nested: false, next });
         } else {
-            run.push(Piece { start: start.at, end: stop, line: start.line, nested: start.nested, next });
+            run.push(Piece { start: start.at, end: stop, line: start.line, nested: start.nested(), next });
         }
         out.push(run);
         if let Some(cut) = end {

@@ -725,7 +725,7 @@ pub fn build(system: &System) -> Base {
     // evaluation and budget for every route grew with the square of the system).
     let mut evaluations: Vec<Vec<String>> = vec![Vec::new(); system.routes.len()];
     for e in &system.evaluations {
-        for r in distinct_routes(&e.routes) {
+        for r in first_seen(e.routes.iter().copied()) {
             evaluations[r.0].push(e.name.to_string());
         }
     }
@@ -734,7 +734,7 @@ pub fn build(system: &System) -> Base {
         if b.routes.is_empty() {
             budgets.iter_mut().for_each(|names| names.push(b.name.to_string()));
         }
-        for r in distinct_routes(&b.routes) {
+        for r in first_seen(b.routes.iter().copied()) {
             budgets[r.0].push(b.name.to_string());
         }
     }
@@ -863,12 +863,6 @@ struct Covered {
     evaluations: Vec<String>,
     budgets: Vec<String>,
     retry_groups: Vec<String>,
-}
-
-/// Each route of a list once, in the order of first mention.
-fn distinct_routes(routes: &[RouteId]) -> impl Iterator<Item = RouteId> + '_ {
-    let mut seen = std::collections::HashSet::new();
-    routes.iter().copied().filter(move |r| seen.insert(*r))
 }
 
 fn prompt_ctx(system: &System, p: crate::model::PromptId) -> Arc<PromptCtx> {
@@ -1136,10 +1130,10 @@ fn oci_severity(s: Severity) -> &'static str {
     }
 }
 
-/// Each name once, in the order first seen.
-fn distinct<'a>(names: impl Iterator<Item = &'a str>) -> List<String> {
+/// Each item once, in the order first seen.
+fn first_seen<T: std::hash::Hash + Eq + Copy>(items: impl IntoIterator<Item = T>) -> impl Iterator<Item = T> {
     let mut seen = std::collections::HashSet::new();
-    names.filter(|n| seen.insert(*n)).map(String::from).collect()
+    items.into_iter().filter(move |item| seen.insert(*item))
 }
 
 /// `runbooks/slo-latency.md#slo-chat-latency` → `slo-latency.md#slo-chat-latency`: a link from
@@ -1292,7 +1286,9 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             template: slo_template(*sli),
             pages: sections.iter().any(|s| s.pages),
             tickets: sections.iter().any(|s| s.alerts.iter().any(|a| !a.pages)),
-            rules: distinct(sections.iter().flat_map(|s| s.alerts.iter().map(|a| a.rule.as_str()))),
+            rules: first_seen(sections.iter().flat_map(|s| s.alerts.iter().map(|a| a.rule.as_str())))
+                .map(String::from)
+                .collect(),
             alerts: List::default(),
             routes: routes.into(),
             sections: sections.into_iter().collect(),
@@ -1339,7 +1335,7 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             template: format!("incident-{kind}.md.j2"),
             pages: alerts.iter().any(|a| a.pages),
             tickets: alerts.iter().any(|a| !a.pages),
-            rules: distinct(alerts.iter().map(|a| a.rule.as_str())),
+            rules: first_seen(alerts.iter().map(|a| a.rule.as_str())).map(String::from).collect(),
             alerts: alerts.into_iter().collect(),
             routes: routes.into(),
             sections: List::default(),
