@@ -21,6 +21,7 @@
 
 pub mod context;
 pub mod markdown;
+mod native;
 pub mod object;
 
 use std::collections::BTreeMap;
@@ -185,8 +186,12 @@ fn render(
         TemplateError { overridden: overrides.contains_key(&name), template: name, message: format!("{e:#}") }
     };
     let text = env.get_template(template).map_err(error)?.render(ctx).map_err(error)?;
-    // The header, then the reflowed text, in one buffer: a runbook of a large system is tens of
-    // megabytes, so no copy more than needed.
+    Ok(finish(&text))
+}
+
+/// A runbook's file from its rendered text: the header, then the reflowed text, in one buffer
+/// (a runbook of a large system is tens of megabytes, so no copy more than needed).
+fn finish(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16 + LINT.len() + 64);
     out.push_str("<!-- ");
     out.push_str(HEADER);
@@ -195,14 +200,15 @@ fn render(
     out.push_str("\n\n");
     markdown::reflow_into(&mut out, text.trim());
     out.push('\n');
-    Ok(out)
+    out
 }
 
-/// The variables every template gets, and the runbooks among them. The context's structs are
-/// template objects read in place ([`object`]): nothing is copied here. The routes are also
-/// given by name, for templates that go through a runbook's routes; the runbooks are the
-/// index's list and each runbook's own context.
-fn template_values(base: context::Base) -> (Value, Value) {
+/// The variables every template gets, as Rust values for the runbooks written directly and as
+/// template values, and the runbooks among the latter. The context's structs are template
+/// objects read in place ([`object`]): nothing is copied here. The routes are also given by
+/// name, for templates that go through a runbook's routes; the runbooks are the index's list
+/// and each runbook's own context.
+fn template_values(base: context::Base) -> (native::Vars, Value, Value) {
     let context::Base {
         system,
         files,
@@ -215,23 +221,36 @@ fn template_values(base: context::Base) -> (Value, Value) {
         runbooks,
         burn_windows,
     } = base;
-    let runbooks: List<Arc<context::RunbookCtx>> = runbooks.into_iter().collect();
     let routes: List<Arc<context::RouteCtx>> = routes.into_iter().collect();
-    let by_name: BTreeMap<String, Value> = routes.iter().map(|r| (r.name.clone(), r.value())).collect();
-    let values = minijinja::context! {
-        system => Value::from_object(system),
-        files => Value::from_object(files),
-        oncall => oncall.map(Arc::new).value(),
-        routes => routes.value(),
-        routes_by_name => Value::from(by_name),
-        budgets => budgets.into_iter().collect::<List<Arc<_>>>().value(),
-        evaluations => evaluations.into_iter().collect::<List<Arc<_>>>().value(),
-        compliance => Value::from_object(compliance),
-        issuers => issuers.into_iter().collect::<List<Arc<_>>>().value(),
-        burn_windows => burn_windows.into_iter().collect::<List<Arc<_>>>().value(),
-        runbooks => runbooks.value(),
+    let vars = native::Vars {
+        system: Arc::new(system),
+        files: Arc::new(files),
+        oncall: oncall.map(Arc::new),
+        by_name: routes.iter().enumerate().map(|(i, r)| (r.name.clone(), i)).collect(),
+        routes,
+        budgets: budgets.into_iter().collect(),
+        evaluations: evaluations.into_iter().collect(),
+        compliance: Arc::new(compliance),
+        issuers: issuers.into_iter().collect(),
+        burn_windows: burn_windows.into_iter().collect(),
+        runbooks: runbooks.into_iter().collect(),
     };
-    (values, runbooks.value())
+    let by_name: BTreeMap<String, Value> = vars.routes.iter().map(|r| (r.name.clone(), r.value())).collect();
+    let values = minijinja::context! {
+        system => vars.system.value(),
+        files => vars.files.value(),
+        oncall => vars.oncall.value(),
+        routes => vars.routes.value(),
+        routes_by_name => Value::from(by_name),
+        budgets => vars.budgets.value(),
+        evaluations => vars.evaluations.value(),
+        compliance => vars.compliance.value(),
+        issuers => vars.issuers.value(),
+        burn_windows => vars.burn_windows.value(),
+        runbooks => vars.runbooks.value(),
+    };
+    let runbooks = vars.runbooks.value();
+    (vars, values, runbooks)
 }
 
 /// Every runbook of the system and the index, rendered with the embedded templates and any
@@ -253,25 +272,55 @@ pub fn emit_each(
     overrides: &BTreeMap<String, String>,
     sink: &(dyn Fn(usize, Artifact) + Sync),
 ) -> Result<(), TemplateError> {
+    emit_each_by(system, overrides, sink, Renderer::Fastest)
+}
+
+/// Which renderer makes the files [`native`] has a writer for.
+#[derive(Clone, Copy, PartialEq)]
+enum Renderer {
+    /// The writer, unless a template it follows is overridden.
+    Fastest,
+    /// Always the templates (the tests compare the two).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Templates,
+}
+
+fn emit_each_by(
+    system: &System,
+    overrides: &BTreeMap<String, String>,
+    sink: &(dyn Fn(usize, Artifact) + Sync),
+    renderer: Renderer,
+) -> Result<(), TemplateError> {
     let env = environment(overrides);
     let base = context::build(system);
     let files: Vec<(String, String)> = base.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())).collect();
-    let (base_value, runbooks) = template_values(base);
+    let (vars, base_value, runbooks) = template_values(base);
+    let written = |template: &str, runbook: Option<&context::RunbookCtx>| {
+        let applies = renderer == Renderer::Fastest && native::applies(template, |name| overrides.contains_key(name));
+        applies.then(|| native::render(template, &vars, runbook)).flatten().map(|text| finish(&text))
+    };
     // The index and each runbook render on their own, in parallel.
     let jobs: Vec<usize> = (0..=files.len()).collect();
     let rendered = crate::parallel::map(jobs, |job| {
         let artifact = match job.checked_sub(1) {
-            None => render(&env, overrides, INDEX, base_value.clone())
+            None => written(INDEX, None)
+                .map_or_else(|| render(&env, overrides, INDEX, base_value.clone()), Ok)
                 .map(|contents| Artifact { path: "runbooks/README.md".into(), contents }),
             Some(i) => {
-                let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
-                let ctx = minijinja::context! {
-                    incident => runbook.get_attr("incident").unwrap_or_default(),
-                    runbook => runbook,
-                    ..base_value.clone()
-                };
                 let (template, path) = &files[i];
-                render(&env, overrides, template, ctx).map(|contents| Artifact { path: path.clone(), contents })
+                let contents = written(template, Some(&vars.runbooks[i])).map_or_else(
+                    || {
+                        let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
+                        let ctx = minijinja::context! {
+                            incident => runbook.get_attr("incident").unwrap_or_default(),
+                            runbook => runbook,
+                            ..base_value.clone()
+                        };
+                        render(&env, overrides, template, ctx)
+                    },
+                    Ok,
+                );
+                contents.map(|contents| Artifact { path: path.clone(), contents })
             }
         };
         artifact.map(|a| sink(job, a))
@@ -379,7 +428,7 @@ oncall:
         for system in [&system(), &rich, &synthetic] {
             let base = context::build(system);
             let serialised = Value::from(minijinja::value::Serde(&base));
-            let (values, runbooks) = template_values(base);
+            let (_, values, runbooks) = template_values(base);
             let mut parts = 0;
             for key in serialised.try_iter().expect("a struct") {
                 let part = values.get_item(&key).expect("readable");
@@ -440,5 +489,99 @@ oncall:
         overrides.insert("README.md.j2".to_string(), "{% if %}\n".to_string());
         let err = emit(&system(), &overrides).expect_err("syntax error");
         assert!(err.message.contains("syntax error"), "{err}");
+    }
+
+    /// Every file of `system`, in order, by `renderer`.
+    fn files_by(system: &System, overrides: &BTreeMap<String, String>, renderer: Renderer) -> Vec<Artifact> {
+        let (mut files, rendered) =
+            crate::parallel::gather(|sink| emit_each_by(system, overrides, &|i, file| sink((i, file)), renderer));
+        rendered.unwrap_or_else(|e| panic!("{}: {e}", system.name));
+        files.sort_by_key(|(i, _)| *i);
+        files.into_iter().map(|(_, file)| file).collect()
+    }
+
+    /// Each shipped example, compiled with its prompt and dataset files.
+    fn examples() -> Vec<System> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut systems = Vec::new();
+        for dir in ["clinical-triage", "coding-assistant", "support-assistant"] {
+            let dir = root.join(dir);
+            let mut files = MemoryFiles::default();
+            let mut pending = vec![dir.clone()];
+            while let Some(at) = pending.pop() {
+                for entry in std::fs::read_dir(&at).expect("readable").map(|e| e.expect("an entry").path()) {
+                    if entry.is_dir() {
+                        pending.push(entry);
+                    } else {
+                        let relative =
+                            entry.strip_prefix(&dir).expect("under the example").to_string_lossy().replace('\\', "/");
+                        files = files.with(&relative, std::fs::read(&entry).expect("readable"));
+                    }
+                }
+            }
+            let spec = std::fs::read_to_string(dir.join("genops.yaml")).expect("the example's spec");
+            systems.push(compile_with(&spec, files));
+        }
+        systems
+    }
+
+    /// The runbooks written by Rust ([`native`]) are byte for byte what their templates render,
+    /// on systems that take every branch: minimal (no on-call, no SLO), small, rich, the
+    /// examples and synthetic systems of several sizes; and the writers do write them (none
+    /// hands the file back to the template). Overriding a template the writer follows, or the
+    /// layout, hands the file back to the templates.
+    #[test]
+    fn written_runbooks_are_what_their_templates_render() {
+        let minimal = compile_with(
+            "version: genops/v1\nsystem: { name: m, owner: o, region: us-chicago-1 }\n",
+            MemoryFiles::default(),
+        );
+        let (rich, synthetic) = rich_and_synthetic();
+        let mut systems = vec![minimal, system(), rich, synthetic];
+        systems.extend(examples());
+        for n in [1, 7, 120] {
+            let synth = crate::synth::generate(n);
+            let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
+            systems.push(compile_with(&synth.spec, files));
+        }
+        let none = BTreeMap::new();
+        for system in &systems {
+            let (vars, _, _) = template_values(context::build(system));
+            assert!(native::render(INDEX, &vars, None).is_some(), "{}: the index was not written", system.name);
+            for rb in vars.runbooks.iter().filter(|rb| native::WRITTEN.contains(&rb.template.as_str())) {
+                assert!(
+                    native::render(&rb.template, &vars, Some(rb)).is_some(),
+                    "{}: {} was not written",
+                    system.name,
+                    rb.path
+                );
+            }
+            let written = files_by(system, &none, Renderer::Fastest);
+            let rendered = files_by(system, &none, Renderer::Templates);
+            assert_eq!(written.len(), rendered.len());
+            for (w, r) in written.iter().zip(&rendered) {
+                assert_eq!(w.path, r.path);
+                if w.contents != r.contents {
+                    let diff = similar::TextDiff::from_lines(&r.contents, &w.contents);
+                    panic!(
+                        "{}: {} differs from its template (- template, + written):\n{}",
+                        system.name,
+                        w.path,
+                        diff.unified_diff().context_radius(2)
+                    );
+                }
+            }
+        }
+        // An override of the layout reaches the SLO runbooks, which the writer then leaves alone.
+        let layout = embedded("layout.md.j2").expect("built in").replace("## Meaning", "## What it means");
+        let overrides = BTreeMap::from([("layout.md.j2".to_string(), layout)]);
+        let files = files_by(&systems[1], &overrides, Renderer::Fastest);
+        let availability =
+            files.iter().find(|a| a.path == "runbooks/slo-availability.md").expect("an availability runbook");
+        assert!(availability.contents.contains("## What it means"), "{}", availability.contents);
+        assert!(native::applies(INDEX, |name| name == "layout.md.j2"));
+        assert!(!native::applies("slo-latency.md.j2", |name| name == "macros.md.j2"));
+        assert!(!native::applies("slo-latency.md.j2", |name| name == "slo-latency.md.j2"));
+        assert!(!native::applies("incident-data-breach.md.j2", |_| false));
     }
 }

@@ -1,0 +1,173 @@
+//! The largest built-in runbooks written by Rust instead of the template interpreter.
+//!
+//! In: the runbook context ([`Vars`], the same structs the templates read) and the name of the
+//! built-in template a file comes from. Out: the text that template renders to, before the
+//! reflow, or `None` when this module has no writer for the template or meets a value the
+//! template would refuse (printing an absent value, a backtick inside a code block): the
+//! caller then renders the template, which gives the same text or the proper error.
+//!
+//! The templates in `targets/runbooks/` stay the definition of every runbook and what a user
+//! overrides; a writer here is used only when neither its template nor `layout.md.j2` nor
+//! `macros.md.j2` is overridden. Each writer follows its template line by line, with the
+//! template's lines in comments where the two could drift, and the test in
+//! `runbooks::tests` renders every example and synthetic system through both and requires the
+//! same bytes. At 10,000 routes the interpreter took about 1.1 s of CPU for the runbooks, most
+//! of it in these files; see BENCHMARKS.md.
+
+mod index;
+mod layout;
+mod slo;
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::sync::Arc;
+
+use super::context::{
+    BudgetCtx, BurnWindowCtx, ComplianceCtx, EvaluationCtx, Files, IssuerCtx, OncallCtx, RouteCtx, RunbookCtx,
+    SystemCtx,
+};
+use super::markdown;
+use super::object::List;
+
+/// The templates that have a writer here.
+pub const WRITTEN: &[&str] = &["README.md.j2", "slo-availability.md.j2", "slo-latency.md.j2"];
+
+/// The templates every runbook of [`WRITTEN`] but the index imports or extends.
+const SHARED: &[&str] = &["layout.md.j2", "macros.md.j2"];
+
+/// Whether the file of `template` can be written here, given the override templates' names.
+pub fn applies(template: &str, overridden: impl Fn(&str) -> bool) -> bool {
+    WRITTEN.contains(&template)
+        && !overridden(template)
+        && (template == super::INDEX || !SHARED.iter().any(|name| overridden(name)))
+}
+
+/// The variables every template gets, as Rust values.
+pub struct Vars {
+    pub system: Arc<SystemCtx>,
+    pub files: Arc<Files>,
+    pub oncall: Option<Arc<OncallCtx>>,
+    pub routes: List<Arc<RouteCtx>>,
+    pub budgets: List<Arc<BudgetCtx>>,
+    pub evaluations: List<Arc<EvaluationCtx>>,
+    pub compliance: Arc<ComplianceCtx>,
+    pub issuers: List<Arc<IssuerCtx>>,
+    pub burn_windows: List<Arc<BurnWindowCtx>>,
+    pub runbooks: List<Arc<RunbookCtx>>,
+    /// `routes_by_name`: a route's place in `routes`.
+    pub by_name: HashMap<String, usize>,
+}
+
+impl Vars {
+    /// `routes_by_name[name]`.
+    fn route(&self, name: &str) -> Result<&RouteCtx, Refused> {
+        self.by_name.get(name).map(|&i| &*self.routes[i]).ok_or(Refused)
+    }
+}
+
+/// The text `template` renders to for `runbook` (`None` for the index), before the reflow;
+/// `None` when it has no writer here or the template would refuse a value.
+pub fn render(template: &str, vars: &Vars, runbook: Option<&RunbookCtx>) -> Option<String> {
+    let mut md = Md(String::with_capacity(1 << 16));
+    let written = match (template, runbook) {
+        ("README.md.j2", None) => index::write(&mut md, vars),
+        ("slo-availability.md.j2", Some(rb)) => layout::write(&mut md, vars, rb, &slo::AVAILABILITY),
+        ("slo-latency.md.j2", Some(rb)) => layout::write(&mut md, vars, rb, &slo::LATENCY),
+        _ => Err(Refused),
+    };
+    written.ok().map(|()| md.0)
+}
+
+/// A value the template would refuse to print: the caller renders the template instead.
+#[derive(Debug)]
+pub struct Refused;
+
+type Written = Result<(), Refused>;
+
+/// The text being written, with the template's ways of printing a value.
+pub struct Md(String);
+
+impl Md {
+    /// Template text, as it is.
+    fn s(&mut self, raw: &str) -> &mut Md {
+        self.0.push_str(raw);
+        self
+    }
+
+    /// `{{ text }}`: escaped for Markdown, as the templates' formatter does.
+    fn t(&mut self, text: &str) -> &mut Md {
+        if markdown::is_plain(text) {
+            self.0.push_str(text);
+        } else {
+            self.0.push_str(&markdown::escape(text));
+        }
+        self
+    }
+
+    /// `{{ number }}`.
+    fn n(&mut self, number: impl Display) -> &mut Md {
+        self.t(&number.to_string())
+    }
+
+    /// `{{ text | code }}`.
+    fn code(&mut self, text: &str) -> &mut Md {
+        self.0.push_str(&markdown::code(text));
+        self
+    }
+
+    /// `{{ text | code_cell }}`.
+    fn cell(&mut self, text: &str) -> &mut Md {
+        self.0.push_str(&markdown::code_cell(text));
+        self
+    }
+
+    /// `{{ text | verbatim }}`: inside a code block, refused if it could end the block.
+    fn verbatim(&mut self, text: &str) -> Result<&mut Md, Refused> {
+        if text.contains(['`', '~', '\n', '\r']) {
+            return Err(Refused);
+        }
+        self.0.push_str(text);
+        Ok(self)
+    }
+
+    /// `{{ items | map("code") | join(joiner) }}`.
+    fn codes<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Md {
+        self.joined(items, joiner, Md::code)
+    }
+
+    /// `{{ items | map("code_cell") | join(joiner) }}`.
+    fn cells<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Md {
+        self.joined(items, joiner, Md::cell)
+    }
+
+    fn joined<S: AsRef<str>>(
+        &mut self,
+        items: &[S],
+        joiner: &str,
+        each: for<'m> fn(&'m mut Md, &str) -> &'m mut Md,
+    ) -> &mut Md {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.t(joiner);
+            }
+            each(self, item.as_ref());
+        }
+        self
+    }
+
+    /// `{{ items | join(joiner) }}` of plain strings: one string, escaped as a whole.
+    fn plain_join<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Md {
+        let joined: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+        self.t(&joined.join(joiner))
+    }
+}
+
+/// `{{ value }}` of an optional value: printing `none` is refused.
+fn some<T>(value: &Option<T>) -> Result<&T, Refused> {
+    value.as_ref().ok_or(Refused)
+}
+
+/// `{% if value %}` of an optional string: present and not empty.
+fn truthy(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|s| !s.is_empty())
+}
