@@ -537,7 +537,36 @@ oncall:
             MemoryFiles::default(),
         );
         let (rich, synthetic) = rich_and_synthetic();
-        let mut systems = vec![minimal, system(), rich, synthetic];
+        // An evaluated route with a blue-green rollout, PCI DSS, and a support channel reached by
+        // HTTPS only: branches of `m.stop_rollout`, the data-breach runbook and
+        // `m.communication` the others leave out.
+        let blue_green = compile_with(
+            "version: genops/v1
+system: { name: bg, owner: o, region: us-chicago-1 }
+models:
+  m: { provider: oci-genai, id: cohere.command-r-08-2024, price: { input_per_1k: 0.001, output_per_1k: 0.002 } }
+prompts:
+  p: { version: 1.0.0, file: prompts/p.md }
+  q: { version: 1.1.0, file: prompts/q.md }
+routes:
+  a: { path: /a, data_class: internal, model: m, prompt: p, rollout: { strategy: blue-green, candidate: { prompt: q }, active: candidate } }
+evaluations:
+  e: { dataset: evals/e.jsonl, min_cases: 1, routes: [a], thresholds: { relevance: 0.5 }, gate: block }
+compliance: { frameworks: [pci-dss] }
+oncall:
+  rotations:
+    only: { members: [x@example.com], coverage: 24x7 }
+  escalation: [ { rotation: only } ]
+  channels:
+    alerts: { email: alerts@example.com }
+    support: { https: \"https://support.example.com/hook\" }
+",
+            MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q").with(
+                "evals/e.jsonl",
+                "{\"input\": \"q\", \"expected\": \"a\"}\n",
+            ),
+        );
+        let mut systems = vec![minimal, system(), rich, synthetic, blue_green];
         systems.extend(examples());
         for n in [1, 7, 120] {
             let synth = crate::synth::generate(n);
@@ -582,6 +611,7 @@ oncall:
         assert!(native::applies(INDEX, |name| name == "layout.md.j2"));
         assert!(!native::applies("slo-latency.md.j2", |name| name == "macros.md.j2"));
         assert!(!native::applies("slo-latency.md.j2", |name| name == "slo-latency.md.j2"));
-        assert!(!native::applies("incident-data-breach.md.j2", |_| false));
+        assert!(native::applies("incident-data-breach.md.j2", |name| name == "README.md.j2"));
+        assert!(!native::applies("incident-data-breach.md.j2", |name| name == "layout.md.j2"));
     }
 }

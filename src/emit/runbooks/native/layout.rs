@@ -13,21 +13,26 @@ pub struct Blocks {
     pub summary: Block,
     pub meaning: Block,
     pub impact: Block,
-    pub detection: Block,
+    /// `None`: the layout's own, the runbook's alarms and where they are delivered.
+    pub detection: Option<Block>,
     pub action: Block,
     pub diagnosis: Block,
     pub recovery: Block,
     /// The `extra` line of `m.postmortem(extra)`.
     pub postmortem: &'static str,
-    /// One SLO's section, after `## SLO <name>`.
-    pub section: fn(&mut Md, &Vars, &SloSectionCtx, &RouteCtx) -> Written,
+    /// One SLO's section, after `## SLO <name>` (the runbooks of an SLI kind).
+    pub section: Option<Section>,
 }
+
+/// The section of one SLO, after its heading.
+pub type Section = fn(&mut Md, &Vars, &SloSectionCtx, &RouteCtx) -> Written;
 
 /// A block of the layout.
 pub type Block = fn(&mut Md, &Vars, &RunbookCtx) -> Written;
 
-/// `layout.md.j2` with `blocks`, for a runbook of an SLI kind (no incident).
+/// `layout.md.j2` with `blocks`.
 pub fn write(md: &mut Md, vars: &Vars, rb: &RunbookCtx, blocks: &Blocks) -> Written {
+    let incident = rb.incident.as_deref();
     md.s("# ");
     (blocks.title)(md, vars, rb)?;
     md.s("\n\n");
@@ -41,26 +46,97 @@ pub fn write(md: &mut Md, vars: &Vars, rb: &RunbookCtx, blocks: &Blocks) -> Writ
     md.s("\n## Impact\n\n");
     (blocks.impact)(md, vars, rb)?;
     md.s("\n## Detection\n\n");
-    (blocks.detection)(md, vars, rb)?;
+    match blocks.detection {
+        Some(detection) => detection(md, vars, rb)?,
+        None => detection(md, vars, rb),
+    }
     md.s("\n## Immediate action\n\n");
     (blocks.action)(md, vars, rb)?;
     md.s("\n## Diagnosis\n\n");
     (blocks.diagnosis)(md, vars, rb)?;
     md.s("\n## Escalation\n\n");
-    escalation(md, vars, None)?;
+    escalation(md, vars, incident.and_then(|i| i.rotation.as_deref()))?;
     md.s("\n## Communication\n\n");
-    communication(md, vars, None);
+    communication(md, vars, incident.map(|i| i.severity.as_str()));
     md.s("\n## Recovery and verification\n\n");
     (blocks.recovery)(md, vars, rb)?;
     md.s("\n## Postmortem\n\n");
     postmortem(md, Some(blocks.postmortem));
-    for section in rb.sections.iter() {
-        let route = vars.route(&section.slo.route)?;
-        md.s("\n## SLO ").t(&section.slo.name).s("\n\n");
-        (blocks.section)(md, vars, section, route)?;
+    if let Some(write_section) = blocks.section {
+        for section in rb.sections.iter() {
+            let route = vars.route(&section.slo.route)?;
+            md.s("\n## SLO ").t(&section.slo.name).s("\n\n");
+            write_section(md, vars, section, route)?;
+        }
     }
     md.s("\n\n---\n\n[All runbooks of ").code(&vars.system.name).s("](README.md)\n");
     Ok(())
+}
+
+/// The layout's detection block: the runbook's alarms and where they are delivered.
+fn detection(md: &mut Md, vars: &Vars, rb: &RunbookCtx) {
+    if rb.alerts.is_empty() {
+        md.s("No alarm of this system detects it");
+        match rb.incident.as_deref() {
+            Some(incident) if incident.kind == "quality-degradation" => md.s(" (the spec has no evaluation)"),
+            Some(_) => md.s(" (the spec has no route)"),
+            None => md,
+        };
+        md.s(": it is found by users, or on the dashboards.\n");
+        return;
+    }
+    // `m.alarm_table(runbook.alerts)`.
+    md.s("| Prometheus alert | OCI alarm | severity | fires when | over |\n| --- | --- | --- | --- | --- |\n");
+    for a in rb.alerts.iter() {
+        md.s("| ").cell(&a.name).s(" | ");
+        match truthy(&a.oci_name) {
+            Some(oci) => md.cell(oci).s(" (").t(&a.oci_severity).s(")"),
+            None => md.s("none"),
+        };
+        md.s(" | ").t(&a.severity).s(" | ").t(&a.measures).s(": ").t(&a.threshold).s(" | ").t(&a.window).s(" |\n");
+    }
+    md.s("\n");
+    delivery(md, vars, rb);
+}
+
+/// `m.oci_status(runbook)`.
+pub fn oci_status(md: &mut Md, vars: &Vars, rb: &RunbookCtx) -> Written {
+    let oci: Vec<&str> = rb.alerts.iter().filter_map(|a| truthy(&a.oci_name)).collect();
+    if vars.oncall.is_none() || oci.is_empty() {
+        return Ok(());
+    }
+    md.s("- The OCI ");
+    md.s(if oci.len() == 1 {
+        "alarm returns"
+    } else {
+        "alarm of each affected route or evaluation (named in the detection table) returns"
+    });
+    md.s(" to `OK`:\n\n  ```sh\n  oci monitoring alarm-status list-alarms-status --compartment-id \"$COMPARTMENT_OCID\" --display-name ");
+    match oci.as_slice() {
+        [only] => md.verbatim(only)?,
+        _ => md.s("\"<alarm>\""),
+    };
+    md.s("\n  ```\n\n");
+    Ok(())
+}
+
+/// The summary of an incident runbook: what fired (`what`, ending in a full stop), then the
+/// incident's severity, who is paged first and the first action.
+pub fn incident_summary(md: &mut Md, rb: &RunbookCtx, what: fn(&mut Md, &str)) -> Written {
+    let incident = rb.incident.as_deref().ok_or(Refused)?;
+    what(md, &incident.threshold);
+    md.s("\nSeverity ").t(&incident.severity).s("; ");
+    md.s(if incident.page { "it pages" } else { "it opens a ticket" });
+    if let Some(rotation) = truthy(&incident.rotation) {
+        md.s(", rotation ").code(rotation).s(" first");
+    }
+    md.s(".\nFirst action: ").t(&incident.action).s(".\n");
+    Ok(())
+}
+
+/// `{{ incident.threshold }}`.
+pub fn threshold(rb: &RunbookCtx) -> Result<&str, Refused> {
+    rb.incident.as_deref().map(|i| i.threshold.as_str()).ok_or(Refused)
 }
 
 /// `m.delivery(runbook, oncall)`.
@@ -171,8 +247,21 @@ pub fn route_facts(md: &mut Md, r: &RouteCtx) {
     }
 }
 
+/// The description, the route's facts and the SLO's alarms, after an SLO section's first
+/// sentence.
+pub fn slo_facts(md: &mut Md, s: &SloSectionCtx, r: &RouteCtx) {
+    if let Some(description) = truthy(&s.slo.description) {
+        // `description | sentence`: exactly one full stop at the end.
+        md.s("From the spec: ").t(&format!("{}.", description.trim_end().trim_end_matches('.'))).s("\n");
+    }
+    md.s("\n");
+    route_facts(md, r);
+    md.s("\n");
+    slo_alarms(md, &s.alerts);
+}
+
 /// `m.slo_alarms(s)`.
-pub fn slo_alarms(md: &mut Md, alerts: &[std::sync::Arc<AlertCtx>]) {
+fn slo_alarms(md: &mut Md, alerts: &[std::sync::Arc<AlertCtx>]) {
     md.s("| alarm | severity | fires when | over |\n| --- | --- | --- | --- |\n");
     for a in alerts {
         md.s("| ");

@@ -14,6 +14,7 @@
 //! same bytes. At 10,000 routes the interpreter took about 1.1 s of CPU for the runbooks, most
 //! of it in these files; see BENCHMARKS.md.
 
+mod incidents;
 mod index;
 mod layout;
 mod slo;
@@ -29,8 +30,21 @@ use super::context::{
 use super::markdown;
 use super::object::List;
 
-/// The templates that have a writer here.
-pub const WRITTEN: &[&str] = &["README.md.j2", "slo-availability.md.j2", "slo-latency.md.j2"];
+/// The templates that have a writer here: every built-in runbook.
+pub const WRITTEN: &[&str] = &[
+    "README.md.j2",
+    "slo-availability.md.j2",
+    "slo-latency.md.j2",
+    "slo-groundedness.md.j2",
+    "slo-cost-per-query.md.j2",
+    "slo-harmful-rate.md.j2",
+    "incident-model-timeout.md.j2",
+    "incident-tool-failure.md.j2",
+    "incident-quality-degradation.md.j2",
+    "incident-cost-overrun.md.j2",
+    "incident-prompt-injection.md.j2",
+    "incident-data-breach.md.j2",
+];
 
 /// The templates every runbook of [`WRITTEN`] but the index imports or extends.
 const SHARED: &[&str] = &["layout.md.j2", "macros.md.j2"];
@@ -69,10 +83,23 @@ impl Vars {
 /// `None` when it has no writer here or the template would refuse a value.
 pub fn render(template: &str, vars: &Vars, runbook: Option<&RunbookCtx>) -> Option<String> {
     let mut md = Md(String::with_capacity(1 << 16));
-    let written = match (template, runbook) {
-        ("README.md.j2", None) => index::write(&mut md, vars),
-        ("slo-availability.md.j2", Some(rb)) => layout::write(&mut md, vars, rb, &slo::AVAILABILITY),
-        ("slo-latency.md.j2", Some(rb)) => layout::write(&mut md, vars, rb, &slo::LATENCY),
+    let blocks: Option<&layout::Blocks> = match template {
+        "slo-availability.md.j2" => Some(&slo::AVAILABILITY),
+        "slo-latency.md.j2" => Some(&slo::LATENCY),
+        "slo-groundedness.md.j2" => Some(&slo::GROUNDEDNESS),
+        "slo-cost-per-query.md.j2" => Some(&slo::COST_PER_QUERY),
+        "slo-harmful-rate.md.j2" => Some(&slo::HARMFUL_RATE),
+        "incident-model-timeout.md.j2" => Some(&incidents::MODEL_TIMEOUT),
+        "incident-tool-failure.md.j2" => Some(&incidents::TOOL_FAILURE),
+        "incident-quality-degradation.md.j2" => Some(&incidents::QUALITY_DEGRADATION),
+        "incident-cost-overrun.md.j2" => Some(&incidents::COST_OVERRUN),
+        "incident-prompt-injection.md.j2" => Some(&incidents::PROMPT_INJECTION),
+        "incident-data-breach.md.j2" => Some(&incidents::DATA_BREACH),
+        _ => None,
+    };
+    let written = match (runbook, blocks) {
+        (None, _) if template == super::INDEX => index::write(&mut md, vars),
+        (Some(rb), Some(blocks)) => layout::write(&mut md, vars, rb, blocks),
         _ => Err(Refused),
     };
     written.ok().map(|()| md.0)
