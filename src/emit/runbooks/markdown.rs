@@ -42,8 +42,19 @@ fn collapse(text: &str) -> String {
 /// numbers, versions, durations) is; it is copied without looking at each character twice.
 pub fn is_plain(text: &str) -> bool {
     let b = text.as_bytes();
-    if !b.iter().all(|&c| (0x20..0x7f).contains(&c) && !ALWAYS.contains(&(c as char))) || text.contains("  ") {
-        return false;
+    // One pass over the bytes: every one printable ASCII and not always escaped, no two spaces
+    // in a row, no `://` and no `www.` in any case.
+    let mut previous = 0u8;
+    for (i, &c) in b.iter().enumerate() {
+        let url = match c {
+            b'/' => previous == b':' && b.get(i + 1) == Some(&b'/'),
+            b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
+            _ => false,
+        };
+        if !PLAIN_BYTE[c as usize] || (c == b' ' && previous == b' ') || url {
+            return false;
+        }
+        previous = c;
     }
     let start = b.iter().take_while(|&&c| c == b' ').count();
     if matches!(b.get(start), Some(b'-' | b'+' | b'=')) {
@@ -53,9 +64,24 @@ pub fn is_plain(text: &str) -> bool {
     let list_marker = digits > 0
         && matches!(b.get(start + digits), Some(b'.' | b')'))
         && matches!(b.get(start + digits + 1), None | Some(b' '));
-    let url = text.contains("://") || b.windows(4).any(|w| w[..3].eq_ignore_ascii_case(b"www") && w[3] == b'.');
-    !list_marker && !url
+    !list_marker
 }
+
+/// The bytes [`is_plain`] lets through: printable ASCII other than [`ALWAYS`].
+const PLAIN_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0x20;
+    while c < 0x7f {
+        table[c] = true;
+        c += 1;
+    }
+    let mut i = 0;
+    while i < ALWAYS.len() {
+        table[ALWAYS[i] as usize] = false;
+        i += 1;
+    }
+    table
+};
 
 /// Spec text as inline Markdown that renders as exactly that text, whitespace squeezed to
 /// single spaces (a leading or trailing space is kept: templates join words with them).
@@ -182,17 +208,18 @@ pub fn reflow_into(out: &mut String, text: &str) {
             fence = Some(marker);
             true
         } else {
-            // A line of at most WIDTH bytes has at most WIDTH characters.
+            // A line of at most WIDTH bytes has at most WIDTH characters; tables, headings and
+            // comments are never wrapped, so their characters need no counting.
             body.len() <= WIDTH
-                || body.chars().count() <= WIDTH
-                || trimmed.starts_with('#')
                 || trimmed.starts_with('|')
+                || trimmed.starts_with('#')
                 || trimmed.starts_with("<!--")
+                || body.chars().count() <= WIDTH
         };
         if as_is {
             out.push_str(body);
         } else {
-            out.push_str(&wrap(body));
+            wrap_into(out, body);
         }
         out.push_str(newline);
     }
@@ -258,12 +285,12 @@ fn opens_block(word: &str) -> bool {
     }
 }
 
-fn wrap(line: &str) -> String {
+fn wrap_into(out: &mut String, line: &str) {
     let lead = line.len() - line.trim_start().len();
     let indent = continuation_indent(line);
-    let pad = " ".repeat(indent);
     let mut words = line[lead..].split(' ').filter(|w| !w.is_empty());
-    let mut current = line[..lead].to_string();
+    let mut current = String::with_capacity(2 * WIDTH);
+    current.push_str(&line[..lead]);
     current.push_str(words.next().unwrap_or_default());
     if indent != lead {
         // A list item: its marker and first word stay together.
@@ -272,20 +299,26 @@ fn wrap(line: &str) -> String {
             current.push_str(word);
         }
     }
+    // The current line's width in characters, kept as words are added.
+    let mut width = current.chars().count();
     // Where the words of the current line start (after the indent and a list marker).
     let mut first_word = current.len();
-    let mut out = String::new();
     for word in words {
-        if current.chars().count() + 1 + word.chars().count() <= WIDTH {
+        let word_width = word.chars().count();
+        if width + 1 + word_width <= WIDTH {
             current.push(' ');
             current.push_str(word);
+            width += 1 + word_width;
             continue;
         }
         if !opens_block(word) {
             out.push_str(current.trim_end());
             out.push('\n');
-            current = format!("{pad}{word}");
-            first_word = pad.len();
+            current.clear();
+            current.extend(std::iter::repeat_n(' ', indent));
+            current.push_str(word);
+            width = indent + word_width;
+            first_word = indent;
             continue;
         }
         // The word may not start a line: the words before it move down with it, as many as it
@@ -302,17 +335,22 @@ fn wrap(line: &str) -> String {
                 let carried = current[at + 1..].to_string();
                 out.push_str(current[..at].trim_end());
                 out.push('\n');
-                current = format!("{pad}{carried} {word}");
-                first_word = pad.len();
+                current.clear();
+                current.extend(std::iter::repeat_n(' ', indent));
+                current.push_str(&carried);
+                current.push(' ');
+                current.push_str(word);
+                width = current.chars().count();
+                first_word = indent;
             }
             None => {
                 current.push(' ');
                 current.push_str(word);
+                width += 1 + word_width;
             }
         }
     }
     out.push_str(current.trim_end());
-    out
 }
 
 #[cfg(test)]
