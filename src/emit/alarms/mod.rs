@@ -128,29 +128,28 @@ pub fn slo_alerts(system: &System) -> Vec<SloAlert<'_>> {
 /// The burn-rate alerts of each SLO, indexed like `system.slos` (empty for SLIs that have
 /// threshold alerts instead): emitters walk SLOs and their alerts together in linear time.
 pub fn slo_alerts_by_slo(system: &System) -> Vec<Vec<SloAlert<'_>>> {
+    let windows: Vec<(&BurnWindow, String)> = burn_windows().iter().map(|w| (w, camel(&w.name))).collect();
     let mut all = Vec::with_capacity(system.slos.len());
     for slo in &system.slos {
         let mut out = Vec::new();
-        all.push(Vec::new());
-        if !matches!(slo.sli, Sli::Availability | Sli::Latency) {
-            continue;
+        if let (Sli::Availability | Sli::Latency, Some(objective)) = (slo.sli, slo.objective) {
+            let budget = 1.0 - objective;
+            let name = camel(slo.name.as_str());
+            let runbook = conventions::slo_runbook(slo.sli.as_str(), slo.name.as_str());
+            out.reserve_exact(windows.len());
+            for (window, window_name) in &windows {
+                let burn = window.budget * slo.window.millis as f64 / window.long.millis as f64;
+                out.push(SloAlert {
+                    slo,
+                    window,
+                    burn,
+                    threshold: burn * budget,
+                    alertname: format!("{name}BudgetBurn{window_name}"),
+                    runbook: runbook.clone(),
+                });
+            }
         }
-        let Some(objective) = slo.objective else { continue };
-        let budget = 1.0 - objective;
-        for window in burn_windows() {
-            let burn = window.budget * slo.window.millis as f64 / window.long.millis as f64;
-            out.push(SloAlert {
-                slo,
-                window,
-                burn,
-                threshold: burn * budget,
-                alertname: format!("{}BudgetBurn{}", camel(slo.name.as_str()), camel(&window.name)),
-                runbook: conventions::slo_runbook(slo.sli.as_str(), slo.name.as_str()),
-            });
-        }
-        if let Some(last) = all.last_mut() {
-            *last = out;
-        }
+        all.push(out);
     }
     all
 }
@@ -395,13 +394,15 @@ pub fn oci_alarm_counts(system: &System) -> Vec<(OciAlarmOwner, usize)> {
 
 /// `chat-availability` → `ChatAvailability`.
 pub fn camel(name: &str) -> String {
-    name.split(['-', '_'])
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut chars = p.chars();
-            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
-        })
-        .collect()
+    let mut out = String::with_capacity(name.len());
+    for part in name.split(['-', '_']) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
