@@ -127,16 +127,28 @@ fn escape_all(text: &str) -> String {
 /// Spec text as a code span: the fence is one backtick longer than the longest run inside, and
 /// a space pads text that starts or ends with a backtick. For a table cell use [`code_cell`].
 pub fn code(text: &str) -> String {
-    // Plain text with no space to trim is its own content (most names and ids); `is_plain`
-    // already refuses backticks.
-    if is_plain(text) && !text.is_empty() && !text.starts_with(' ') && !text.ends_with(' ') {
-        let mut out = String::with_capacity(text.len() + 2);
+    let mut out = String::with_capacity(text.len() + 2);
+    code_into(&mut out, text);
+    out
+}
+
+/// [`code`], written at the end of `out`.
+pub fn code_into(out: &mut String, text: &str) {
+    // Printable ASCII without a backtick, a run of spaces or a space at either end is its own
+    // content in a one-backtick span (most names, ids, paths and Terraform addresses).
+    let b = text.as_bytes();
+    let simple = !b.is_empty()
+        && b[0] != b' '
+        && b[b.len() - 1] != b' '
+        && b.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'`')
+        && !text.contains("  ");
+    if simple {
         out.push('`');
         out.push_str(text);
         out.push('`');
-        return out;
+    } else {
+        out.push_str(&code_all(text));
     }
-    code_all(text)
 }
 
 /// [`code`] for any text: whitespace collapsed, the fence longer than any run of backticks.
@@ -159,7 +171,17 @@ fn code_all(text: &str) -> String {
 /// A code span inside a GFM table cell: `|` ends the cell even inside code, so it is escaped
 /// (GFM removes that backslash before the code span is read).
 pub fn code_cell(text: &str) -> String {
-    code(text).replace('|', "\\|")
+    let mut out = String::with_capacity(text.len() + 2);
+    code_cell_into(&mut out, text);
+    out
+}
+
+/// [`code_cell`], written at the end of `out`.
+pub fn code_cell_into(out: &mut String, text: &str) {
+    if !text.contains('|') {
+        return code_into(out, text);
+    }
+    out.push_str(&code(text).replace('|', "\\|"));
 }
 
 /// The longest line [`reflow`] leaves, markdownlint's default (MD013).
@@ -490,6 +512,13 @@ mod tests {
                     prop_assert_eq!(code(&s), code_all(&s));
                 }
             }
+        }
+
+        /// The shortcut of `code` for simple text gives what the general code span gives.
+        #[test]
+        fn the_code_shortcut_agrees_with_the_general_code_span(s in "[ -~]{0,30}|\\PC{0,20}|[a-z_`| ]{0,12}") {
+            prop_assert_eq!(code(&s), code_all(&s));
+            prop_assert_eq!(code_cell(&s), code_all(&s).replace('|', "\\|"));
         }
 
         #[test]

@@ -138,13 +138,13 @@ impl Md {
 
     /// `{{ text | code }}`.
     fn code(&mut self, text: &str) -> &mut Md {
-        self.0.push_str(&markdown::code(text));
+        markdown::code_into(&mut self.0, text);
         self
     }
 
     /// `{{ text | code_cell }}`.
     fn cell(&mut self, text: &str) -> &mut Md {
-        self.0.push_str(&markdown::code_cell(text));
+        markdown::code_cell_into(&mut self.0, text);
         self
     }
 
