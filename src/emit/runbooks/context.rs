@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::object::{List, template_struct};
+use super::object::{List, Text, template_struct};
 
 use crate::check::{Costs, worst_case_latency};
 use crate::conventions::{display_name, ident, incident_runbook, model_group, sli_runbook_file, slo_runbook};
@@ -492,32 +492,32 @@ template_struct! {
         /// the rule's name alone when the rule is its own (`PromptInjection`).
         pub name: String,
         /// The Prometheus alerting rule (`alertname`), shared by the SLOs of a kind.
-        pub rule: String,
+        pub rule: Text,
         /// The OCI Monitoring alarm's display name (`none` when the spec has no on-call, so no
         /// OCI alarm is generated).
         pub oci_name: Option<String>,
         /// `page` or `ticket`.
-        pub severity: String,
+        pub severity: Text,
         pub pages: bool,
         /// `CRITICAL` or `WARNING`.
-        pub oci_severity: String,
-        pub route: Option<String>,
-        pub slo: Option<String>,
-        pub evaluation: Option<String>,
+        pub oci_severity: Text,
+        pub route: Option<Text>,
+        pub slo: Option<Text>,
+        pub evaluation: Option<Text>,
         /// What the alarm compares, in words.
-        pub measures: String,
+        pub measures: Text,
         /// The value it fires at.
-        pub threshold: String,
+        pub threshold: Text,
         /// How long or over which windows it must hold.
-        pub window: String,
+        pub window: Text,
         /// The burn-rate window name (`fast` …) for SLO alerts.
-        pub burn_window: Option<String>,
+        pub burn_window: Option<Text>,
         /// Days until the error budget is gone at this burn, and the burn rate (SLO alerts).
-        pub exhaustion: Option<String>,
-        pub burn: Option<String>,
+        pub exhaustion: Option<Text>,
+        pub burn: Option<Text>,
         /// The runbook, relative to the output directory, and its file name.
-        pub runbook: String,
-        pub runbook_file: String,
+        pub runbook: Text,
+        pub runbook_file: Text,
     }
 }
 
@@ -1096,30 +1096,46 @@ fn split_rate(system: &System, scope: &[RouteId], rate: u32) -> List<Arc<LimitCt
         .collect()
 }
 
-fn slo_alert(system: &System, a: &SloAlert) -> AlertCtx {
+fn slo_alert(system: &System, a: &SloAlert, shared: &mut Shared) -> AlertCtx {
     let slo = a.slo;
     let measures = match (slo.sli, slo.threshold) {
-        (Sli::Latency, Some(t)) => format!("share of requests slower than {t}"),
-        _ => "share of requests failing with a 5xx".to_string(),
+        (Sli::Latency, Some(t)) => shared.text(&format!("share of requests slower than {t}")),
+        _ => shared.text("share of requests failing with a 5xx"),
     };
     AlertCtx {
         name: a.prometheus_alert(),
-        rule: a.prometheus_rule(),
+        rule: shared.text(&a.prometheus_rule()),
         oci_name: system.oncall.as_ref().filter(|_| a.has_oci_alarm()).map(|_| display_name(system, &a.alertname)),
-        severity: a.window.severity.as_str().into(),
+        severity: shared.text(a.window.severity.as_str()),
         pages: a.window.severity == Severity::Page,
-        oci_severity: oci_severity(a.window.severity).into(),
-        route: Some(system.route(slo.route).name.to_string()),
-        slo: Some(slo.name.to_string()),
+        oci_severity: shared.text(oci_severity(a.window.severity)),
+        route: Some(shared.text(system.route(slo.route).name.as_str())),
+        slo: Some(shared.text(slo.name.as_str())),
         evaluation: None,
         measures,
-        threshold: format!("above {}", percent((a.threshold * 1e8).round() / 1e8)),
-        window: format!("{} and {}", a.window.long, a.window.short),
-        burn_window: Some(a.window.name.clone()),
-        exhaustion: Some(format_number((a.exhaustion_days() * 10.0).round() / 10.0)),
-        burn: Some(format_number(a.burn)),
-        runbook: a.runbook.clone(),
-        runbook_file: file_of(&a.runbook),
+        threshold: shared.text(&format!("above {}", percent((a.threshold * 1e8).round() / 1e8))),
+        window: shared.text(&format!("{} and {}", a.window.long, a.window.short)),
+        burn_window: Some(shared.text(&a.window.name)),
+        exhaustion: Some(shared.text(&format_number((a.exhaustion_days() * 10.0).round() / 10.0))),
+        burn: Some(shared.text(&format_number(a.burn))),
+        runbook: shared.text(&a.runbook),
+        runbook_file: shared.text(file_of_str(&a.runbook)),
+    }
+}
+
+/// Strings that many alerts have in common (a rule, a window, a threshold, a route, a
+/// runbook), each kept once in the context and shared: 100,000 alerts at 10,000 routes.
+#[derive(Default)]
+struct Shared(std::collections::HashSet<Text>);
+
+impl Shared {
+    fn text(&mut self, text: &str) -> Text {
+        if let Some(shared) = self.0.get(text) {
+            return shared.clone();
+        }
+        let shared: Text = Arc::from(text);
+        self.0.insert(shared.clone());
+        shared
     }
 }
 
@@ -1139,10 +1155,15 @@ fn first_seen<T: std::hash::Hash + Eq + Copy>(items: impl IntoIterator<Item = T>
 /// `runbooks/slo-latency.md#slo-chat-latency` → `slo-latency.md#slo-chat-latency`: a link from
 /// one runbook to another.
 fn file_of(path: &str) -> String {
-    path.rsplit('/').next().unwrap_or(path).to_string()
+    file_of_str(path).to_string()
 }
 
-fn threshold_alert(system: &System, a: &ThresholdAlert) -> AlertCtx {
+/// [`file_of`], borrowed.
+fn file_of_str(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn threshold_alert(system: &System, a: &ThresholdAlert, shared: &mut Shared) -> AlertCtx {
     let (route, evaluation, measures, threshold) = match &a.watch {
         Watch::Groundedness { route, min } => (
             Some(route.clone()),
@@ -1189,22 +1210,22 @@ fn threshold_alert(system: &System, a: &ThresholdAlert) -> AlertCtx {
     };
     AlertCtx {
         name: a.prometheus_alert(),
-        rule: a.prometheus_rule(),
+        rule: shared.text(&a.prometheus_rule()),
         oci_name: system.oncall.as_ref().map(|_| display_name(system, &a.alertname)),
-        severity: a.severity.as_str().into(),
+        severity: shared.text(a.severity.as_str()),
         pages: a.severity == Severity::Page,
-        oci_severity: oci_severity(a.severity).into(),
-        route,
-        slo: a.slo.clone(),
-        evaluation,
-        measures,
-        threshold,
-        window: format!("held {}", a.hold),
+        oci_severity: shared.text(oci_severity(a.severity)),
+        route: route.map(|r| shared.text(&r)),
+        slo: a.slo.as_deref().map(|slo| shared.text(slo)),
+        evaluation: evaluation.map(|e| shared.text(&e)),
+        measures: shared.text(&measures),
+        threshold: shared.text(&threshold),
+        window: shared.text(&format!("held {}", a.hold)),
         burn_window: None,
         exhaustion: None,
         burn: None,
-        runbook: a.runbook.clone(),
-        runbook_file: file_of(&a.runbook),
+        runbook: shared.text(&a.runbook),
+        runbook_file: shared.text(file_of_str(&a.runbook)),
     }
 }
 
@@ -1242,19 +1263,20 @@ fn slo_ctx(system: &System, slo: &Slo) -> SloCtx {
 fn runbooks(system: &System) -> Vec<RunbookCtx> {
     let slo_alerts = alarms::slo_alerts_by_slo(system);
     let threshold_alerts = alarms::threshold_alerts(system);
+    let mut shared = Shared::default();
     let mut by_slo: HashMap<&str, Vec<AlertCtx>> = HashMap::new();
     let mut by_incident: HashMap<IncidentKind, Vec<AlertCtx>> = HashMap::new();
     for a in &threshold_alerts {
         if let Some(slo) = &a.slo {
-            by_slo.entry(slo.as_str()).or_default().push(threshold_alert(system, a));
+            by_slo.entry(slo.as_str()).or_default().push(threshold_alert(system, a, &mut shared));
         }
         if let Some(kind) = a.incident {
-            by_incident.entry(kind).or_default().push(threshold_alert(system, a));
+            by_incident.entry(kind).or_default().push(threshold_alert(system, a, &mut shared));
         }
     }
     let mut sections: Vec<Vec<SloSectionCtx>> = vec![Vec::new(); Sli::ALL.len()];
     for (slo, burn) in system.slos.iter().zip(&slo_alerts) {
-        let mut alerts: Vec<AlertCtx> = burn.iter().map(|a| slo_alert(system, a)).collect();
+        let mut alerts: Vec<AlertCtx> = burn.iter().map(|a| slo_alert(system, a, &mut shared)).collect();
         alerts.extend(by_slo.remove(slo.name.as_str()).unwrap_or_default());
         if alerts.is_empty() {
             continue;
@@ -1286,7 +1308,7 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             template: slo_template(*sli),
             pages: sections.iter().any(|s| s.pages),
             tickets: sections.iter().any(|s| s.alerts.iter().any(|a| !a.pages)),
-            rules: first_seen(sections.iter().flat_map(|s| s.alerts.iter().map(|a| a.rule.as_str())))
+            rules: first_seen(sections.iter().flat_map(|s| s.alerts.iter().map(|a| &*a.rule)))
                 .map(String::from)
                 .collect(),
             alerts: List::default(),
@@ -1335,7 +1357,7 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
             template: format!("incident-{kind}.md.j2"),
             pages: alerts.iter().any(|a| a.pages),
             tickets: alerts.iter().any(|a| !a.pages),
-            rules: first_seen(alerts.iter().map(|a| a.rule.as_str())).map(String::from).collect(),
+            rules: first_seen(alerts.iter().map(|a| &*a.rule)).map(String::from).collect(),
             alerts: alerts.into_iter().collect(),
             routes: routes.into(),
             sections: List::default(),

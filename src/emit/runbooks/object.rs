@@ -30,6 +30,16 @@ impl Field for String {
     }
 }
 
+/// Text that many parts of the context share, kept once.
+pub type Text = Arc<str>;
+
+/// Shared text reaches a template as the same string, without a copy.
+impl Field for Text {
+    fn value(&self) -> Value {
+        Value::from(self.clone())
+    }
+}
+
 macro_rules! plain_fields {
     ($($ty:ty),*) => {
         $(impl Field for $ty {

@@ -195,6 +195,6 @@ fn some<T>(value: &Option<T>) -> Result<&T, Refused> {
 }
 
 /// `{% if value %}` of an optional string: present and not empty.
-fn truthy(value: &Option<String>) -> Option<&str> {
-    value.as_deref().filter(|s| !s.is_empty())
+fn truthy<S: AsRef<str>>(value: &Option<S>) -> Option<&str> {
+    value.as_ref().map(AsRef::as_ref).filter(|s| !s.is_empty())
 }
