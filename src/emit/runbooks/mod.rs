@@ -8,10 +8,11 @@
 //! (10,000 routes would otherwise mean 22,000 files).
 //!
 //! In: the checked [`System`] and the texts of any override templates (the CLI reads them;
-//! this stays pure). Out: Markdown artifacts rendered with minijinja from `targets/runbooks/`
-//! (embedded with `include_str!`; an override of the same file name wins) under
-//! [`UndefinedBehavior::Strict`], so a misspelt variable fails the build instead of printing
-//! nothing. The context is plain pre-formatted data ([`context`]), which templates read in
+//! this stays pure). Out: Markdown artifacts as the minijinja templates of `targets/runbooks/`
+//! define them (embedded with `include_str!`; an override of the same file name wins),
+//! rendered under [`UndefinedBehavior::Strict`], so a misspelt variable fails the build instead
+//! of printing nothing. A runbook none of whose templates is overridden is written by Rust
+//! instead ([`native`]), to the same bytes; a test holds the two together. The context is plain pre-formatted data ([`context`]), which templates read in
 //! place as minijinja objects ([`object`]). Every value a template prints is escaped for
 //! Markdown by the formatter unless a filter made it Markdown on purpose (`code`,
 //! `code_cell`); printing `none` or a list is an error too. The rendered text then goes through
