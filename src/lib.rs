@@ -24,4 +24,6 @@ pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod synth;
+#[cfg(test)]
+mod testing;
 pub mod yaml;

@@ -318,6 +318,14 @@ impl FileWriter {
         self.blocks += 1;
     }
 
+    /// A block written as text by `write` (which must write exactly one complete block, as
+    /// [`Block::write`] would at the top level).
+    pub fn push_text(&mut self, write: impl FnOnce(&mut String)) {
+        self.out.push('\n');
+        write(&mut self.out);
+        self.blocks += 1;
+    }
+
     /// Room for `bytes` more of text. Memory that is reserved and never written costs address
     /// space only; a file that outgrows its buffer is copied into one twice the size.
     pub fn reserve(&mut self, bytes: usize) {

@@ -420,25 +420,7 @@ mod tests {
         assert_eq!(windows[3].severity, Severity::Ticket);
     }
 
-    /// A shipped example with the files beside it, in memory.
-    fn example(name: &str) -> crate::compile::Compilation {
-        fn walk(dir: &std::path::Path, root: &std::path::Path, files: &mut crate::load::MemoryFiles) {
-            for entry in std::fs::read_dir(dir).expect("example dir").flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, root, files);
-                } else {
-                    let rel = path.strip_prefix(root).expect("inside").to_string_lossy().replace('\\', "/");
-                    files.0.insert(rel, std::fs::read(&path).expect("readable"));
-                }
-            }
-        }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name);
-        let mut files = crate::load::MemoryFiles::default();
-        walk(&root, &root, &mut files);
-        let spec = files.0.get("genops.yaml").expect("genops.yaml").clone();
-        crate::compile::compile("genops.yaml", spec, &files)
-    }
+    use crate::testing::example;
 
     /// The limit checks count alarms without naming them; the count is what `monitoring.tf`
     /// holds, for every shipped example, a system without on-call and synthetic ones.

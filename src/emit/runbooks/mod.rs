@@ -503,27 +503,14 @@ oncall:
 
     /// Each shipped example, compiled with its prompt and dataset files.
     fn examples() -> Vec<System> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-        let mut systems = Vec::new();
-        for dir in ["clinical-triage", "coding-assistant", "support-assistant"] {
-            let dir = root.join(dir);
-            let mut files = MemoryFiles::default();
-            let mut pending = vec![dir.clone()];
-            while let Some(at) = pending.pop() {
-                for entry in std::fs::read_dir(&at).expect("readable").map(|e| e.expect("an entry").path()) {
-                    if entry.is_dir() {
-                        pending.push(entry);
-                    } else {
-                        let relative =
-                            entry.strip_prefix(&dir).expect("under the example").to_string_lossy().replace('\\', "/");
-                        files = files.with(&relative, std::fs::read(&entry).expect("readable"));
-                    }
-                }
-            }
-            let spec = std::fs::read_to_string(dir.join("genops.yaml")).expect("the example's spec");
-            systems.push(compile_with(&spec, files));
-        }
-        systems
+        crate::testing::EXAMPLES
+            .iter()
+            .map(|name| {
+                let c = crate::testing::example(name);
+                assert!(!c.has_errors(), "{name}: {:#?}", c.diagnostics);
+                c.system.expect("system")
+            })
+            .collect()
     }
 
     /// The runbooks written by Rust ([`native`]) are byte for byte what their templates render,
@@ -570,9 +557,7 @@ oncall:
         let mut systems = vec![minimal, system(), rich, synthetic, blue_green];
         systems.extend(examples());
         for n in [1, 7, 120] {
-            let synth = crate::synth::generate(n);
-            let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
-            systems.push(compile_with(&synth.spec, files));
+            systems.push(crate::testing::synthetic(n).system.expect("a valid synthetic system"));
         }
         let none = BTreeMap::new();
         for system in &systems {

@@ -37,6 +37,13 @@ pub(crate) struct Tf<'a> {
     gateways: Vec<crate::model::gateways::Gateway>,
 }
 
+impl<'a> Tf<'a> {
+    pub fn new(system: &'a System, sources: &'a SourceMap) -> Tf<'a> {
+        let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+        Tf { system, sources, routes, gateways: crate::model::gateways::assign(system) }
+    }
+}
+
 impl Tf<'_> {
     /// The expected traffic of the route of this name.
     pub fn traffic_of(&self, route: &str) -> Option<crate::model::Traffic> {
@@ -46,13 +53,18 @@ impl Tf<'_> {
     /// `freeform_tags` for a resource, optionally of one route: `local.tags` (`variables.tf`),
     /// merged with the route's tag. Written once instead of on each of thousands of resources.
     pub fn tags(&self, route: Option<&str>) -> Value {
+        Value::expr(self.tags_text(route))
+    }
+
+    /// [`Tf::tags`] as the expression's text.
+    pub fn tags_text(&self, route: Option<&str>) -> String {
         match route {
-            None => Value::expr("local.tags"),
+            None => "local.tags".to_string(),
             Some(route) => {
                 let mut text = format!("merge(local.tags, {{ {}route = ", conventions::TAG_PREFIX);
                 hcl::write_string(&mut text, route);
                 text.push_str(" })");
-                Value::expr(text)
+                text
             }
         }
     }
@@ -94,8 +106,7 @@ pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
 
 /// [`emit`], handing each file to `sink` on the thread that wrote it, as soon as it is written.
 pub fn emit_each(system: &System, sources: &SourceMap, sink: &(dyn Fn(Artifact) + Sync)) {
-    let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
-    let tf = Tf { system, sources, routes, gateways: crate::model::gateways::assign(system) };
+    let tf = Tf::new(system, sources);
     /// Writes one file's blocks.
     type Write = fn(&Tf, &mut FileWriter);
     fn all(file: &mut FileWriter, blocks: Vec<Block>) {

@@ -20,7 +20,7 @@ use super::Tf;
 use crate::conventions::{display_name, ident, ident_of};
 use crate::emit::alarms::metrics::{OCI_APIGATEWAY, OCI_CUSTOM};
 use crate::emit::alarms::{Severity, SloAlert, ThresholdAlert, Watch, slo_alerts, threshold_alerts};
-use crate::emit::hcl::{Block, FileWriter, Value};
+use crate::emit::hcl::{Block, FileWriter, Value, write_string};
 use crate::model::System;
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Threshold, format_number};
@@ -88,14 +88,15 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
     // copied as it grows.
     file.reserve((slo.len() + thresholds.len()) * 1536);
     for alert in slo.iter().filter(|a| a.has_oci_alarm()) {
-        file.push(&slo_alarm(tf, &dest, alert));
+        push_alarm(file, tf, &dest, slo_alarm(tf, alert));
     }
-    for alert in thresholds {
-        file.push(&threshold_alarm(tf, &dest, &alert));
+    for alert in &thresholds {
+        push_alarm(file, tf, &dest, threshold_alarm(tf, &dest, alert));
     }
 }
 
 /// What one alarm watches and says.
+#[derive(Clone)]
 struct Alarm<'a> {
     name: &'a str,
     severity: Severity,
@@ -104,10 +105,58 @@ struct Alarm<'a> {
     pending: Duration,
     body: String,
     route: Option<&'a str>,
+    /// The destinations of an incident type that pages its own rotation.
+    rerouted: Option<Destinations>,
+}
+
+/// Writes one alarm into the file: as text directly when its destinations are one of the
+/// `local` lists (every alarm but those of an incident type with its own rotation), the same
+/// text [`alarm`]'s block gives (a test holds the two together); else through the block.
+fn push_alarm(file: &mut FileWriter, tf: &Tf, dest: &Destinations, a: Alarm) {
+    let dest = a.rerouted.as_ref().unwrap_or(dest);
+    let destinations = match a.severity {
+        Severity::Page if dest.rerouted => return file.push(&alarm(tf, &dest.clone(), a)),
+        Severity::Page => "local.page_destinations",
+        Severity::Ticket => "local.ticket_destinations",
+    };
+    let (oci_severity, repeat) = match a.severity {
+        Severity::Page => ("CRITICAL", dest.repeat_page),
+        Severity::Ticket => ("WARNING", Duration::from_millis(4 * HOUR)),
+    };
+    let pending = a.pending.clamp(Duration::from_millis(60_000), Duration::from_millis(DAY));
+    file.push_text(|out| {
+        // Every attribute fits on one line, so `=` aligns after the longest key,
+        // `repeat_notification_duration`.
+        out.push_str("resource \"oci_monitoring_alarm\" ");
+        write_string(out, &snake(a.name));
+        out.push_str(" {\n  compartment_id               = var.compartment_ocid\n");
+        out.push_str("  metric_compartment_id        = var.compartment_ocid\n");
+        out.push_str("  display_name                 = ");
+        write_string(out, &display_name(tf.system, a.name));
+        out.push_str("\n  namespace                    = ");
+        write_string(out, a.namespace);
+        out.push_str("\n  query                        = \"");
+        out.push_str(&a.query.replace('"', "\\\""));
+        out.push_str("\"\n  severity                     = ");
+        write_string(out, oci_severity);
+        out.push_str("\n  pending_duration             = ");
+        write_string(out, &iso(pending));
+        out.push_str("\n  repeat_notification_duration = ");
+        write_string(out, &iso(repeat.max(Duration::from_millis(60_000))));
+        out.push_str("\n  message_format               = \"ONS_OPTIMIZED\"\n");
+        out.push_str("  is_enabled                   = true\n  destinations                 = ");
+        out.push_str(destinations);
+        out.push_str("\n  body                         = ");
+        write_string(out, &a.body);
+        out.push_str("\n  freeform_tags                = ");
+        out.push_str(&tf.tags_text(a.route));
+        out.push_str("\n}\n");
+    });
 }
 
 fn alarm(tf: &Tf, dest: &Destinations, a: Alarm) -> Block {
-    let Alarm { name, severity, namespace, query: query_text, pending, body, route } = a;
+    let Alarm { name, severity, namespace, query: query_text, pending, body, route, rerouted } = a;
+    let dest = rerouted.as_ref().unwrap_or(dest);
     let (oci_severity, destinations, repeat) = match severity {
         Severity::Page if dest.rerouted => ("CRITICAL", Value::List(dest.page.clone()), dest.repeat_page),
         Severity::Page => ("CRITICAL", Value::expr("local.page_destinations"), dest.repeat_page),
@@ -132,7 +181,7 @@ fn alarm(tf: &Tf, dest: &Destinations, a: Alarm) -> Block {
         .attr("freeform_tags", tf.tags(route))
 }
 
-fn slo_alarm(tf: &Tf, dest: &Destinations, alert: &SloAlert) -> Block {
+fn slo_alarm<'a>(tf: &Tf<'a>, alert: &'a SloAlert) -> Alarm<'a> {
     let system = tf.system;
     let slo = alert.slo;
     let route = system.route(slo.route);
@@ -155,24 +204,21 @@ fn slo_alarm(tf: &Tf, dest: &Destinations, alert: &SloAlert) -> Block {
                 alert.window.short
             ));
             let held = alert.window.short;
-            return alarm(
-                tf,
-                dest,
-                Alarm {
-                    name: &alert.alertname,
-                    severity: alert.window.severity,
-                    namespace: OCI_APIGATEWAY,
-                    query: format!(
-                        "Latency[1h]{{deploymentId = \"{}\"}}.percentile({}) > {}",
-                        deployment(name),
-                        format_number(slo.percentile.unwrap_or(95.0) / 100.0),
-                        t.millis
-                    ),
-                    pending: held,
-                    body: body(name, alert, &notes),
-                    route: Some(name),
-                },
-            );
+            return Alarm {
+                name: &alert.alertname,
+                severity: alert.window.severity,
+                namespace: OCI_APIGATEWAY,
+                query: format!(
+                    "Latency[1h]{{deploymentId = \"{}\"}}.percentile({}) > {}",
+                    deployment(name),
+                    format_number(slo.percentile.unwrap_or(95.0) / 100.0),
+                    t.millis
+                ),
+                pending: held,
+                body: body(name, alert, &notes),
+                route: Some(name),
+                rerouted: None,
+            };
         }
         _ => match route.traffic {
             Some(traffic) => {
@@ -198,19 +244,16 @@ fn slo_alarm(tf: &Tf, dest: &Destinations, alert: &SloAlert) -> Block {
             ),
         },
     };
-    alarm(
-        tf,
-        dest,
-        Alarm {
-            name: &alert.alertname,
-            severity: alert.window.severity,
-            namespace,
-            query: text,
-            pending: held,
-            body: body(name, alert, &notes),
-            route: Some(name),
-        },
-    )
+    Alarm {
+        name: &alert.alertname,
+        severity: alert.window.severity,
+        namespace,
+        query: text,
+        pending: held,
+        body: body(name, alert, &notes),
+        route: Some(name),
+        rerouted: None,
+    }
 }
 
 fn body(route: &str, alert: &SloAlert, notes: &[String]) -> String {
@@ -230,50 +273,43 @@ fn body(route: &str, alert: &SloAlert, notes: &[String]) -> String {
     text
 }
 
-fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Block {
+fn threshold_alarm<'a>(tf: &Tf<'a>, dest: &Destinations, alert: &'a ThresholdAlert) -> Alarm<'a> {
     // An incident type that names its own rotation pages it instead of the first escalation step.
     let own_rotation = alert
         .incident
         .and_then(|kind| tf.system.incidents.iter().find(|i| i.kind == kind))
         .and_then(|i| i.rotation)
         .and_then(|r| tf.system.oncall.as_ref().map(|o| &o.rotations[r.0]));
-    let rerouted;
-    let dest = match own_rotation {
-        Some(rotation) => {
-            let mut d = dest.clone();
-            d.page.retain(|v| {
-                *v == Value::expr(format!("oci_ons_notification_topic.{}.id", ident_of("channel", "pager")))
-            });
-            d.page.push(Value::expr(format!(
-                "oci_ons_notification_topic.{}.id",
-                ident_of("rotation", rotation.name.as_str())
-            )));
-            d.rerouted = true;
-            rerouted = d;
-            &rerouted
-        }
-        None => dest,
-    };
-    let (namespace, text, route): (&str, String, Option<String>) = match &alert.watch {
+    let rerouted = own_rotation.map(|rotation| {
+        let mut d = dest.clone();
+        d.page.retain(|v| *v == Value::expr(format!("oci_ons_notification_topic.{}.id", ident_of("channel", "pager"))));
+        d.page.push(Value::expr(format!(
+            "oci_ons_notification_topic.{}.id",
+            ident_of("rotation", rotation.name.as_str())
+        )));
+        d.rerouted = true;
+        d
+    });
+    let (namespace, text, route): (&str, String, Option<&str>) = match &alert.watch {
         Watch::Groundedness { route, min } => (
             OCI_CUSTOM,
             format!("GroundednessScore[1h]{{route = \"{route}\"}}.mean() < {}", format_number(*min)),
-            Some(route.clone()),
+            Some(route.as_str()),
         ),
         Watch::HarmfulRate { route, max } => (
             OCI_CUSTOM,
             format!("HarmfulRate[1h]{{route = \"{route}\"}}.mean() > {}", format_number(*max)),
-            Some(route.clone()),
+            Some(route.as_str()),
         ),
         Watch::CostPerQuery { route, max } => (
             OCI_CUSTOM,
             format!("CostPerQuery[1h]{{route = \"{route}\"}}.mean() > {}", format_number(*max)),
-            Some(route.clone()),
+            Some(route.as_str()),
         ),
         Watch::SlowRoute { route, max } => (
             OCI_APIGATEWAY,
             format!("Latency[5m]{{deploymentId = \"{}\"}}.percentile(0.95) > {}", deployment(route), max.millis),
-            Some(route.clone()),
+            Some(route.as_str()),
         ),
         Watch::FailingRoute { route, max } => {
             let traffic = tf.traffic_of(route);
@@ -287,13 +323,13 @@ fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Bloc
                             deployment(route),
                             format_number((max * per_5m).ceil().max(1.0))
                         ),
-                        Some(route.clone()),
+                        Some(route.as_str()),
                     )
                 }
                 None => (
                     OCI_CUSTOM,
                     format!("ErrorRatio[5m]{{route = \"{route}\"}}.mean() > {}", format_number(*max)),
-                    Some(route.clone()),
+                    Some(route.as_str()),
                 ),
             }
         }
@@ -310,19 +346,16 @@ fn threshold_alarm(tf: &Tf, dest: &Destinations, alert: &ThresholdAlert) -> Bloc
         }
     };
     let body = format!("{}. Runbook: {}", alert.summary, alert.runbook);
-    alarm(
-        tf,
-        dest,
-        Alarm {
-            name: &alert.alertname,
-            severity: alert.severity,
-            namespace,
-            query: text,
-            pending: alert.hold,
-            body,
-            route: route.as_deref(),
-        },
-    )
+    Alarm {
+        name: &alert.alertname,
+        severity: alert.severity,
+        namespace,
+        query: text,
+        pending: alert.hold,
+        body,
+        route,
+        rerouted,
+    }
 }
 
 /// `ChatAvailabilityBudgetBurnFast` → `chat_availability_budget_burn_fast`.
@@ -335,4 +368,73 @@ fn snake(name: &str) -> String {
         out.push(c.to_ascii_lowercase());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{EXAMPLES, example, synthetic};
+
+    /// Every alarm written as text is the text its block gives, on the examples, a synthetic
+    /// system and one whose incident type pages a rotation of its own (the alarms written
+    /// through the block).
+    #[test]
+    fn alarms_written_as_text_are_their_blocks() {
+        let own_rotation = crate::compile::compile(
+            "genops.yaml",
+            b"version: genops/v1
+system: { name: s, owner: o, region: us-chicago-1 }
+models:
+  m: { provider: oci-genai, id: cohere.command-r-08-2024, price: { input_per_1k: 0.001, output_per_1k: 0.002 } }
+routes:
+  chat: { path: /c, data_class: internal, model: m, traffic: { per_day: 1000, input_tokens: 100, output_tokens: 10 } }
+  bare: { path: /b, data_class: internal, model: m }
+slos:
+  chat-availability: { route: chat, sli: availability, objective: 99% }
+oncall:
+  rotations:
+    primary: { members: [a@example.com], coverage: 24x7 }
+    infra: { members: [b@example.com], coverage: 24x7 }
+  escalation: [ { rotation: primary } ]
+  channels:
+    alerts: { email: alerts@example.com }
+    pager: { pagerduty: vault:ocid1.vaultsecret.oc1..x }
+incidents:
+  model-timeout: { page: true, rotation: infra }
+  tool-failure: { page: false, rotation: infra }
+"
+            .to_vec(),
+            &crate::load::MemoryFiles::default(),
+        );
+        let mut compilations: Vec<_> = EXAMPLES.iter().map(|name| example(name)).collect();
+        compilations.push(synthetic(60));
+        compilations.push(own_rotation);
+        let (mut written, mut through_block) = (0, 0);
+        for c in &compilations {
+            assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+            let system = c.system.as_ref().expect("system");
+            let tf = Tf::new(system, &c.sources);
+            let dest = destinations(system).expect("every test system has on-call");
+            let slo = slo_alerts(system);
+            let thresholds = threshold_alerts(system);
+            let alarms = slo
+                .iter()
+                .filter(|a| a.has_oci_alarm())
+                .map(|a| slo_alarm(&tf, a))
+                .chain(thresholds.iter().map(|a| threshold_alarm(&tf, &dest, a)));
+            for a in alarms {
+                if a.rerouted.is_some() && a.severity == Severity::Page {
+                    through_block += 1;
+                } else {
+                    written += 1;
+                }
+                let mut text = FileWriter::new("");
+                push_alarm(&mut text, &tf, &dest, a.clone());
+                let mut block = FileWriter::new("");
+                block.push(&alarm(&tf, &dest, a));
+                assert_eq!(text.finish(), block.finish());
+            }
+        }
+        assert!(written > 400 && through_block > 0, "{written} written, {through_block} through the block");
+    }
 }
