@@ -82,7 +82,19 @@ impl Vars {
 /// The text `template` renders to for `runbook` (`None` for the index), before the reflow;
 /// `None` when it has no writer here or the template would refuse a value.
 pub fn render(template: &str, vars: &Vars, runbook: Option<&RunbookCtx>) -> Option<String> {
-    let mut md = Md(String::with_capacity(1 << 16));
+    // Room for the whole text up front: a runbook of a large system is megabytes, and a buffer
+    // grown by doubling leaves twice its size in copies behind, all of it fresh memory. An
+    // estimate on the large side costs address space only.
+    let estimate = match runbook {
+        // A section or a route's part of a runbook is one to two kilobytes.
+        Some(rb) => (rb.sections.len() + rb.routes.len()) * 2048 + rb.alerts.len() * 256,
+        // The index has a table row of about 150 bytes for each route, SLO and alarm.
+        None => {
+            (vars.routes.len() + vars.runbooks.iter().map(|rb| rb.sections.len() + rb.alerts.len()).sum::<usize>())
+                * 256
+        }
+    };
+    let mut md = Md(String::with_capacity((1 << 16) + estimate));
     let blocks: Option<&layout::Blocks> = match template {
         "slo-availability.md.j2" => Some(&slo::AVAILABILITY),
         "slo-latency.md.j2" => Some(&slo::LATENCY),
