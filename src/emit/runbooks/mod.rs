@@ -374,16 +374,22 @@ oncall:
         (rich, compile_with(&synth.spec, files))
     }
 
-    /// The built-in templates take every branch without failing: no on-call, no SLO, no budget;
-    /// external models, fallback routes, tiers, blue-green and shadow prompt rollouts, canaries,
-    /// budgets with a downgrade and a rate limit, incident types that do not page; and a
-    /// synthetic system of many routes.
-    #[test]
-    fn built_in_templates_render_every_kind_of_system() {
-        let minimal = compile_with(
+    /// A system with nothing but its name: no route, no SLO, no on-call.
+    fn minimal() -> System {
+        compile_with(
             "version: genops/v1\nsystem: { name: m, owner: o, region: us-chicago-1 }\n",
             MemoryFiles::default(),
-        );
+        )
+    }
+
+    /// The built-in runbooks take every branch without failing: no on-call, no SLO, no budget;
+    /// external models, fallback routes, tiers, blue-green and shadow prompt rollouts, canaries,
+    /// budgets with a downgrade and a rate limit, incident types that do not page; and a
+    /// synthetic system of many routes. (These are the written runbooks; the templates give the
+    /// same text, `written_runbooks_are_what_their_templates_render`.)
+    #[test]
+    fn built_in_runbooks_render_every_kind_of_system() {
+        let minimal = minimal();
         let (rich, synthetic) = rich_and_synthetic();
         for system in [&minimal, &rich, &synthetic] {
             let files = emit(system, &BTreeMap::new()).unwrap_or_else(|e| panic!("{}: {e}", system.name));
@@ -520,10 +526,6 @@ oncall:
     /// layout, hands the file back to the templates.
     #[test]
     fn written_runbooks_are_what_their_templates_render() {
-        let minimal = compile_with(
-            "version: genops/v1\nsystem: { name: m, owner: o, region: us-chicago-1 }\n",
-            MemoryFiles::default(),
-        );
         let (rich, synthetic) = rich_and_synthetic();
         // An evaluated route with a blue-green rollout, PCI DSS, and a support channel reached by
         // HTTPS only: branches of `m.stop_rollout`, the data-breach runbook and
@@ -554,7 +556,7 @@ oncall:
                 "{\"input\": \"q\", \"expected\": \"a\"}\n",
             ),
         );
-        let mut systems = vec![minimal, system(), rich, synthetic, blue_green];
+        let mut systems = vec![minimal(), system(), rich, synthetic, blue_green];
         systems.extend(examples());
         for n in [1, 7, 120] {
             systems.push(crate::testing::synthetic(n).system.expect("a valid synthetic system"));
