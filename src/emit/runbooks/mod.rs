@@ -565,7 +565,7 @@ oncall:
         for system in &systems {
             let (vars, _, _) = template_values(context::build(system));
             assert!(native::render(INDEX, &vars, None).is_some(), "{}: the index was not written", system.name);
-            for rb in vars.runbooks.iter().filter(|rb| native::WRITTEN.contains(&rb.template.as_str())) {
+            for rb in vars.runbooks.iter().filter(|rb| native::writes(&rb.template)) {
                 assert!(
                     native::render(&rb.template, &vars, Some(rb)).is_some(),
                     "{}: {} was not written",
