@@ -1096,45 +1096,98 @@ fn split_rate(system: &System, scope: &[RouteId], rate: u32) -> List<Arc<LimitCt
         .collect()
 }
 
-fn slo_alert(system: &System, a: &SloAlert, shared: &mut Shared) -> AlertCtx {
-    let slo = a.slo;
-    let measures = match (slo.sli, slo.threshold) {
-        (Sli::Latency, Some(t)) => shared.text(&format!("share of requests slower than {t}")),
-        _ => shared.text("share of requests failing with a 5xx"),
-    };
+fn slo_alert(system: &System, a: &SloAlert, of_slo: &SloTexts, shared: &mut Shared) -> AlertCtx {
+    let window = shared.window(a);
     AlertCtx {
         name: a.prometheus_alert(),
-        rule: shared.text(&a.prometheus_rule()),
+        rule: window.rule,
         oci_name: system.oncall.as_ref().filter(|_| a.has_oci_alarm()).map(|_| display_name(system, &a.alertname)),
-        severity: shared.text(a.window.severity.as_str()),
+        severity: window.severity,
         pages: a.window.severity == Severity::Page,
-        oci_severity: shared.text(oci_severity(a.window.severity)),
-        route: Some(shared.text(system.route(slo.route).name.as_str())),
-        slo: Some(shared.text(slo.name.as_str())),
+        oci_severity: window.oci_severity,
+        route: Some(of_slo.route.clone()),
+        slo: Some(of_slo.slo.clone()),
         evaluation: None,
-        measures,
+        measures: of_slo.measures.clone(),
         threshold: shared.text(&format!("above {}", percent((a.threshold * 1e8).round() / 1e8))),
-        window: shared.text(&format!("{} and {}", a.window.long, a.window.short)),
-        burn_window: Some(shared.text(&a.window.name)),
+        window: window.window,
+        burn_window: Some(window.name),
         exhaustion: Some(shared.text(&format_number((a.exhaustion_days() * 10.0).round() / 10.0))),
         burn: Some(shared.text(&format_number(a.burn))),
-        runbook: shared.text(&a.runbook),
-        runbook_file: shared.text(file_of_str(&a.runbook)),
+        runbook: of_slo.runbook.clone(),
+        runbook_file: of_slo.runbook_file.clone(),
     }
+}
+
+/// The text every burn-rate alert of one SLO has in common.
+struct SloTexts {
+    route: Text,
+    slo: Text,
+    measures: Text,
+    runbook: Text,
+    runbook_file: Text,
+}
+
+impl SloTexts {
+    /// The texts of `slo`, whose alerts link `runbook`.
+    fn of(system: &System, slo: &Slo, runbook: &str, shared: &mut Shared) -> SloTexts {
+        let measures = match (slo.sli, slo.threshold) {
+            (Sli::Latency, Some(t)) => shared.text(&format!("share of requests slower than {t}")),
+            _ => shared.text("share of requests failing with a 5xx"),
+        };
+        SloTexts {
+            route: shared.text(system.route(slo.route).name.as_str()),
+            slo: shared.text(slo.name.as_str()),
+            measures,
+            runbook: shared.text(runbook),
+            runbook_file: shared.text(file_of_str(runbook)),
+        }
+    }
+}
+
+/// The text every burn-rate alert of one SLI kind and window has in common.
+#[derive(Clone)]
+struct WindowTexts {
+    rule: Text,
+    severity: Text,
+    oci_severity: Text,
+    window: Text,
+    name: Text,
 }
 
 /// Strings that many alerts have in common (a rule, a window, a threshold, a route, a
 /// runbook), each kept once in the context and shared: 100,000 alerts at 10,000 routes.
 #[derive(Default)]
-struct Shared(std::collections::HashSet<Text>);
+struct Shared {
+    texts: std::collections::HashSet<Text>,
+    /// The texts of each SLI kind and burn window seen, a handful.
+    windows: Vec<((Sli, *const alarms::BurnWindow), WindowTexts)>,
+}
 
 impl Shared {
+    /// The texts of the SLI kind and burn window of `a`, made once per build.
+    fn window(&mut self, a: &SloAlert) -> WindowTexts {
+        let key = (a.slo.sli, std::ptr::from_ref(a.window));
+        if let Some((_, texts)) = self.windows.iter().find(|(k, _)| *k == key) {
+            return texts.clone();
+        }
+        let texts = WindowTexts {
+            rule: self.text(&a.prometheus_rule()),
+            severity: self.text(a.window.severity.as_str()),
+            oci_severity: self.text(oci_severity(a.window.severity)),
+            window: self.text(&format!("{} and {}", a.window.long, a.window.short)),
+            name: self.text(&a.window.name),
+        };
+        self.windows.push((key, texts.clone()));
+        texts
+    }
+
     fn text(&mut self, text: &str) -> Text {
-        if let Some(shared) = self.0.get(text) {
+        if let Some(shared) = self.texts.get(text) {
             return shared.clone();
         }
         let shared: Text = Arc::from(text);
-        self.0.insert(shared.clone());
+        self.texts.insert(shared.clone());
         shared
     }
 }
@@ -1276,7 +1329,13 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
     }
     let mut sections: Vec<Vec<SloSectionCtx>> = vec![Vec::new(); Sli::ALL.len()];
     for (slo, burn) in system.slos.iter().zip(&slo_alerts) {
-        let mut alerts: Vec<AlertCtx> = burn.iter().map(|a| slo_alert(system, a, &mut shared)).collect();
+        let mut alerts: Vec<AlertCtx> = match burn.first() {
+            Some(first) => {
+                let of_slo = SloTexts::of(system, slo, &first.runbook, &mut shared);
+                burn.iter().map(|a| slo_alert(system, a, &of_slo, &mut shared)).collect()
+            }
+            None => Vec::new(),
+        };
         alerts.extend(by_slo.remove(slo.name.as_str()).unwrap_or_default());
         if alerts.is_empty() {
             continue;
