@@ -94,17 +94,13 @@ pub fn emit_each(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile::compile;
-    use crate::load::MemoryFiles;
 
     /// The targets run in parallel, and within them the runbooks and the Terraform files: the
     /// result is the same as emitting every target one after the other, byte for byte, run
     /// after run.
     #[test]
     fn parallel_emission_is_the_sequential_one() {
-        let synth = crate::synth::generate(300);
-        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
-        let c = compile("genops.yaml", synth.spec.clone().into_bytes(), &files);
+        let c = crate::testing::synthetic(300);
         let system = c.system.as_ref().expect("a valid synthetic system");
         let mut sequential = terraform::emit(system, &c.sources);
         sequential.extend(alarms::prometheus::emit(system));

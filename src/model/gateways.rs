@@ -83,9 +83,7 @@ mod tests {
 
     #[test]
     fn each_network_fills_its_gateways_twenty_routes_at_a_time() {
-        let synth = crate::synth::generate(130);
-        let files = synth.files.iter().fold(crate::load::MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
-        let c = crate::compile::compile("genops.yaml", synth.spec.into_bytes(), &files);
+        let c = crate::testing::synthetic(130);
         let system = c.system.expect("a valid synthetic system");
         let gateways = assign(&system);
         assert_eq!(gateways.len(), 130);

@@ -427,13 +427,8 @@ mod tests {
     #[test]
     fn oci_alarm_counts_are_the_alarms_of_monitoring_tf() {
         let mut compiled: Vec<crate::compile::Compilation> =
-            ["clinical-triage", "coding-assistant", "support-assistant"].into_iter().map(example).collect();
-        for n in [1, 45] {
-            let synth = crate::synth::generate(n);
-            let files =
-                synth.files.iter().fold(crate::load::MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
-            compiled.push(crate::compile::compile("genops.yaml", synth.spec.into_bytes(), &files));
-        }
+            crate::testing::EXAMPLES.iter().map(|name| example(name)).collect();
+        compiled.extend([1, 45].map(crate::testing::synthetic));
         let bare = "version: genops/v1\nsystem: { name: s, owner: o, region: us-chicago-1 }\nmodels:\n  m: { provider: oci-genai, id: cohere.command-r-08-2024 }\nroutes:\n  r: { path: /r, data_class: public, model: m }\n";
         compiled.push(crate::compile::compile(
             "genops.yaml",

@@ -1160,14 +1160,14 @@ struct WindowTexts {
 #[derive(Default)]
 struct Shared {
     texts: std::collections::HashSet<Text>,
-    /// The texts of each SLI kind and burn window seen, a handful.
-    windows: Vec<((Sli, *const alarms::BurnWindow), WindowTexts)>,
+    /// The texts of each SLI kind and burn window (by name) seen, a handful.
+    windows: Vec<((Sli, &'static str), WindowTexts)>,
 }
 
 impl Shared {
     /// The texts of the SLI kind and burn window of `a`, made once per build.
     fn window(&mut self, a: &SloAlert) -> WindowTexts {
-        let key = (a.slo.sli, std::ptr::from_ref(a.window));
+        let key = (a.slo.sli, a.window.name.as_str());
         if let Some((_, texts)) = self.windows.iter().find(|(k, _)| *k == key) {
             return texts.clone();
         }

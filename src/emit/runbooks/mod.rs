@@ -12,8 +12,9 @@
 //! define them (embedded with `include_str!`; an override of the same file name wins),
 //! rendered under [`UndefinedBehavior::Strict`], so a misspelt variable fails the build instead
 //! of printing nothing. A runbook none of whose templates is overridden is written by Rust
-//! instead ([`native`]), to the same bytes; a test holds the two together. The context is plain pre-formatted data ([`context`]), which templates read in
-//! place as minijinja objects ([`object`]). Every value a template prints is escaped for
+//! instead ([`native`]), to the same bytes; a test holds the two together. The context is
+//! plain pre-formatted data ([`context`]), which templates read in place as minijinja objects
+//! ([`object`]). Every value a template prints is escaped for
 //! Markdown by the formatter unless a filter made it Markdown on purpose (`code`,
 //! `code_cell`); printing `none` or a list is an error too. The rendered text then goes through
 //! [`markdown::reflow`] (prose wrapped at 80 columns) and gets the generated-file header and a
@@ -204,12 +205,9 @@ fn finish(text: &str) -> String {
     out
 }
 
-/// The variables every template gets, as Rust values for the runbooks written directly and as
-/// template values, and the runbooks among the latter. The context's structs are template
-/// objects read in place ([`object`]): nothing is copied here. The routes are also given by
-/// name, for templates that go through a runbook's routes; the runbooks are the index's list
-/// and each runbook's own context.
-fn template_values(base: context::Base) -> (native::Vars, Value, Value) {
+/// The variables every template gets, as Rust values: what the runbooks written directly read,
+/// and what [`template_values`] hands the templates.
+fn vars(base: context::Base) -> native::Vars {
     let context::Base {
         system,
         files,
@@ -223,7 +221,7 @@ fn template_values(base: context::Base) -> (native::Vars, Value, Value) {
         burn_windows,
     } = base;
     let routes: List<Arc<context::RouteCtx>> = routes.into_iter().collect();
-    let vars = native::Vars {
+    native::Vars {
         system: Arc::new(system),
         files: Arc::new(files),
         oncall: oncall.map(Arc::new),
@@ -235,7 +233,14 @@ fn template_values(base: context::Base) -> (native::Vars, Value, Value) {
         issuers: issuers.into_iter().collect(),
         burn_windows: burn_windows.into_iter().collect(),
         runbooks: runbooks.into_iter().collect(),
-    };
+    }
+}
+
+/// The variables every template gets, and the runbooks among them. The context's structs are
+/// template objects read in place ([`object`]): nothing is copied here. The routes are also
+/// given by name, for templates that go through a runbook's routes; the runbooks are the
+/// index's list and each runbook's own context.
+fn template_values(vars: &native::Vars) -> (Value, Value) {
     let by_name: BTreeMap<String, Value> = vars.routes.iter().map(|r| (r.name.clone(), r.value())).collect();
     let values = minijinja::context! {
         system => vars.system.value(),
@@ -250,8 +255,7 @@ fn template_values(base: context::Base) -> (native::Vars, Value, Value) {
         burn_windows => vars.burn_windows.value(),
         runbooks => vars.runbooks.value(),
     };
-    let runbooks = vars.runbooks.value();
-    (vars, values, runbooks)
+    (values, vars.runbooks.value())
 }
 
 /// Every runbook of the system and the index, rendered with the embedded templates and any
@@ -295,7 +299,11 @@ fn emit_each_by(
     let env = environment(overrides);
     let base = context::build(system);
     let files: Vec<(String, String)> = base.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())).collect();
-    let (vars, base_value, runbooks) = template_values(base);
+    let vars = vars(base);
+    // The template values are made only if a template runs (an override, or a value a writer
+    // hands back).
+    let values = std::sync::OnceLock::new();
+    let values = || values.get_or_init(|| template_values(&vars));
     let written = |template: &str, runbook: Option<&context::RunbookCtx>| {
         let applies = renderer == Renderer::Fastest && native::applies(template, |name| overrides.contains_key(name));
         applies.then(|| native::render(template, &vars, runbook)).flatten().map(|text| finish(&text))
@@ -305,17 +313,18 @@ fn emit_each_by(
     let rendered = crate::parallel::map(jobs, |job| {
         let artifact = match job.checked_sub(1) {
             None => written(INDEX, None)
-                .map_or_else(|| render(&env, overrides, INDEX, base_value.clone()), Ok)
+                .map_or_else(|| render(&env, overrides, INDEX, values().0.clone()), Ok)
                 .map(|contents| Artifact { path: "runbooks/README.md".into(), contents }),
             Some(i) => {
                 let (template, path) = &files[i];
                 let contents = written(template, Some(&vars.runbooks[i])).map_or_else(
                     || {
+                        let (base, runbooks) = values();
                         let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
                         let ctx = minijinja::context! {
                             incident => runbook.get_attr("incident").unwrap_or_default(),
                             runbook => runbook,
-                            ..base_value.clone()
+                            ..base.clone()
                         };
                         render(&env, overrides, template, ctx)
                     },
@@ -369,9 +378,7 @@ oncall:
             include_str!("testdata/rich.yaml"),
             MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q"),
         );
-        let synth = crate::synth::generate(40);
-        let files = synth.files.iter().fold(MemoryFiles::default(), |f, (p, c)| f.with(p, c.as_bytes()));
-        (rich, compile_with(&synth.spec, files))
+        (rich, crate::testing::synthetic(40).system.expect("a valid synthetic system"))
     }
 
     /// A system with nothing but its name: no route, no SLO, no on-call.
@@ -435,7 +442,7 @@ oncall:
         for system in [&system(), &rich, &synthetic] {
             let base = context::build(system);
             let serialised = Value::from(minijinja::value::Serde(&base));
-            let (_, values, runbooks) = template_values(base);
+            let (values, runbooks) = template_values(&vars(base));
             let mut parts = 0;
             for key in serialised.try_iter().expect("a struct") {
                 let part = values.get_item(&key).expect("readable");
@@ -563,7 +570,7 @@ oncall:
         }
         let none = BTreeMap::new();
         for system in &systems {
-            let (vars, _, _) = template_values(context::build(system));
+            let vars = vars(context::build(system));
             assert!(native::render(INDEX, &vars, None).is_some(), "{}: the index was not written", system.name);
             for rb in vars.runbooks.iter().filter(|rb| native::writes(&rb.template)) {
                 assert!(

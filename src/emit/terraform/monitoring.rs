@@ -35,8 +35,8 @@ fn iso(d: Duration) -> String {
 }
 
 /// An MQL query as an HCL template (it interpolates the deployment's OCID).
-fn query(text: String) -> Value {
-    Value::expr(format!("\"{}\"", text.replace('"', "\\\"")))
+fn query(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\\\""))
 }
 
 fn deployment(route: &str) -> String {
@@ -109,21 +109,27 @@ struct Alarm<'a> {
     rerouted: Option<Destinations>,
 }
 
+/// How an alarm notifies: its OCI severity, destinations, repeat and pending durations.
+fn notification(dest: &Destinations, a: &Alarm) -> (&'static str, Value, Duration, Duration) {
+    let dest = a.rerouted.as_ref().unwrap_or(dest);
+    let (oci_severity, destinations, repeat) = match a.severity {
+        Severity::Page if dest.rerouted => ("CRITICAL", Value::List(dest.page.clone()), dest.repeat_page),
+        Severity::Page => ("CRITICAL", Value::expr("local.page_destinations"), dest.repeat_page),
+        Severity::Ticket => ("WARNING", Value::expr("local.ticket_destinations"), Duration::from_millis(4 * HOUR)),
+    };
+    let repeat = repeat.max(Duration::from_millis(60_000));
+    let pending = a.pending.clamp(Duration::from_millis(60_000), Duration::from_millis(DAY));
+    (oci_severity, destinations, repeat, pending)
+}
+
 /// Writes one alarm into the file: as text directly when its destinations are one of the
 /// `local` lists (every alarm but those of an incident type with its own rotation), the same
 /// text [`alarm`]'s block gives (a test holds the two together); else through the block.
 fn push_alarm(file: &mut FileWriter, tf: &Tf, dest: &Destinations, a: Alarm) {
-    let dest = a.rerouted.as_ref().unwrap_or(dest);
-    let destinations = match a.severity {
-        Severity::Page if dest.rerouted => return file.push(&alarm(tf, &dest.clone(), a)),
-        Severity::Page => "local.page_destinations",
-        Severity::Ticket => "local.ticket_destinations",
+    let (oci_severity, destinations, repeat, pending) = notification(dest, &a);
+    let Value::Expr(destinations) = destinations else {
+        return file.push(&alarm(tf, dest, a));
     };
-    let (oci_severity, repeat) = match a.severity {
-        Severity::Page => ("CRITICAL", dest.repeat_page),
-        Severity::Ticket => ("WARNING", Duration::from_millis(4 * HOUR)),
-    };
-    let pending = a.pending.clamp(Duration::from_millis(60_000), Duration::from_millis(DAY));
     file.push_text(|out| {
         // Every attribute fits on one line, so `=` aligns after the longest key,
         // `repeat_notification_duration`.
@@ -135,17 +141,17 @@ fn push_alarm(file: &mut FileWriter, tf: &Tf, dest: &Destinations, a: Alarm) {
         write_string(out, &display_name(tf.system, a.name));
         out.push_str("\n  namespace                    = ");
         write_string(out, a.namespace);
-        out.push_str("\n  query                        = \"");
-        out.push_str(&a.query.replace('"', "\\\""));
-        out.push_str("\"\n  severity                     = ");
+        out.push_str("\n  query                        = ");
+        out.push_str(&query(&a.query));
+        out.push_str("\n  severity                     = ");
         write_string(out, oci_severity);
         out.push_str("\n  pending_duration             = ");
         write_string(out, &iso(pending));
         out.push_str("\n  repeat_notification_duration = ");
-        write_string(out, &iso(repeat.max(Duration::from_millis(60_000))));
+        write_string(out, &iso(repeat));
         out.push_str("\n  message_format               = \"ONS_OPTIMIZED\"\n");
         out.push_str("  is_enabled                   = true\n  destinations                 = ");
-        out.push_str(destinations);
+        out.push_str(&destinations);
         out.push_str("\n  body                         = ");
         write_string(out, &a.body);
         out.push_str("\n  freeform_tags                = ");
@@ -155,30 +161,21 @@ fn push_alarm(file: &mut FileWriter, tf: &Tf, dest: &Destinations, a: Alarm) {
 }
 
 fn alarm(tf: &Tf, dest: &Destinations, a: Alarm) -> Block {
-    let Alarm { name, severity, namespace, query: query_text, pending, body, route, rerouted } = a;
-    let dest = rerouted.as_ref().unwrap_or(dest);
-    let (oci_severity, destinations, repeat) = match severity {
-        Severity::Page if dest.rerouted => ("CRITICAL", Value::List(dest.page.clone()), dest.repeat_page),
-        Severity::Page => ("CRITICAL", Value::expr("local.page_destinations"), dest.repeat_page),
-        Severity::Ticket => ("WARNING", Value::expr("local.ticket_destinations"), Duration::from_millis(4 * HOUR)),
-    };
-    Block::new("resource", &["oci_monitoring_alarm", &snake(name)])
+    let (oci_severity, destinations, repeat, pending) = notification(dest, &a);
+    Block::new("resource", &["oci_monitoring_alarm", &snake(a.name)])
         .attr("compartment_id", Tf::compartment())
         .attr("metric_compartment_id", Tf::compartment())
-        .attr("display_name", Value::str(display_name(tf.system, name)))
-        .attr("namespace", Value::str(namespace))
-        .attr("query", query(query_text))
+        .attr("display_name", Value::str(display_name(tf.system, a.name)))
+        .attr("namespace", Value::str(a.namespace))
+        .attr("query", Value::expr(query(&a.query)))
         .attr("severity", Value::str(oci_severity))
-        .attr(
-            "pending_duration",
-            Value::str(iso(pending.clamp(Duration::from_millis(60_000), Duration::from_millis(DAY)))),
-        )
-        .attr("repeat_notification_duration", Value::str(iso(repeat.max(Duration::from_millis(60_000)))))
+        .attr("pending_duration", Value::str(iso(pending)))
+        .attr("repeat_notification_duration", Value::str(iso(repeat)))
         .attr("message_format", Value::str("ONS_OPTIMIZED"))
         .attr("is_enabled", Value::Bool(true))
         .attr("destinations", destinations)
-        .attr("body", Value::str(body))
-        .attr("freeform_tags", tf.tags(route))
+        .attr("body", Value::str(a.body))
+        .attr("freeform_tags", tf.tags(a.route))
 }
 
 fn slo_alarm<'a>(tf: &Tf<'a>, alert: &'a SloAlert) -> Alarm<'a> {

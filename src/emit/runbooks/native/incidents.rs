@@ -675,10 +675,8 @@ pub const COST_OVERRUN: Blocks = Blocks {
         }
         md.s("| budget | OCI alert rule | fires at | e-mailed to |\n| --- | --- | --- | --- |\n");
         for b in vars.budgets.iter() {
-            let recipients = truthy(&b.recipients);
-            let row_end = |md: &mut Md| {
-                md.s(" spend | ");
-                match recipients {
+            let recipients = |md: &mut Md| {
+                match truthy(&b.recipients) {
                     Some(recipients) => md.t(recipients),
                     None => md.s("nobody"),
                 };
@@ -686,17 +684,13 @@ pub const COST_OVERRUN: Blocks = Blocks {
             };
             for a in b.alerts.iter() {
                 md.s("| ").cell(&b.display_name).s(" | ").cell(&a.rule).s(" | ").t(&a.at).s(" of ");
-                md.s(if a.forecast { "the forecast" } else { "the actual" });
-                row_end(md);
+                md.s(if a.forecast { "the forecast" } else { "the actual" }).s(" spend | ");
+                recipients(md);
             }
             if let Some(pressure) = &b.pressure {
                 md.s("| ").cell(&b.display_name).s(" | ").cell(&pressure.rule).s(" | ").t(&pressure.at);
                 md.s(" of the actual spend: the pressure point | ");
-                match recipients {
-                    Some(recipients) => md.t(recipients),
-                    None => md.s("nobody"),
-                };
-                md.s(" |\n");
+                recipients(md);
             }
         }
         md.s("\nThe rules are in ").code(&vars.files.budgets_tf);
