@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::semantic::Summary;
 use crate::emit::Artifact;
@@ -25,12 +25,13 @@ pub const DIR: &str = ".genops";
 pub const FORMAT_VERSION: u64 = 1;
 
 /// A file being replaced or removed by a build that has not finished.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Pending {
-    /// SHA-256 of what was there before the build (`None`: nothing).
-    pub before: Option<String>,
+    // `after` first: the manifest's keys are sorted.
     /// SHA-256 of what the build puts there (`None`: the file is being removed).
     pub after: Option<String>,
+    /// SHA-256 of what was there before the build (`None`: nothing).
+    pub before: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,30 +85,33 @@ impl Manifest {
 
     /// The manifest as JSON text: two-space indents, keys sorted, a final newline.
     pub fn to_json(&self) -> String {
-        let files: Map<String, Value> = self.files.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-        let mut doc = json!({
-            "format_version": FORMAT_VERSION,
-            "genops_version": self.genops_version,
-            "spec_sha256": self.spec_sha256,
-        });
-        // Moved in: `json!` would copy them whole (the model of a large system is megabytes).
-        doc["files"] = Value::Object(files);
-        doc["model"] = self.model.as_ref().map_or(Value::Null, Summary::to_json);
-        if let Some(inputs) = &self.inputs_sha256 {
-            doc["inputs_sha256"] = Value::String(inputs.clone());
+        /// The document, its keys in sorted order (serde writes fields in declaration order).
+        #[derive(serde::Serialize)]
+        struct Document<'a> {
+            files: &'a BTreeMap<String, String>,
+            format_version: u64,
+            genops_version: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            inputs_sha256: Option<&'a str>,
+            model: Option<&'a Summary>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            pending: &'a BTreeMap<String, Pending>,
+            spec_sha256: &'a str,
         }
-        if !self.pending.is_empty() {
-            let pending: Map<String, Value> = self
-                .pending
-                .iter()
-                .map(|(k, p)| (k.clone(), json!({ "before": p.before, "after": p.after })))
-                .collect();
-            doc["pending"] = Value::Object(pending);
-        }
-        doc.sort_all_objects();
-        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        text.push('\n');
-        text
+        let document = Document {
+            files: &self.files,
+            format_version: FORMAT_VERSION,
+            genops_version: &self.genops_version,
+            inputs_sha256: self.inputs_sha256.as_deref(),
+            model: self.model.as_ref(),
+            pending: &self.pending,
+            spec_sha256: &self.spec_sha256,
+        };
+        let mut text = Vec::new();
+        // Serialising maps of strings into memory cannot fail.
+        let _ = serde_json::to_writer_pretty(&mut text, &document);
+        text.push(b'\n');
+        String::from_utf8(text).unwrap_or_default()
     }
 
     /// Reads a manifest; refuses one of another format version, or one that names a path
@@ -183,6 +187,28 @@ mod tests {
         assert!(text.find("a.md").unwrap() < text.find("terraform/b.tf").unwrap());
         assert_eq!(Manifest::parse(&text).unwrap(), m);
         assert_eq!(sha256(b"abc"), crate::conventions::sha256_hex("abc"));
+    }
+
+    /// The manifest is written straight from its maps: the bytes are those of the same
+    /// document read back as a JSON tree, every object sorted and pretty-printed — for a real
+    /// system's model, a journal's pending files (absent hashes are `null`) and the inputs'
+    /// fingerprint.
+    #[test]
+    fn json_is_the_sorted_pretty_document() {
+        let c = crate::testing::synthetic(40);
+        let system = c.system.as_ref().expect("a valid synthetic system");
+        let artifacts = crate::emit::emit(system, &c.sources);
+        let mut m = Manifest::new("spec", &artifacts, Summary::of(system, &c.sources));
+        m.inputs_sha256 = Some("f00d".into());
+        m.pending.insert("z.tf".into(), Pending { after: None, before: Some("old".into()) });
+        m.pending.insert("a.md".into(), Pending { after: Some("new".into()), before: None });
+        let text = m.to_json();
+        let mut tree: Value = serde_json::from_str(&text).unwrap();
+        tree.sort_all_objects();
+        assert_eq!(text, serde_json::to_string_pretty(&tree).unwrap() + "\n");
+        assert_eq!(tree["pending"]["z.tf"]["after"], Value::Null);
+        assert_eq!(tree["model"]["routes"]["route-0"]["model"].as_str().map(|m| !m.is_empty()), Some(true));
+        assert_eq!(Manifest::parse(&text).unwrap().to_json(), text, "read back and written again");
     }
 
     #[test]
