@@ -89,7 +89,8 @@ fn decode_entries<T: Decode>(entries: &[Entry], d: &mut Decoder) -> Vec<Named<T>
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
         // A badly spelled name is reported once and kept, so its references resolve.
-        let name = Name::check(&entry.key.value, entry.key.span, d).unwrap_or_else(|| Name(entry.key.value.clone()));
+        let name =
+            Name::check(&entry.key.value, entry.key.span, d).unwrap_or_else(|| Name(entry.key.value.to_string()));
         let before = d.diags.len();
         let value = T::decode(&entry.value, d);
         out.push(Named { name: Spanned::new(name, entry.key.span), value, partial: d.diags.len() > before });

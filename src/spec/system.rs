@@ -88,7 +88,7 @@ impl Decode for Tags {
                 );
             }
             match Spanned::<String>::decode(&entry.value, d) {
-                Some(value) => out.push((entry.key.clone(), value)),
+                Some(value) => out.push((Spanned::new(entry.key.value.to_string(), entry.key.span), value)),
                 None => ok = false,
             }
         }

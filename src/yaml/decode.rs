@@ -92,7 +92,7 @@ impl Decode for String {
                 d.wrong_type(node, "a string");
                 None
             }
-            _ => Some(s.text.clone()),
+            _ => Some(s.text.to_string()),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 
 use super::node::{Entry, Node, NodeKind, Scalar};
@@ -43,12 +44,12 @@ enum Frame {
         merges: Vec<Node>,
         /// Key → index in `entries`, built once a mapping is large, so that duplicate-key
         /// detection stays linear for sections with thousands of names.
-        index: Option<HashMap<String, usize>>,
+        index: Option<HashMap<CompactString, usize>>,
     },
 }
 
 enum PendingKey {
-    Key(Spanned<String>, bool),
+    Key(Spanned<CompactString>, bool),
     /// A key genops cannot use (not a scalar): its value is read and dropped.
     Skip,
 }
@@ -151,7 +152,7 @@ impl<'a> Builder<'a> {
                     }
                     let node = Node {
                         span: self.span(start, end),
-                        kind: NodeKind::Scalar(Scalar { text: text.into_owned(), plain }),
+                        kind: NodeKind::Scalar(Scalar { text: CompactString::from(text.as_ref()), plain }),
                     };
                     self.finish_node(node, anchor, 1)?;
                 }
@@ -378,7 +379,7 @@ fn load_in_pieces(file: &SourceFile, id: FileId, limits: Limits, runs: usize, mi
         run.into_iter().map(|piece| load_piece(file, id, limits, piece)).collect::<Option<Vec<_>>>()
     });
     let mut entries: Vec<Entry> = Vec::new();
-    let mut keys: HashSet<String> = HashSet::new();
+    let mut keys: HashSet<CompactString> = HashSet::new();
     let mut start = None;
     let mut nodes = 0usize;
     for loaded in loaded.into_iter().collect::<Option<Vec<_>>>()?.into_iter().flatten() {
@@ -476,7 +477,11 @@ fn load_piece(file: &SourceFile, id: FileId, limits: Limits, piece: Piece) -> Op
 const INDEX_FROM: usize = 32;
 
 /// The entry already holding `key`, if any.
-fn find_key<'e>(entries: &'e [Entry], index: &mut Option<HashMap<String, usize>>, key: &str) -> Option<&'e Entry> {
+fn find_key<'e>(
+    entries: &'e [Entry],
+    index: &mut Option<HashMap<CompactString, usize>>,
+    key: &str,
+) -> Option<&'e Entry> {
     if index.is_none() && entries.len() >= INDEX_FROM {
         *index = Some(entries.iter().enumerate().map(|(i, e)| (e.key.value.clone(), i)).collect());
     }

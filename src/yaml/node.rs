@@ -1,5 +1,7 @@
 //! The YAML node tree: scalars, sequences and mappings, each with its span.
 
+use compact_str::CompactString;
+
 use crate::source::{Span, Spanned};
 
 #[derive(Clone, Debug)]
@@ -17,15 +19,17 @@ pub enum NodeKind {
 
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub key: Spanned<String>,
+    pub key: Spanned<CompactString>,
     pub value: Node,
 }
 
 /// A scalar's text and whether it was written plain (unquoted, not a block scalar):
-/// only plain scalars can be numbers, booleans or null.
+/// only plain scalars can be numbers, booleans or null. The text is kept inline up to 24
+/// bytes (most keys, names and values of a spec), so that a large spec's tree is not a heap
+/// allocation per scalar.
 #[derive(Clone, Debug)]
 pub struct Scalar {
-    pub text: String,
+    pub text: CompactString,
     pub plain: bool,
 }
 
@@ -152,11 +156,11 @@ impl Node {
                 ScalarValue::Bool(b) => Value::Bool(b),
                 ScalarValue::Int(i) => Value::from(i),
                 ScalarValue::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-                ScalarValue::Str => Value::String(s.text.clone()),
+                ScalarValue::Str => Value::String(s.text.to_string()),
             },
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Map(entries) => {
-                Value::Object(entries.iter().map(|e| (e.key.value.clone(), e.value.to_json())).collect())
+                Value::Object(entries.iter().map(|e| (e.key.value.to_string(), e.value.to_json())).collect())
             }
         }
     }
