@@ -6,5 +6,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    genops::memory::prefer_small_pages();
     genops::cli::main(std::env::args_os())
 }
