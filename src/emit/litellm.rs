@@ -34,6 +34,7 @@ use std::collections::HashMap;
 
 use super::Artifact;
 use super::alarms::metrics::latency_buckets;
+use super::derived::Derived;
 use super::yaml::{key, number, quote};
 use crate::check::Costs;
 use crate::conventions::{self, env_name, model_group};
@@ -636,10 +637,16 @@ fn plan_cache(system: &System, plan: &mut Plan) -> Option<CachePlan> {
 // ---------------------------------------------------------------------------------------------
 
 pub fn emit(system: &System) -> Vec<Artifact> {
+    emit_from(&Derived::new(system))
+}
+
+/// [`emit`], with the routing plan the runbooks share.
+pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
+    let system = derived.system;
     if system.routes.is_empty() {
         return Vec::new(); // no route, nothing for the gateway to serve
     }
-    vec![Artifact { path: PATH.to_string(), contents: render(system, &plan(system)) }]
+    vec![Artifact { path: PATH.to_string(), contents: render(system, derived.routing()) }]
 }
 
 /// The environment variables the config reads (`os.environ/NAME`), with what each holds.

@@ -5,6 +5,7 @@
 //! the output directory and `cli::outdir` is the only code that puts them on disk.
 
 pub mod alarms;
+pub mod derived;
 pub mod hcl;
 pub mod litellm;
 pub mod runbooks;
@@ -72,13 +73,14 @@ pub fn emit_each(
         OpenSlo,
         Litellm,
     }
+    let derived = derived::Derived::new(system);
     let run = |target| {
         match target {
-            Target::Runbooks => runbooks::emit_each(system, &options.templates, &|_, file| sink(file))?,
-            Target::Terraform => terraform::emit_each(system, sources, sink),
-            Target::Prometheus => alarms::prometheus::emit(system).into_iter().for_each(sink),
-            Target::OpenSlo => alarms::openslo::emit(system).into_iter().for_each(sink),
-            Target::Litellm => litellm::emit(system).into_iter().for_each(sink),
+            Target::Runbooks => runbooks::emit_each(&derived, &options.templates, &|_, file| sink(file))?,
+            Target::Terraform => terraform::emit_each(&derived, sources, sink),
+            Target::Prometheus => alarms::prometheus::emit_from(&derived).into_iter().for_each(sink),
+            Target::OpenSlo => alarms::openslo::emit_from(&derived).into_iter().for_each(sink),
+            Target::Litellm => litellm::emit_from(&derived).into_iter().for_each(sink),
         }
         Ok(())
     };

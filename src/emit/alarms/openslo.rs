@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::ThresholdAlert;
 use super::metrics::{self, le};
-use super::{ThresholdAlert, slo_alerts_by_slo, threshold_alerts};
 use crate::conventions::HEADER;
 use crate::emit::Artifact;
+use crate::emit::derived::Derived;
 use crate::emit::yaml::{self, object};
 use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
@@ -26,13 +27,18 @@ pub fn path(system: &System) -> String {
 }
 
 pub fn emit(system: &System) -> Vec<Artifact> {
+    emit_from(&Derived::new(system))
+}
+
+/// [`emit`], with the alerts the other targets share.
+pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
+    let system = derived.system;
     if system.slos.is_empty() {
         return Vec::new();
     }
-    let burn = slo_alerts_by_slo(system);
-    let thresholds = threshold_alerts(system);
+    let (burn, thresholds) = (derived.slo_alerts(), derived.threshold_alerts());
     let mut thresholds_by_slo: Vec<Vec<&ThresholdAlert>> = vec![Vec::new(); system.slos.len()];
-    for t in &thresholds {
+    for t in thresholds {
         if let Some(i) = t.slo_index {
             thresholds_by_slo[i].push(t);
         }

@@ -19,9 +19,10 @@
 use serde_json::{Map, Value, json};
 
 use super::metrics::{self, le};
-use super::{SloAlert, ThresholdAlert, Watch, burn_windows, slo_alerts_by_slo, threshold_alerts};
+use super::{SloAlert, ThresholdAlert, Watch, burn_windows};
 use crate::conventions::HEADER;
 use crate::emit::Artifact;
+use crate::emit::derived::Derived;
 use crate::emit::yaml::{self, object};
 use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
@@ -43,10 +44,15 @@ pub fn rules_path(system: &System) -> String {
 }
 
 pub fn emit(system: &System) -> Vec<Artifact> {
-    let slo_alerts = slo_alerts_by_slo(system);
-    let threshold_alerts = threshold_alerts(system);
-    let burn = burn_groups(system, &slo_alerts);
-    let shared = shared_threshold_rules(&threshold_alerts);
+    emit_from(&Derived::new(system))
+}
+
+/// [`emit`], with the alerts the other targets share.
+pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
+    let system = derived.system;
+    let (slo_alerts, threshold_alerts) = (derived.slo_alerts(), derived.threshold_alerts());
+    let burn = burn_groups(system, slo_alerts);
+    let shared = shared_threshold_rules(threshold_alerts);
     let rules_file = format!("{}.rules.yaml", system.name);
     let header = format!(
         "{HEADER}\nPrometheus rules of {}: SLI ratios, SLO data series, shared SLO burn-rate alerts and incident alerts",
@@ -56,14 +62,14 @@ pub fn emit(system: &System) -> Vec<Artifact> {
     // Each document becomes text and is let go before the next is made: for a large system
     // each is a tree of tens of megabytes.
     let rules = {
-        let rules = object([("groups", Value::Array(groups(system, &slo_alerts, &burn, &threshold_alerts, &shared)))]);
+        let rules = object([("groups", Value::Array(groups(system, slo_alerts, &burn, threshold_alerts, &shared)))]);
         yaml::document(&[&header], &rules)
     };
     let tests = {
         let tests = object([
             ("rule_files", json!([rules_file])),
             ("evaluation_interval", Value::from("1m")),
-            ("tests", Value::Array(tests(system, &slo_alerts, &burn, &threshold_alerts, &shared))),
+            ("tests", Value::Array(tests(system, slo_alerts, &burn, threshold_alerts, &shared))),
         ]);
         yaml::document(&[&test_header], &tests)
     };

@@ -21,6 +21,7 @@ use super::object::{List, Text, template_struct};
 use crate::check::{Costs, worst_case_latency};
 use crate::conventions::{display_name, ident, incident_runbook, model_group, sli_runbook_file, slo_runbook};
 use crate::emit::alarms::{self, Severity, SloAlert, ThresholdAlert, Watch};
+use crate::emit::derived::Derived;
 use crate::emit::litellm;
 use crate::model::{Auth, Channel, Fallback, IncidentKind, Model, Oncall, Route, RouteId, Serving, Slo, System};
 use crate::spec::oncall::Coverage;
@@ -621,7 +622,8 @@ fn percent(fraction: f64) -> String {
     Percent { fraction }.to_string()
 }
 
-pub fn build(system: &System) -> Base {
+pub fn build(derived: &Derived) -> Base {
+    let system = derived.system;
     let compliance = &system.compliance;
     let frameworks: Vec<String> = compliance.frameworks.iter().map(|f| f.to_string()).collect();
     let has = |name: &str| frameworks.iter().any(|f| f == name);
@@ -703,9 +705,9 @@ pub fn build(system: &System) -> Base {
     };
     // Everything below is linear in the size of the system: one LiteLLM plan, one cost model,
     // and indexes by route instead of searches.
-    let plan = litellm::plan(system);
+    let plan = derived.routing();
     let costs = Costs::new(system);
-    base.runbooks = runbooks(system);
+    base.runbooks = runbooks(derived);
     let mut by_route: Vec<Vec<&litellm::Deployment>> = vec![Vec::new(); system.routes.len()];
     for d in &plan.deployments {
         if let Some(r) = d.route {
@@ -759,7 +761,7 @@ pub fn build(system: &System) -> Base {
             route(system, &by_route[i], &costs, RouteId(i), r, covered)
         })
         .collect();
-    base.budgets = system.budgets.iter().map(|b| budget(system, &plan, &costs, b)).collect();
+    base.budgets = system.budgets.iter().map(|b| budget(system, plan, &costs, b)).collect();
     let mut issuers: Vec<(String, Vec<String>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for r in &base.routes {
@@ -1313,13 +1315,14 @@ fn slo_ctx(system: &System, slo: &Slo) -> SloCtx {
     }
 }
 
-fn runbooks(system: &System) -> Vec<RunbookCtx> {
-    let slo_alerts = alarms::slo_alerts_by_slo(system);
-    let threshold_alerts = alarms::threshold_alerts(system);
+fn runbooks(derived: &Derived) -> Vec<RunbookCtx> {
+    let system = derived.system;
+    let slo_alerts = derived.slo_alerts();
+    let threshold_alerts = derived.threshold_alerts();
     let mut shared = Shared::default();
     let mut by_slo: HashMap<&str, Vec<AlertCtx>> = HashMap::new();
     let mut by_incident: HashMap<IncidentKind, Vec<AlertCtx>> = HashMap::new();
-    for a in &threshold_alerts {
+    for a in threshold_alerts {
         if let Some(slo) = &a.slo {
             by_slo.entry(slo.as_str()).or_default().push(threshold_alert(system, a, &mut shared));
         }
@@ -1328,7 +1331,7 @@ fn runbooks(system: &System) -> Vec<RunbookCtx> {
         }
     }
     let mut sections: Vec<Vec<SloSectionCtx>> = vec![Vec::new(); Sli::ALL.len()];
-    for (slo, burn) in system.slos.iter().zip(&slo_alerts) {
+    for (slo, burn) in system.slos.iter().zip(slo_alerts) {
         let mut alerts: Vec<AlertCtx> = match burn.first() {
             Some(first) => {
                 let of_slo = SloTexts::of(system, slo, &first.runbook, &mut shared);
@@ -1458,7 +1461,7 @@ mod tests {
         let c = compile("genops.yaml", synth.spec.into_bytes(), &files);
         assert!(!c.has_errors(), "{:#?}", c.diagnostics);
         let system = c.system.expect("system");
-        let base = build(&system);
+        let base = build(&Derived::new(&system));
         for (i, r) in base.routes.iter().enumerate() {
             let id = RouteId(i);
             let evaluations: Vec<String> =

@@ -35,6 +35,7 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
 use super::Artifact;
+use super::derived::Derived;
 use crate::conventions::HEADER;
 use crate::model::System;
 use object::{Field, List};
@@ -262,8 +263,9 @@ fn template_values(vars: &native::Vars) -> (Value, Value) {
 /// `overrides` (template file name → text); the index first, then the runbooks in the order
 /// of the context's `runbooks`.
 pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec<Artifact>, TemplateError> {
+    let derived = Derived::new(system);
     let (mut files, rendered) =
-        crate::parallel::gather(|sink| emit_each(system, overrides, &|i, file| sink((i, file))));
+        crate::parallel::gather(|sink| emit_each(&derived, overrides, &|i, file| sink((i, file))));
     rendered?;
     files.sort_by_key(|(i, _)| *i);
     Ok(files.into_iter().map(|(_, file)| file).collect())
@@ -273,11 +275,11 @@ pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec
 /// rendered it, as soon as it is rendered. A template that fails stops nothing else: the
 /// sink may have had other files by the time the error returns.
 pub fn emit_each(
-    system: &System,
+    derived: &Derived,
     overrides: &BTreeMap<String, String>,
     sink: &(dyn Fn(usize, Artifact) + Sync),
 ) -> Result<(), TemplateError> {
-    emit_each_by(system, overrides, sink, Renderer::Fastest)
+    emit_each_by(derived, overrides, sink, Renderer::Fastest)
 }
 
 /// Which renderer makes the files [`native`] has a writer for.
@@ -291,13 +293,13 @@ enum Renderer {
 }
 
 fn emit_each_by(
-    system: &System,
+    derived: &Derived,
     overrides: &BTreeMap<String, String>,
     sink: &(dyn Fn(usize, Artifact) + Sync),
     renderer: Renderer,
 ) -> Result<(), TemplateError> {
     let env = environment(overrides);
-    let base = context::build(system);
+    let base = context::build(derived);
     let files: Vec<(String, String)> = base.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())).collect();
     let vars = vars(base);
     // The template values are made only if a template runs (an override, or a value a writer
@@ -440,7 +442,7 @@ oncall:
         }
         let (rich, synthetic) = rich_and_synthetic();
         for system in [&system(), &rich, &synthetic] {
-            let base = context::build(system);
+            let base = context::build(&Derived::new(system));
             let serialised = Value::from(minijinja::value::Serde(&base));
             let (values, runbooks) = template_values(&vars(base));
             let mut parts = 0;
@@ -507,8 +509,9 @@ oncall:
 
     /// Every file of `system`, in order, by `renderer`.
     fn files_by(system: &System, overrides: &BTreeMap<String, String>, renderer: Renderer) -> Vec<Artifact> {
-        let (mut files, rendered) =
-            crate::parallel::gather(|sink| emit_each_by(system, overrides, &|i, file| sink((i, file)), renderer));
+        let (mut files, rendered) = crate::parallel::gather(|sink| {
+            emit_each_by(&Derived::new(system), overrides, &|i, file| sink((i, file)), renderer)
+        });
         rendered.unwrap_or_else(|e| panic!("{}: {e}", system.name));
         files.sort_by_key(|(i, _)| *i);
         files.into_iter().map(|(_, file)| file).collect()
@@ -570,7 +573,7 @@ oncall:
         }
         let none = BTreeMap::new();
         for system in &systems {
-            let vars = vars(context::build(system));
+            let vars = vars(context::build(&Derived::new(system)));
             assert!(native::render(INDEX, &vars, None).is_some(), "{}: the index was not written", system.name);
             for rb in vars.runbooks.iter().filter(|rb| native::writes(&rb.template)) {
                 assert!(

@@ -19,6 +19,7 @@ mod variables;
 mod versions;
 
 use super::Artifact;
+use super::derived::Derived;
 use super::hcl::{self, Block, FileWriter, Value};
 use crate::conventions;
 use crate::model::System;
@@ -30,6 +31,8 @@ pub const PROVIDER_VERSION: &str = "~> 8.28";
 /// What every file of the target needs.
 pub(crate) struct Tf<'a> {
     pub system: &'a System,
+    /// The alerts the other targets share.
+    pub derived: &'a Derived<'a>,
     pub sources: &'a SourceMap,
     /// Route name → index, for lookups by name in linear time over many routes.
     routes: std::collections::HashMap<&'a str, usize>,
@@ -38,9 +41,10 @@ pub(crate) struct Tf<'a> {
 }
 
 impl<'a> Tf<'a> {
-    pub fn new(system: &'a System, sources: &'a SourceMap) -> Tf<'a> {
+    pub fn new(derived: &'a Derived<'a>, sources: &'a SourceMap) -> Tf<'a> {
+        let system = derived.system;
         let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
-        Tf { system, sources, routes, gateways: crate::model::gateways::assign(system) }
+        Tf { system, derived, sources, routes, gateways: crate::model::gateways::assign(system) }
     }
 }
 
@@ -99,14 +103,16 @@ impl Tf<'_> {
 }
 
 pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
-    let (mut files, ()) = crate::parallel::gather(|sink| emit_each(system, sources, sink));
+    let derived = Derived::new(system);
+    let (mut files, ()) = crate::parallel::gather(|sink| emit_each(&derived, sources, sink));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
 
 /// [`emit`], handing each file to `sink` on the thread that wrote it, as soon as it is written.
-pub fn emit_each(system: &System, sources: &SourceMap, sink: &(dyn Fn(Artifact) + Sync)) {
-    let tf = Tf::new(system, sources);
+pub fn emit_each<'a>(derived: &'a Derived<'a>, sources: &'a SourceMap, sink: &(dyn Fn(Artifact) + Sync)) {
+    let system = derived.system;
+    let tf = Tf::new(derived, sources);
     /// Writes one file's blocks.
     type Write = fn(&Tf, &mut FileWriter);
     fn all(file: &mut FileWriter, blocks: Vec<Block>) {

@@ -19,7 +19,7 @@
 use super::Tf;
 use crate::conventions::{display_name, ident, ident_of};
 use crate::emit::alarms::metrics::{OCI_APIGATEWAY, OCI_CUSTOM};
-use crate::emit::alarms::{Severity, SloAlert, ThresholdAlert, Watch, slo_alerts, threshold_alerts};
+use crate::emit::alarms::{Severity, SloAlert, ThresholdAlert, Watch};
 use crate::emit::hcl::{Block, FileWriter, Value, write_string};
 use crate::model::System;
 use crate::spec::slos::Sli;
@@ -82,15 +82,14 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
             .attr("page_destinations", Value::List(dest.page.clone()))
             .attr("ticket_destinations", Value::List(dest.ticket.clone())),
     );
-    let slo = slo_alerts(system);
-    let thresholds = threshold_alerts(system);
+    let (slo, thresholds) = (tf.derived.slo_alerts(), tf.derived.threshold_alerts());
     // About a kilobyte of text an alarm: reserved, so a file of a hundred megabytes is not
     // copied as it grows.
     file.reserve((slo.len() + thresholds.len()) * 1536);
-    for alert in slo.iter().filter(|a| a.has_oci_alarm()) {
+    for alert in slo.iter().flatten().filter(|a| a.has_oci_alarm()) {
         push_alarm(file, tf, &dest, slo_alarm(tf, alert));
     }
-    for alert in &thresholds {
+    for alert in thresholds {
         push_alarm(file, tf, &dest, threshold_alarm(tf, &dest, alert));
     }
 }
@@ -410,12 +409,13 @@ incidents:
         for c in &compilations {
             assert!(!c.has_errors(), "{:#?}", c.diagnostics);
             let system = c.system.as_ref().expect("system");
-            let tf = Tf::new(system, &c.sources);
+            let derived = crate::emit::derived::Derived::new(system);
+            let tf = Tf::new(&derived, &c.sources);
             let dest = destinations(system).expect("every test system has on-call");
-            let slo = slo_alerts(system);
-            let thresholds = threshold_alerts(system);
+            let (slo, thresholds) = (derived.slo_alerts(), derived.threshold_alerts());
             let alarms = slo
                 .iter()
+                .flatten()
                 .filter(|a| a.has_oci_alarm())
                 .map(|a| slo_alarm(&tf, a))
                 .chain(thresholds.iter().map(|a| threshold_alarm(&tf, &dest, a)));
