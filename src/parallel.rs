@@ -28,6 +28,16 @@ pub fn gather<T: Send, R>(produce: impl FnOnce(&(dyn Fn(T) + Sync)) -> R) -> (Ve
     (items.into_inner().unwrap_or_else(PoisonError::into_inner), result)
 }
 
+/// Drops `value` on a thread of its own, so that freeing a large value (the YAML tree of a big
+/// spec is a million allocations) does not hold up the work after it. With one core, or when
+/// no thread can be started, it is dropped here.
+pub fn drop_aside<T: Send + 'static>(value: T) {
+    if threads() > 1 {
+        // A failed spawn drops the closure, and `value` with it, here.
+        let _ = std::thread::Builder::new().name("genops-drop".into()).spawn(move || drop(value));
+    }
+}
+
 /// `items.map(f)`, run on up to [`threads`] threads; results in the order of `items`.
 pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let workers = threads().min(items.len());

@@ -60,10 +60,10 @@ fn prepare(
     let Snapshot { disk, as_recorded, inputs } = snapshot;
     let mut disk = disk.map_err(unreadable)?;
     let started = Instant::now();
-    let summary = Summary::of(system, &c.sources);
     if let Some(produced) = as_recorded {
         // Nothing the output depends on has changed, and the files are as written: they are
         // what emitting would give.
+        let summary = Summary::of(system, &c.sources);
         let plan = plan::compute_from(&produced, &summary, &disk, !building);
         out.info(&format!("inputs unchanged since the last build; checked {}", count(produced.len(), "file")));
         return Ok(Some(Prepared { produced, summary, disk, plan, staging: None, inputs }));
@@ -71,29 +71,35 @@ fn prepare(
     let staging = building.then(|| outdir::Staging::new(dir));
     // The first I/O error of the sink, and whether it was writing (staging) or reading.
     let failure: Mutex<Option<(&str, outdir::OutError)>> = Mutex::new(None);
-    let (mut produced, emitted) = crate::parallel::gather(|push| {
-        crate::emit::emit_each(system, &c.sources, options, &|artifact| {
-            let contents = artifact.contents.as_bytes();
-            let record =
-                outdir::read_unless_same(dir, &artifact.path, contents).map_err(|e| ("read", e)).and_then(|existing| {
-                    // A plan cuts a changed file into addressed changes; a build stages it.
-                    let record = match existing {
-                        outdir::Existing::Same => Produced::unchanged(&artifact),
-                        outdir::Existing::Absent => Produced::compare(&artifact, None, !building),
-                        outdir::Existing::Different(bytes) => Produced::compare(&artifact, Some(&bytes), !building),
-                    };
-                    if let (Some(staging), true) = (&staging, record.changes()) {
-                        staging.stage(&artifact.path, contents).map_err(|e| ("write", e))?;
+    // The summary of the model is made beside the emitters (it is needed only after them).
+    let (summary, (mut produced, emitted)) = std::thread::scope(|scope| {
+        let summary = scope.spawn(|| Summary::of(system, &c.sources));
+        let gathered = crate::parallel::gather(|push| {
+            crate::emit::emit_each(system, &c.sources, options, &|artifact| {
+                let contents = artifact.contents.as_bytes();
+                let record = outdir::read_unless_same(dir, &artifact.path, contents).map_err(|e| ("read", e)).and_then(
+                    |existing| {
+                        // A plan cuts a changed file into addressed changes; a build stages it.
+                        let record = match existing {
+                            outdir::Existing::Same => Produced::unchanged(&artifact),
+                            outdir::Existing::Absent => Produced::compare(&artifact, None, !building),
+                            outdir::Existing::Different(bytes) => Produced::compare(&artifact, Some(&bytes), !building),
+                        };
+                        if let (Some(staging), true) = (&staging, record.changes()) {
+                            staging.stage(&artifact.path, contents).map_err(|e| ("write", e))?;
+                        }
+                        Ok(record)
+                    },
+                );
+                match record {
+                    Ok(record) => push(record),
+                    Err(e) => {
+                        lock(&failure).get_or_insert(e);
                     }
-                    Ok(record)
-                });
-            match record {
-                Ok(record) => push(record),
-                Err(e) => {
-                    lock(&failure).get_or_insert(e);
                 }
-            }
-        })
+            })
+        });
+        (summary.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), gathered)
     });
     let discard = |staging: Option<outdir::Staging>| staging.into_iter().for_each(outdir::Staging::discard);
     if let Err(e) = emitted {

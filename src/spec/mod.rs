@@ -91,7 +91,9 @@ pub fn parse(file: &SourceFile, id: FileId, diags: &mut Diagnostics) -> Option<D
         return None;
     }
     let mut decoder = Decoder { diags };
-    Document::decode(&root, &mut decoder)
+    let document = Document::decode(&root, &mut decoder);
+    crate::parallel::drop_aside(root);
+    document
 }
 
 /// A spec of another version is not read further: its fields would all be "unknown".
