@@ -4,7 +4,9 @@
 //! artifact's path as the artifact is emitted, and [`read_stale`] the files the manifest lists
 //! that nothing produces any more — together, what a plan compares with. A build hands each
 //! file that changes to its [`Staging`] the moment it is emitted, so its contents need not stay
-//! in memory; [`write`] then carries out the plan so that a failed or killed build never leaves
+//! in memory, and the largest files a megabyte at a time while they are made ([`Streamed`]:
+//! compared with OUT part by part, staged only from their first difference); [`write`] then
+//! carries out the plan so that a failed or killed build never leaves
 //! a half-written file, never touches a file genops did not write, and never leaves a manifest
 //! that lies:
 //!
@@ -217,6 +219,8 @@ struct StagingState {
     created: Vec<PathBuf>,
     /// Relative path in OUT → its staged file.
     files: std::collections::HashMap<String, PathBuf>,
+    /// The number of the next staged file's name.
+    next: usize,
     /// Flushing the staged files, from the first one on.
     flusher: Option<Flusher>,
 }
@@ -293,19 +297,54 @@ impl Staging {
     /// background.
     pub fn stage(&self, rel: &str, bytes: &[u8]) -> Result<(), OutError> {
         safe(&self.root, rel)?;
-        self.make()?;
-        let path = {
-            let mut state = self.lock();
-            let path = self.dir.join(state.files.len().to_string());
-            state.files.insert(rel.to_string(), path.clone());
-            path
-        };
+        let path = self.new_file()?;
         fs::write(&path, bytes).map_err(io_at(&path))?;
-        if let Some(flusher) = &self.lock().flusher {
+        self.staged(rel, path);
+        Ok(())
+    }
+
+    /// A new name in staging (made if need be).
+    fn new_file(&self) -> Result<PathBuf, OutError> {
+        self.make()?;
+        let mut state = self.lock();
+        state.next += 1;
+        Ok(self.dir.join((state.next - 1).to_string()))
+    }
+
+    /// Records `path` as the new contents of `rel`, and has it flushed to disk in the background.
+    fn staged(&self, rel: &str, path: PathBuf) {
+        let mut state = self.lock();
+        state.files.insert(rel.to_string(), path.clone());
+        if let Some(flusher) = &state.flusher {
             // A flusher that stopped has its error waiting in `finish`.
             let _ = flusher.files.send(path);
         }
-        Ok(())
+    }
+
+    /// The file `rel`, to be staged in parts as it is emitted ([`Streamed`]).
+    pub fn stream(&self, rel: &str) -> Streamed<'_> {
+        let mut streamed = Streamed {
+            staging: self,
+            rel: rel.to_string(),
+            hash: sha2::Sha256::default(),
+            len: 0,
+            old: Old::Absent,
+            staged: None,
+            buffer: Vec::new(),
+            error: None,
+        };
+        if let Err(e) = safe(&self.root, rel) {
+            streamed.error = Some(("write", e));
+            return streamed;
+        }
+        let path = self.root.join(rel);
+        match File::open(&path) {
+            Ok(file) => streamed.old = Old::SameSoFar(file),
+            // A parent that is a file reads as "not a directory": the write refuses it later.
+            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {}
+            Err(e) => streamed.error = Some(("read", io_at(&path)(e))),
+        }
+        streamed
     }
 
     /// Waits until every staged file is on disk.
@@ -325,6 +364,173 @@ impl Staging {
         }
         for dir in state.created.iter().rev() {
             let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+/// A file staged in parts as it is emitted, and compared with the file at its path in OUT as
+/// the parts come, so that neither the new text nor the old is ever held whole: while the new
+/// text is the same as OUT's so far, nothing is written; at the first difference the part of
+/// OUT's file that was the same is copied into staging and the new text follows. [`Streamed::end`]
+/// gives what [`read_unless_same`] and [`Produced::compare`] give for a whole file (a build
+/// needs no addressed changes). Dropped before its end, the file is abandoned and its staged
+/// copy removed.
+pub struct Streamed<'a> {
+    staging: &'a Staging,
+    rel: String,
+    /// SHA-256 of the new text so far.
+    hash: sha2::Sha256,
+    /// Bytes of new text so far.
+    len: u64,
+    old: Old,
+    /// The staged copy being written, once the file is known to change.
+    staged: Option<(PathBuf, File)>,
+    /// OUT's file, read a part at a time.
+    buffer: Vec<u8>,
+    /// The first error, and whether it came reading OUT or writing staging; later parts are
+    /// ignored.
+    error: Option<(&'static str, OutError)>,
+}
+
+/// OUT's file at a streamed file's path.
+enum Old {
+    Absent,
+    /// The same as the new text so far: read on from here.
+    SameSoFar(File),
+    Differs,
+}
+
+impl Streamed<'_> {
+    pub fn part(&mut self, text: &[u8]) {
+        if self.error.is_none() {
+            if let Err(e) = self.try_part(text) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn try_part(&mut self, text: &[u8]) -> Result<(), (&'static str, OutError)> {
+        use sha2::Digest;
+        self.hash.update(text);
+        if matches!(self.old, Old::SameSoFar(_)) {
+            if self.read_equals(text).map_err(|e| ("read", e))? {
+                self.len += text.len() as u64;
+                return Ok(());
+            }
+            self.old = Old::Differs;
+        }
+        self.write(text)?;
+        self.len += text.len() as u64;
+        Ok(())
+    }
+
+    /// Whether OUT's file goes on with `text`.
+    fn read_equals(&mut self, text: &[u8]) -> Result<bool, OutError> {
+        use std::io::Read;
+        let Old::SameSoFar(file) = &mut self.old else { return Ok(false) };
+        self.buffer.resize(text.len(), 0);
+        let mut at = 0;
+        while at < text.len() {
+            match file.read(&mut self.buffer[at..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => at += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_at(&self.staging.root.join(&self.rel))(e)),
+            }
+        }
+        Ok(self.buffer[..] == *text)
+    }
+
+    /// Writes `text` into the staged copy, starting it (with the new text so far, which is
+    /// OUT's file up to here) if need be.
+    fn write(&mut self, text: &[u8]) -> Result<(), (&'static str, OutError)> {
+        if self.staged.is_none() {
+            let path = self.staging.new_file().map_err(|e| ("write", e))?;
+            let mut file = File::create(&path).map_err(|e| ("write", io_at(&path)(e)))?;
+            if self.len > 0 {
+                let old = self.staging.root.join(&self.rel);
+                let mut same = File::open(&old).map_err(|e| ("read", io_at(&old)(e)))?;
+                let copied = io::copy(&mut io::Read::take(&mut same, self.len), &mut file)
+                    .map_err(|e| ("write", io_at(&path)(e)))?;
+                if copied != self.len {
+                    return Err(("read", io_at(&old)(io::Error::other("the file changed while genops read it"))));
+                }
+            }
+            self.staged = Some((path, file));
+        }
+        match self.staged.as_mut() {
+            Some((path, file)) => file.write_all(text).map_err(|e| ("write", io_at(path)(e))),
+            None => Ok(()),
+        }
+    }
+
+    /// The end of the file: what it is against OUT, its copy staged if it changes.
+    pub fn end(mut self) -> Result<Produced, (&'static str, OutError)> {
+        use sha2::Digest;
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let sha256 = crate::conventions::hex(&std::mem::take(&mut self.hash).finalize());
+        let on_disk = match std::mem::replace(&mut self.old, Old::Differs) {
+            Old::Absent => {
+                // An empty file is staged too.
+                self.write(b"")?;
+                OnDisk::Absent
+            }
+            Old::SameSoFar(mut file) => {
+                let mut rest = [0u8; 1];
+                let read = io::Read::read(&mut file, &mut rest);
+                if read.map_err(|e| ("read", io_at(&self.staging.root.join(&self.rel))(e)))? == 0 {
+                    OnDisk::Same
+                } else {
+                    // OUT's file is longer: the new text is all of its start.
+                    self.write(b"")?;
+                    self.old_state().map_err(|e| ("read", e))?
+                }
+            }
+            Old::Differs => self.old_state().map_err(|e| ("read", e))?,
+        };
+        if let Some((path, file)) = self.staged.take() {
+            drop(file);
+            self.staging.staged(&self.rel, path);
+        }
+        Ok(Produced { path: std::mem::take(&mut self.rel), sha256, on_disk, changes: None })
+    }
+
+    /// OUT's file, hashed whole in pieces.
+    fn old_state(&self) -> Result<OnDisk, OutError> {
+        use sha2::Digest;
+        use std::io::Read;
+        let path = self.staging.root.join(&self.rel);
+        let mut file = File::open(&path).map_err(io_at(&path))?;
+        let mut hash = sha2::Sha256::default();
+        let mut buffer = vec![0u8; 1 << 20];
+        let mut head = Vec::new();
+        loop {
+            match file.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if head.len() < 512 {
+                        head.extend_from_slice(&buffer[..n.min(512 - head.len())]);
+                    }
+                    hash.update(&buffer[..n]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_at(&path)(e)),
+            }
+        }
+        Ok(OnDisk::Different {
+            sha256: crate::conventions::hex(&hash.finalize()),
+            genops_header: crate::plan::produced::has_header(&head),
+        })
+    }
+}
+
+impl Drop for Streamed<'_> {
+    fn drop(&mut self) {
+        if let Some((path, file)) = self.staged.take() {
+            drop(file);
+            let _ = fs::remove_file(path);
         }
     }
 }
@@ -603,5 +809,67 @@ mod tests {
         assert_eq!(read_unless_same(root, "big", &early).ok(), Some(Existing::Different(big.clone())));
         assert_eq!(read_unless_same(root, "big", &big[..10]).ok(), Some(Existing::Different(big.clone())), "shorter");
         assert_eq!(read_unless_same(root, "empty", b"x").ok(), Some(Existing::Different(Vec::new())));
+    }
+
+    /// A file staged in parts is recorded as the same file given whole would be (absent, the
+    /// same, or different with the old file's hash and header), wherever the first difference
+    /// falls against the parts, and its staged copy is the new text; the same file stages
+    /// nothing, and an abandoned one leaves nothing behind.
+    #[test]
+    fn a_file_staged_in_parts_is_recorded_and_staged_as_the_whole_file_is() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        let line = |i: usize| format!("line {i} of a generated file\n");
+        let text: String = (0..2_000).map(line).collect();
+        let header = format!("# {}\n{text}", crate::conventions::HEADER);
+        let mut middle = text.clone();
+        middle.replace_range(30_000..30_001, "X");
+        let cases: Vec<(&str, Option<&str>, String)> = vec![
+            ("absent", None, text.clone()),
+            ("absent-empty", None, String::new()),
+            ("same", Some(&text), text.clone()),
+            ("same-empty", Some(""), String::new()),
+            ("first-byte", Some(&text), format!("X{}", &text[1..])),
+            ("middle", Some(&text), middle.clone()),
+            ("last-byte", Some(&text), format!("{}X", &text[..text.len() - 1])),
+            ("old-longer", Some(&text), text[..40_000].to_string()),
+            ("old-shorter", Some(&text[..40_000]), text.clone()),
+            ("now-empty", Some(&header), String::new()),
+            ("was-empty", Some(""), text.clone()),
+        ];
+        for (name, old, _) in &cases {
+            if let Some(old) = old {
+                fs::write(root.join(name), old).expect("written");
+            }
+        }
+        let staging = Staging::new(root);
+        for part in [1, 7, 4096, 30_000, 1 << 20] {
+            for (name, old, new) in &cases {
+                let mut streamed = staging.stream(name);
+                for piece in new.as_bytes().chunks(part) {
+                    streamed.part(piece);
+                }
+                let produced = streamed.end().unwrap_or_else(|(_, e)| panic!("{name}: {e}"));
+                let artifact = crate::emit::Artifact { path: name.to_string(), contents: new.clone() };
+                let whole = Produced::compare(&artifact, old.map(str::as_bytes), false);
+                assert_eq!(produced, whole, "{name}, parts of {part}");
+                let staged = staging.lock().files.remove(*name);
+                match (whole.changes(), staged) {
+                    (true, Some(path)) => {
+                        let copy = fs::read(&path).unwrap_or_default();
+                        assert!(copy == new.as_bytes(), "{name}, parts of {part}: the staged copy is not the new text");
+                    }
+                    (false, None) => {}
+                    (changes, staged) => panic!("{name}, parts of {part}: changes {changes}, staged {staged:?}"),
+                }
+            }
+        }
+        let mut abandoned = staging.stream("absent");
+        abandoned.part(text.as_bytes());
+        drop(abandoned);
+        let left: Vec<_> = fs::read_dir(&staging.dir).expect("staging").flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left.len(), 5 * cases.iter().filter(|(_, old, new)| old != &Some(new.as_str())).count());
+        assert!(staging.lock().files.is_empty());
+        staging.discard();
     }
 }

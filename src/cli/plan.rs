@@ -21,6 +21,8 @@ use super::args::{DiagFormat, PlanFormat};
 use super::outdir;
 use super::{Output, compile_path, count, exit, release};
 use crate::compile::Compilation;
+use crate::emit::Artifact;
+use crate::emit::sink::{Parts, Sink};
 use crate::parallel::lock;
 use crate::plan::manifest::Manifest;
 use crate::plan::render_text::TextOptions;
@@ -75,29 +77,8 @@ fn prepare(
     let (summary, (mut produced, emitted)) = std::thread::scope(|scope| {
         let summary = scope.spawn(|| Summary::of(system, &c.sources));
         let gathered = crate::parallel::gather(|push| {
-            crate::emit::emit_each(system, &c.sources, options, &|artifact| {
-                let contents = artifact.contents.as_bytes();
-                let record = outdir::read_unless_same(dir, &artifact.path, contents).map_err(|e| ("read", e)).and_then(
-                    |existing| {
-                        // A plan cuts a changed file into addressed changes; a build stages it.
-                        let record = match existing {
-                            outdir::Existing::Same => Produced::unchanged(&artifact),
-                            outdir::Existing::Absent => Produced::compare(&artifact, None, !building),
-                            outdir::Existing::Different(bytes) => Produced::compare(&artifact, Some(&bytes), !building),
-                        };
-                        if let (Some(staging), true) = (&staging, record.changes()) {
-                            staging.stage(&artifact.path, contents).map_err(|e| ("write", e))?;
-                        }
-                        Ok(record)
-                    },
-                );
-                match record {
-                    Ok(record) => push(record),
-                    Err(e) => {
-                        lock(&failure).get_or_insert(e);
-                    }
-                }
-            })
+            let sink = Compare { dir, building, staging: staging.as_ref(), failure: &failure, push };
+            crate::emit::emit_each(system, &c.sources, options, &sink)
         });
         (summary.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), gathered)
     });
@@ -126,6 +107,72 @@ fn prepare(
     let plan = plan::compute_from(&produced, &summary, &disk, !building);
     out.info(&format!("planned {} in {} ms", count(plan.changes.len(), "change"), started.elapsed().as_millis()));
     Ok(Some(Prepared { produced, summary, disk, plan, staging, inputs }))
+}
+
+/// Where a plan or a build puts each file as it is emitted: compared with OUT right away and
+/// recorded; a build also stages each file that changes. A build takes the largest files in
+/// parts while they are made ([`outdir::Streamed`]); a plan takes every file whole, to cut a
+/// changed one into addressed changes.
+struct Compare<'a> {
+    dir: &'a Path,
+    building: bool,
+    staging: Option<&'a outdir::Staging>,
+    failure: &'a Mutex<Option<(&'static str, outdir::OutError)>>,
+    push: &'a (dyn Fn(Produced) + Sync),
+}
+
+impl Compare<'_> {
+    fn record(&self, record: Result<Produced, (&'static str, outdir::OutError)>) {
+        match record {
+            Ok(record) => (self.push)(record),
+            Err(e) => {
+                lock(self.failure).get_or_insert(e);
+            }
+        }
+    }
+}
+
+impl Sink for Compare<'_> {
+    fn file(&self, artifact: Artifact) {
+        let contents = artifact.contents.as_bytes();
+        let record = outdir::read_unless_same(self.dir, &artifact.path, contents).map_err(|e| ("read", e)).and_then(
+            |existing| {
+                // A plan cuts a changed file into addressed changes; a build stages it.
+                let record = match existing {
+                    outdir::Existing::Same => Produced::unchanged(&artifact),
+                    outdir::Existing::Absent => Produced::compare(&artifact, None, !self.building),
+                    outdir::Existing::Different(bytes) => Produced::compare(&artifact, Some(&bytes), !self.building),
+                };
+                if let (Some(staging), true) = (self.staging, record.changes()) {
+                    staging.stage(&artifact.path, contents).map_err(|e| ("write", e))?;
+                }
+                Ok(record)
+            },
+        );
+        self.record(record);
+    }
+
+    fn open(&self, path: &str) -> Option<Box<dyn Parts + '_>> {
+        let staging = self.staging?;
+        Some(Box::new(Staged { file: staging.stream(path), to: self }))
+    }
+}
+
+/// A file a build stages in parts.
+struct Staged<'a> {
+    file: outdir::Streamed<'a>,
+    to: &'a Compare<'a>,
+}
+
+impl Parts for Staged<'_> {
+    fn part(&mut self, text: &str) {
+        self.file.part(text.as_bytes());
+    }
+
+    fn end(self: Box<Self>) {
+        let Staged { file, to } = *self;
+        to.record(file.end());
+    }
 }
 
 /// The compile, and what the plan needs from OUT before anything is emitted.

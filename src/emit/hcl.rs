@@ -10,6 +10,8 @@
 
 use std::fmt::Write;
 
+use super::sink::{FileOut, Sink};
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A string literal; escaped on output.
@@ -295,39 +297,55 @@ pub fn file(header: &str, blocks: &[Block]) -> String {
 }
 
 /// A `.tf` file written block by block: a file of a hundred thousand resources is text as soon
-/// as each block is made, and never a hundred thousand blocks in memory at once.
-pub struct FileWriter {
-    out: String,
+/// as each block is made, never a hundred thousand blocks in memory at once, and, written to a
+/// sink that takes parts ([`FileWriter::to`]), never whole in memory either.
+pub struct FileWriter<'s> {
+    out: FileOut<'s>,
     blocks: usize,
 }
 
-impl FileWriter {
-    pub fn new(header: &str) -> FileWriter {
-        let mut out = String::new();
+impl FileWriter<'static> {
+    /// A file kept whole, returned by [`FileWriter::finish`].
+    pub fn new(header: &str) -> FileWriter<'static> {
+        FileWriter::with(FileOut::kept(), header)
+    }
+}
+
+impl<'s> FileWriter<'s> {
+    /// The file at `path`, handed to `sink` (in parts between blocks, if it takes them).
+    pub fn to(sink: &'s dyn Sink, path: String, header: &str) -> FileWriter<'s> {
+        FileWriter::with(FileOut::to(sink, path), header)
+    }
+
+    fn with(mut out: FileOut<'s>, header: &str) -> FileWriter<'s> {
         for line in header.lines() {
-            out.push_str("# ");
-            out.push_str(line);
-            out.push('\n');
+            let text = out.text();
+            text.push_str("# ");
+            text.push_str(line);
+            text.push('\n');
         }
         FileWriter { out, blocks: 0 }
     }
 
     pub fn push(&mut self, block: &Block) {
-        self.out.push('\n');
-        block.write(&mut self.out, 0);
+        let text = self.out.text();
+        text.push('\n');
+        block.write(text, 0);
         self.blocks += 1;
+        self.out.boundary();
     }
 
     /// A block written as text by `write` (which must write exactly one complete block, as
     /// [`Block::write`] would at the top level).
     pub fn push_text(&mut self, write: impl FnOnce(&mut String)) {
-        self.out.push('\n');
-        write(&mut self.out);
+        let text = self.out.text();
+        text.push('\n');
+        write(text);
         self.blocks += 1;
+        self.out.boundary();
     }
 
-    /// Room for `bytes` more of text. Memory that is reserved and never written costs address
-    /// space only; a file that outgrows its buffer is copied into one twice the size.
+    /// Room for `bytes` more of text (see [`FileOut::reserve`]).
     pub fn reserve(&mut self, bytes: usize) {
         self.out.reserve(bytes);
     }
@@ -337,8 +355,14 @@ impl FileWriter {
         self.blocks
     }
 
+    /// Ends the file (see [`FileOut::finish`]): the text of a file made by [`FileWriter::new`].
     pub fn finish(self) -> String {
-        self.out
+        self.out.finish()
+    }
+
+    /// Drops a file that has no block: its sink gets nothing.
+    pub fn abandon(self) {
+        self.out.abandon()
     }
 }
 

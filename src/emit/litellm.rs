@@ -35,6 +35,7 @@ use std::collections::HashMap;
 use super::Artifact;
 use super::alarms::metrics::latency_buckets;
 use super::derived::Derived;
+use super::sink::{FileOut, Sink};
 use super::yaml::{key, number, quote};
 use crate::check::Costs;
 use crate::conventions::{self, env_name, model_group};
@@ -642,11 +643,18 @@ pub fn emit(system: &System) -> Vec<Artifact> {
 
 /// [`emit`], with the routing plan the runbooks share.
 pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
+    crate::parallel::gather(|sink| emit_into(derived, &|file| sink(file))).0
+}
+
+/// [`emit_from`], handing the config to `sink` (in parts between deployments, if it takes them).
+pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
     let system = derived.system;
     if system.routes.is_empty() {
-        return Vec::new(); // no route, nothing for the gateway to serve
+        return; // no route, nothing for the gateway to serve
     }
-    vec![Artifact { path: PATH.to_string(), contents: render(system, derived.routing()) }]
+    let mut file = FileOut::to(sink, PATH.to_string());
+    render(system, derived.routing(), &mut file);
+    file.finish();
 }
 
 /// The environment variables the config reads (`os.environ/NAME`), with what each holds.
@@ -697,7 +705,7 @@ fn secs(millis: u64) -> Y {
     Y::num(millis as f64 / 1000.0)
 }
 
-fn render(system: &System, plan: &Plan) -> String {
+fn render(system: &System, plan: &Plan, file: &mut FileOut) {
     let mut doc: Vec<Entry> = Vec::new();
 
     // model_list: written below, one deployment at a time (a large system has tens of thousands).
@@ -826,7 +834,8 @@ fn render(system: &System, plan: &Plan) -> String {
 
     // About a kilobyte and a half of text a deployment: reserved, so a config of tens of
     // megabytes is not copied as it grows (reserved and unwritten memory is address space only).
-    let mut out = String::with_capacity(plan.deployments.len() * 2048 + 65536);
+    file.reserve(plan.deployments.len() * 2048 + 65536);
+    let out = file.text();
     out.push_str(&format!("# {}\n", conventions::HEADER));
     out.push_str(&format!(
         "# system: {} — LiteLLM {LITELLM_VERSION} proxy config: litellm --config gateway/litellm/config.yaml\n",
@@ -850,11 +859,11 @@ fn render(system: &System, plan: &Plan) -> String {
     } else {
         out.push_str("model_list:\n");
         for d in &plan.deployments {
-            render_seq(&[(d.comments.clone(), deployment(system, plan, d))], 2, &mut out);
+            render_seq(&[(d.comments.clone(), deployment(system, plan, d))], 2, file.text());
+            file.boundary();
         }
     }
-    render_map(&doc, 0, &mut out);
-    out
+    render_map(&doc, 0, file.text());
 }
 
 fn rule_list(rules: &[(String, Vec<String>)]) -> Y {
@@ -1289,7 +1298,7 @@ budgets:
     #[test]
     fn dedicated_deployments_read_their_endpoint_from_the_environment() {
         let s = system(&format!("{MODELS}routes:\n  chat: {{ path: /c, data_class: confidential, model: llama }}\n"));
-        let text = render(&s, &plan(&s));
+        let text = emit(&s).remove(0).contents;
         assert!(text.contains("oci_serving_mode: \"DEDICATED\""), "{text}");
         assert!(text.contains("oci_endpoint_id: \"os.environ/GENOPS_ENDPOINT_LLAMA\""), "{text}");
         assert!(text.contains("terraform output -raw model_llama_endpoint_id"), "{text}");

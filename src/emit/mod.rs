@@ -1,14 +1,17 @@
 //! Emitters: the checked system becomes files, one module per target.
 //!
 //! In: a [`System`] and the sources (prompt texts). Out: [`Artifact`]s, each a relative path
-//! and its full contents, sorted by path; pure and deterministic. `plan` compares them with
-//! the output directory and `cli::outdir` is the only code that puts them on disk.
+//! and its full contents, sorted by path; pure and deterministic. [`emit_each`] hands them to a
+//! [`sink::Sink`] as they are made instead (the largest in parts, to a sink that takes parts).
+//! `plan` compares them with the output directory and `cli::outdir` is the only code that puts
+//! them on disk.
 
 pub mod alarms;
 pub mod derived;
 pub mod hcl;
 pub mod litellm;
 pub mod runbooks;
+pub mod sink;
 pub mod terraform;
 pub mod yaml;
 
@@ -43,7 +46,8 @@ pub fn emit_with(
     sources: &SourceMap,
     options: &Options,
 ) -> Result<Vec<Artifact>, runbooks::TemplateError> {
-    let (mut artifacts, emitted) = crate::parallel::gather(|sink| emit_each(system, sources, options, sink));
+    let (mut artifacts, emitted) =
+        crate::parallel::gather(|sink| emit_each(system, sources, options, &|artifact| sink(artifact)));
     emitted?;
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(artifacts)
@@ -51,8 +55,10 @@ pub fn emit_with(
 
 /// Emits every target and hands each file to `sink` as soon as it is made, on the thread that
 /// made it, in no particular order — so a build can write and forget each file while the
-/// others are still being emitted. Fails only when a runbook template
-/// does not parse or render (the sink may have had other targets' files by then).
+/// others are still being emitted; a sink that takes files in parts gets the largest
+/// (Terraform, LiteLLM, OpenSLO) a megabyte at a time while they are made ([`sink`]). Fails
+/// only when a runbook template does not parse or render (the sink may have had other
+/// targets' files by then).
 ///
 /// The targets are emitted in parallel ([`crate::parallel`]); each is pure, so what they
 /// produce does not depend on the order they finish in. Two rounds: the runbooks' template
@@ -63,7 +69,7 @@ pub fn emit_each(
     system: &System,
     sources: &SourceMap,
     options: &Options,
-    sink: &(dyn Fn(Artifact) + Sync),
+    sink: &dyn sink::Sink,
 ) -> Result<(), runbooks::TemplateError> {
     #[derive(Clone, Copy)]
     enum Target {
@@ -76,11 +82,11 @@ pub fn emit_each(
     let derived = derived::Derived::new(system);
     let run = |target| {
         match target {
-            Target::Runbooks => runbooks::emit_each(&derived, &options.templates, &|_, file| sink(file))?,
+            Target::Runbooks => runbooks::emit_each(&derived, &options.templates, &|_, file| sink.file(file))?,
             Target::Terraform => terraform::emit_each(&derived, sources, sink),
-            Target::Prometheus => alarms::prometheus::emit_from(&derived).into_iter().for_each(sink),
-            Target::OpenSlo => alarms::openslo::emit_from(&derived).into_iter().for_each(sink),
-            Target::Litellm => litellm::emit_from(&derived).into_iter().for_each(sink),
+            Target::Prometheus => alarms::prometheus::emit_from(&derived).into_iter().for_each(|f| sink.file(f)),
+            Target::OpenSlo => alarms::openslo::emit_into(&derived, sink),
+            Target::Litellm => litellm::emit_into(&derived, sink),
         }
         Ok(())
     };

@@ -438,6 +438,57 @@ fn large_spec(routes: usize, tag: &str) -> String {
     spec
 }
 
+/// A build takes its largest files (Terraform, LiteLLM, OpenSLO) in parts of a megabyte while
+/// they are made, comparing each part with OUT and staging only what changes: whatever OUT
+/// held before — nothing, files that differ from a middle or a late part on, longer or shorter
+/// files, or the same files — the output is byte for byte what a build into an empty
+/// directory writes.
+#[test]
+fn a_build_over_an_older_output_writes_what_a_fresh_build_writes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let synth = Command::new(env!("CARGO_BIN_EXE_genops-synth"))
+        .args(["400", &dir.path().to_string_lossy()])
+        .output()
+        .expect("genops-synth runs");
+    assert!(synth.status.success(), "{}", String::from_utf8_lossy(&synth.stderr));
+    let spec = dir.path().join("genops.yaml");
+    let build = |out: &str| {
+        let run = run(dir.path(), &["build", "genops.yaml", "-o", out]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stderr
+    };
+    build("out");
+    let monitoring = std::fs::metadata(dir.path().join("out/terraform/monitoring.tf")).expect("monitoring.tf").len();
+    assert!(monitoring > 2 << 20, "monitoring.tf is several parts long ({monitoring} bytes)");
+    let steps = [
+        // The alarms, SLOs and routes change from the middle of their files on, and grow.
+        (
+            "route-200-availability: { route: route-200, sli: availability, objective: 99.5%",
+            "route-200-availability: { route: route-200, sli: availability, objective: 99.95%",
+        ),
+        ("path: /v1/team-4/route-200\n", "path: /v1/team-4/route-200-moved\n"),
+        // They change near their end, and shrink.
+        (
+            "route-399-latency: { route: route-399, sli: latency, percentile: 95, threshold: 12s",
+            "route-399-latency: { route: route-399, sli: latency, percentile: 95, threshold: 10s",
+        ),
+        ("path: /v1/team-7/route-399\n", "path: /v1/r\n"),
+        // Only a YAML comment: every file is emitted again, compared part by part, and stays.
+        ("owner: ai-platform\n", "owner: ai-platform  # owned\n"),
+    ];
+    for (from, to) in steps {
+        edit(&spec, from, to);
+        build("out");
+        std::fs::remove_dir_all(dir.path().join("fresh")).ok();
+        build("fresh");
+        assert!(
+            tree(&dir.path().join("out")) == tree(&dir.path().join("fresh")),
+            "after {to:?}: not what a fresh build writes"
+        );
+        assert!(whole(&dir.path().join("out")).is_empty());
+    }
+}
+
 /// Routes fill their network's API gateways 20 at a time in spec order: a route inserted at
 /// the top moves the 20th and the 40th to the next gateway. The plan says so, as a warning,
 /// and shows their deployments' `gateway_id` change.

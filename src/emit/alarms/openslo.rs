@@ -17,6 +17,7 @@ use super::metrics::{self, le};
 use crate::conventions::HEADER;
 use crate::emit::Artifact;
 use crate::emit::derived::Derived;
+use crate::emit::sink::{FileOut, Sink};
 use crate::emit::yaml::{self, object};
 use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
@@ -32,9 +33,14 @@ pub fn emit(system: &System) -> Vec<Artifact> {
 
 /// [`emit`], with the alerts the other targets share.
 pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
+    crate::parallel::gather(|sink| emit_into(derived, &|file| sink(file))).0
+}
+
+/// [`emit_from`], handing the file to `sink` (in parts between documents, if it takes them).
+pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
     let system = derived.system;
     if system.slos.is_empty() {
-        return Vec::new();
+        return;
     }
     let (burn, thresholds) = (derived.slo_alerts(), derived.threshold_alerts());
     let mut thresholds_by_slo: Vec<Vec<&ThresholdAlert>> = vec![Vec::new(); system.slos.len()];
@@ -43,16 +49,12 @@ pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
             thresholds_by_slo[i].push(t);
         }
     }
-    // Shared policies by name, in name order; SLO documents in spec order.
+    // Shared policies by name, in name order, first in the file; SLO documents in spec order
+    // after them. The policies are known once every SLO's alerts are named: the names come
+    // first, then the documents become text one by one (a large system has tens of thousands).
     let mut policies: BTreeMap<String, Value> = BTreeMap::new();
-    // SLO documents become text as they are made (a large system has tens of thousands), in a
-    // buffer reserved for them (about a kilobyte each) after the header; the policies, known
-    // once every SLO is made, are inserted before them at the end.
-    let header = format!("# {HEADER}\n# OpenSLO v1: the SLOs of {} and their alert policies\n", system.name);
-    let mut contents = String::with_capacity(header.len() + system.slos.len() * 1536);
-    contents.push_str(&header);
+    let mut named = Vec::with_capacity(system.slos.len());
     for (slo, (burn, thresholds)) in system.slos.iter().zip(burn.iter().zip(&thresholds_by_slo)) {
-        let route = system.route(slo.route).name.as_str();
         let mut names = Vec::new();
         let mut runbook = None;
         for a in burn {
@@ -92,6 +94,20 @@ pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
             names.push(Value::from(name));
             runbook = Some(t.runbook.as_str());
         }
+        named.push((names, runbook));
+    }
+    let header = format!("# {HEADER}\n# OpenSLO v1: the SLOs of {} and their alert policies\n", system.name);
+    let mut file = FileOut::to(sink, path(system));
+    // About a kilobyte and a half of text an SLO: reserved, so the file is not copied as it
+    // grows (a file handed on in parts needs a part's room only).
+    file.reserve(header.len() + policies.len() * 512 + system.slos.len() * 1536);
+    file.text().push_str(&header);
+    for doc in policies.values() {
+        file.text().push_str(&yaml::document(&[], doc));
+        file.text().push_str("---\n");
+    }
+    for (i, (slo, (names, runbook))) in system.slos.iter().zip(named).enumerate() {
+        let route = system.route(slo.route).name.as_str();
         let (target, description) = objective(system, slo);
         let mut description = slo.description.clone().unwrap_or(description);
         if let Some(runbook) = runbook {
@@ -113,18 +129,13 @@ pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
             ("metadata", json!({ "name": slo.name.as_str(), "displayName": format!("{} of route {route}", slo.sli) })),
             ("spec", spec),
         ]);
-        if contents.len() > header.len() {
-            contents.push_str("---\n");
+        if i > 0 {
+            file.text().push_str("---\n");
         }
-        contents.push_str(&yaml::document(&[], &doc));
+        file.text().push_str(&yaml::document(&[], &doc));
+        file.boundary();
     }
-    let mut policy_docs = String::new();
-    for doc in policies.values() {
-        policy_docs.push_str(&yaml::document(&[], doc));
-        policy_docs.push_str("---\n");
-    }
-    contents.insert_str(header.len(), &policy_docs);
-    vec![Artifact { path: path(system), contents }]
+    file.finish();
 }
 
 /// An alert policy with one burn-rate condition.

@@ -21,6 +21,7 @@ mod versions;
 use super::Artifact;
 use super::derived::Derived;
 use super::hcl::{self, Block, FileWriter, Value};
+use super::sink::Sink;
 use crate::conventions;
 use crate::model::System;
 use crate::source::SourceMap;
@@ -104,13 +105,13 @@ impl Tf<'_> {
 
 pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
     let derived = Derived::new(system);
-    let (mut files, ()) = crate::parallel::gather(|sink| emit_each(&derived, sources, sink));
+    let (mut files, ()) = crate::parallel::gather(|sink| emit_each(&derived, sources, &|file| sink(file)));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
 
 /// [`emit`], handing each file to `sink` on the thread that wrote it, as soon as it is written.
-pub fn emit_each<'a>(derived: &'a Derived<'a>, sources: &'a SourceMap, sink: &(dyn Fn(Artifact) + Sync)) {
+pub fn emit_each<'a>(derived: &'a Derived<'a>, sources: &'a SourceMap, sink: &dyn Sink) {
     let system = derived.system;
     let tf = Tf::new(derived, sources);
     /// Writes one file's blocks.
@@ -136,10 +137,12 @@ pub fn emit_each<'a>(derived: &'a Derived<'a>, sources: &'a SourceMap, sink: &(d
     // Each file on its own, in parallel; a file without blocks is not written.
     crate::parallel::map(files, |(name, write)| {
         let header = format!("{}\nsystem: {} — {}", conventions::HEADER, system.name, describe(name));
-        let mut file = FileWriter::new(&header);
+        let mut file = FileWriter::to(sink, format!("terraform/{name}"), &header);
         write(&tf, &mut file);
         if file.blocks() > 0 {
-            sink(Artifact { path: format!("terraform/{name}"), contents: file.finish() });
+            file.finish();
+        } else {
+            file.abandon();
         }
     });
 }
