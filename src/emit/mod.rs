@@ -56,7 +56,8 @@ pub fn emit_with(
 /// Emits every target and hands each file to `sink` as soon as it is made, on the thread that
 /// made it, in no particular order — so a build can write and forget each file while the
 /// others are still being emitted; a sink that takes files in parts gets the largest
-/// (Terraform, LiteLLM, OpenSLO) a megabyte at a time while they are made ([`sink`]). Fails
+/// (Terraform, LiteLLM, OpenSLO, the runbooks) a megabyte at a time while they are made
+/// ([`sink`]). Fails
 /// only when a runbook template does not parse or render (the sink may have had other
 /// targets' files by then).
 ///
@@ -82,7 +83,7 @@ pub fn emit_each(
     let derived = derived::Derived::new(system);
     let run = |target| {
         match target {
-            Target::Runbooks => runbooks::emit_each(&derived, &options.templates, &|_, file| sink.file(file))?,
+            Target::Runbooks => runbooks::emit_each(&derived, &options.templates, sink)?,
             Target::Terraform => terraform::emit_each(&derived, sources, sink),
             Target::Prometheus => alarms::prometheus::emit_from(&derived).into_iter().for_each(|f| sink.file(f)),
             Target::OpenSlo => alarms::openslo::emit_into(&derived, sink),
@@ -122,5 +123,40 @@ mod tests {
             assert!(a == b, "{} differs from its sequential emission", a.path);
         }
         assert!(emit(system, &c.sources) == first, "a second emission differs");
+    }
+
+    /// A sink that takes files in parts gets the same bytes as one that takes them whole, the
+    /// files that are written in parts cut at boundaries into many (4 KB parts here): the
+    /// Terraform files, the LiteLLM config, the OpenSLO file and the runbooks written by Rust,
+    /// their reflow carried from one part to the next.
+    #[test]
+    fn files_handed_on_in_parts_are_the_files_handed_on_whole() {
+        let mut compilations: Vec<_> =
+            crate::testing::EXAMPLES.iter().map(|name| crate::testing::example(name)).collect();
+        compilations.push(crate::testing::synthetic(300));
+        for c in &compilations {
+            let system = c.system.as_ref().expect("a valid system");
+            let whole = emit(system, &c.sources);
+            let parts = sink::Rejoined::new(4096);
+            emit_each(system, &c.sources, &Options::default(), &parts).expect("emits");
+            let parts = parts.sorted();
+            assert_eq!(parts.len(), whole.len(), "{}", system.name);
+            for ((rejoined, count), file) in parts.iter().zip(&whole) {
+                assert_eq!(rejoined.path, file.path);
+                if rejoined.contents != file.contents {
+                    let diff = similar::TextDiff::from_lines(&file.contents, &rejoined.contents);
+                    panic!(
+                        "{}: {} differs in parts:\n{}",
+                        system.name,
+                        file.path,
+                        diff.unified_diff().context_radius(2)
+                    );
+                }
+                let streamed = ["terraform/", "gateway/litellm/", "alarms/openslo/", "runbooks/"];
+                if streamed.iter().any(|p| file.path.starts_with(p)) && file.contents.len() > 3 * 4096 {
+                    assert!(*count >= 3, "{}: {} came in {count} parts", system.name, file.path);
+                }
+            }
+        }
     }
 }

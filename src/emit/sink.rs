@@ -22,6 +22,11 @@ pub trait Sink: Sync {
     fn open(&self, _path: &str) -> Option<Box<dyn Parts + '_>> {
         None
     }
+
+    /// How much text a file gathers before it is handed on, for a sink that takes parts.
+    fn part_size(&self) -> usize {
+        PART
+    }
 }
 
 /// One file received in parts: in order, on one thread, then [`Parts::end`]. Dropped without
@@ -42,6 +47,8 @@ pub struct FileOut<'s> {
     path: String,
     text: String,
     to: To<'s>,
+    /// The sink's part size.
+    part: usize,
     /// Whether anything was handed on yet.
     handed: bool,
 }
@@ -57,22 +64,28 @@ enum To<'s> {
 impl<'s> FileOut<'s> {
     /// A file kept whole, returned by [`FileOut::finish`].
     pub fn kept() -> FileOut<'static> {
-        FileOut { path: String::new(), text: String::new(), to: To::Kept, handed: false }
+        FileOut { path: String::new(), text: String::new(), to: To::Kept, part: PART, handed: false }
     }
 
     /// The file at `path`, handed to `sink` in parts if it takes them, else whole at the end.
     pub fn to(sink: &'s dyn Sink, path: String) -> FileOut<'s> {
+        let part = sink.part_size();
         let (to, text) = match sink.open(&path) {
-            // A part is cut at the first boundary past PART: room for that and a piece more.
-            Some(parts) => (To::Parts(parts), String::with_capacity(PART + PART / 4)),
+            // A part is cut at the first boundary past its size: room for that and a piece more.
+            Some(parts) => (To::Parts(parts), String::with_capacity(part + part / 4)),
             None => (To::Whole(sink), String::new()),
         };
-        FileOut { path, text, to, handed: false }
+        FileOut { path, text, to, part, handed: false }
     }
 
     /// The text not handed on yet, to write to.
     pub fn text(&mut self) -> &mut String {
         &mut self.text
+    }
+
+    /// How much text the file gathers before it is handed on (when its sink takes parts).
+    pub fn part_size(&self) -> usize {
+        self.part
     }
 
     /// Whether nothing was written to the file yet (nothing kept, nothing handed on).
@@ -93,7 +106,7 @@ impl<'s> FileOut<'s> {
     /// it is a part's worth.
     pub fn boundary(&mut self) {
         if let To::Parts(parts) = &mut self.to {
-            if self.text.len() >= PART {
+            if self.text.len() >= self.part {
                 parts.part(&self.text);
                 self.text.clear();
                 self.handed = true;
@@ -122,6 +135,54 @@ impl<'s> FileOut<'s> {
 
     /// Drops the file: the sink gets none of it (an emitter that found it has nothing to say).
     pub fn abandon(self) {}
+}
+
+/// For tests: a sink that takes every file in parts of `part_size` bytes (or more, to the next
+/// boundary) and joins them again; `files` holds each file with the number of parts it came in.
+#[cfg(test)]
+pub struct Rejoined {
+    pub part_size: usize,
+    pub files: std::sync::Mutex<Vec<(Artifact, usize)>>,
+}
+
+#[cfg(test)]
+impl Rejoined {
+    pub fn new(part_size: usize) -> Rejoined {
+        Rejoined { part_size, files: Default::default() }
+    }
+
+    /// The files, sorted by path.
+    pub fn sorted(self) -> Vec<(Artifact, usize)> {
+        let mut files = self.files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        files.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        files
+    }
+}
+
+#[cfg(test)]
+impl Sink for Rejoined {
+    fn file(&self, artifact: Artifact) {
+        crate::parallel::lock(&self.files).push((artifact, 0));
+    }
+
+    fn open(&self, path: &str) -> Option<Box<dyn Parts + '_>> {
+        struct Joining<'a>(&'a Rejoined, Artifact, usize);
+        impl Parts for Joining<'_> {
+            fn part(&mut self, text: &str) {
+                self.1.contents.push_str(text);
+                self.2 += 1;
+            }
+            fn end(self: Box<Self>) {
+                let Joining(to, artifact, parts) = *self;
+                crate::parallel::lock(&to.files).push((artifact, parts));
+            }
+        }
+        Some(Box::new(Joining(self, Artifact { path: path.to_string(), contents: String::new() }, 0)))
+    }
+
+    fn part_size(&self) -> usize {
+        self.part_size
+    }
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub mod markdown;
 mod native;
 pub mod object;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -36,6 +36,7 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, Undefi
 
 use super::Artifact;
 use super::derived::Derived;
+use super::sink::{FileOut, Sink};
 use crate::conventions::HEADER;
 use crate::model::System;
 use object::{Field, List};
@@ -63,6 +64,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 
 /// The template of the index.
 pub const INDEX: &str = "README.md.j2";
+/// Where the index goes.
+const INDEX_PATH: &str = "runbooks/README.md";
 
 /// The markdownlint settings every runbook carries: tables hold alarm names and paths, and code
 /// blocks hold queries and commands to copy whole, so neither can wrap and MD013 (line length)
@@ -196,14 +199,19 @@ fn render(
 /// (a runbook of a large system is tens of megabytes, so no copy more than needed).
 fn finish(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16 + LINT.len() + 64);
+    header_into(&mut out);
+    markdown::reflow_into(&mut out, text.trim());
+    out.push('\n');
+    out
+}
+
+/// What every runbook starts with: the generated-file header and the lint settings.
+fn header_into(out: &mut String) {
     out.push_str("<!-- ");
     out.push_str(HEADER);
     out.push_str(" -->\n");
     out.push_str(LINT);
     out.push_str("\n\n");
-    markdown::reflow_into(&mut out, text.trim());
-    out.push('\n');
-    out
 }
 
 /// The variables every template gets, as Rust values: what the runbooks written directly read,
@@ -263,23 +271,34 @@ fn template_values(vars: &native::Vars) -> (Value, Value) {
 /// `overrides` (template file name → text); the index first, then the runbooks in the order
 /// of the context's `runbooks`.
 pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec<Artifact>, TemplateError> {
+    emit_by(system, overrides, Renderer::Fastest)
+}
+
+/// [`emit`] by `renderer`.
+fn emit_by(
+    system: &System,
+    overrides: &BTreeMap<String, String>,
+    renderer: Renderer,
+) -> Result<Vec<Artifact>, TemplateError> {
     let derived = Derived::new(system);
-    let (mut files, rendered) =
-        crate::parallel::gather(|sink| emit_each(&derived, overrides, &|i, file| sink((i, file))));
-    rendered?;
+    let (files, order) =
+        crate::parallel::gather(|sink| emit_each_by(&derived, overrides, &|file| sink(file), renderer));
+    let order: HashMap<String, usize> = order?.into_iter().enumerate().map(|(i, path)| (path, i)).collect();
+    let mut files: Vec<(usize, Artifact)> = files.into_iter().map(|f| (order[&f.path], f)).collect();
     files.sort_by_key(|(i, _)| *i);
     Ok(files.into_iter().map(|(_, file)| file).collect())
 }
 
-/// [`emit`], handing each file to `sink` with its place in that order, on the thread that
-/// rendered it, as soon as it is rendered. A template that fails stops nothing else: the
-/// sink may have had other files by the time the error returns.
+/// [`emit`], handing each file to `sink` on the thread that made it, as soon as it is made;
+/// the runbooks written by [`native`] go to a sink that takes parts a megabyte at a time while
+/// they are written, reflowed as they go. A template that fails stops nothing else: the sink
+/// may have had other files by the time the error returns.
 pub fn emit_each(
     derived: &Derived,
     overrides: &BTreeMap<String, String>,
-    sink: &(dyn Fn(usize, Artifact) + Sync),
+    sink: &dyn Sink,
 ) -> Result<(), TemplateError> {
-    emit_each_by(derived, overrides, sink, Renderer::Fastest)
+    emit_each_by(derived, overrides, sink, Renderer::Fastest).map(|_| ())
 }
 
 /// Which renderer makes the files [`native`] has a writer for.
@@ -292,52 +311,54 @@ enum Renderer {
     Templates,
 }
 
+/// [`emit_each`] by `renderer`; returns the paths of the files in [`emit`]'s order.
 fn emit_each_by(
     derived: &Derived,
     overrides: &BTreeMap<String, String>,
-    sink: &(dyn Fn(usize, Artifact) + Sync),
+    sink: &dyn Sink,
     renderer: Renderer,
-) -> Result<(), TemplateError> {
+) -> Result<Vec<String>, TemplateError> {
     let env = environment(overrides);
     let base = context::build(derived);
-    let files: Vec<(String, String)> = base.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())).collect();
+    let mut files: Vec<(String, String)> = vec![(INDEX.to_string(), INDEX_PATH.to_string())];
+    files.extend(base.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())));
     let vars = vars(base);
     // The template values are made only if a template runs (an override, or a value a writer
     // hands back).
     let values = std::sync::OnceLock::new();
     let values = || values.get_or_init(|| template_values(&vars));
-    let written = |template: &str, runbook: Option<&context::RunbookCtx>| {
+    // Written by Rust into the sink, unless a template it follows is overridden or the writer
+    // meets a value the template would refuse (then what it wrote is abandoned).
+    let written = |template: &str, runbook: Option<&context::RunbookCtx>, path: &str| {
         let applies = renderer == Renderer::Fastest && native::applies(template, |name| overrides.contains_key(name));
-        applies.then(|| native::render(template, &vars, runbook)).flatten().map(|text| finish(&text))
+        applies && native::write(template, &vars, runbook, FileOut::to(sink, path.to_string())).is_ok()
     };
-    // The index and each runbook render on their own, in parallel.
-    let jobs: Vec<usize> = (0..=files.len()).collect();
+    // The index and each runbook are made on their own, in parallel.
+    let jobs: Vec<usize> = (0..files.len()).collect();
     let rendered = crate::parallel::map(jobs, |job| {
-        let artifact = match job.checked_sub(1) {
-            None => written(INDEX, None)
-                .map_or_else(|| render(&env, overrides, INDEX, values().0.clone()), Ok)
-                .map(|contents| Artifact { path: "runbooks/README.md".into(), contents }),
+        let (template, path) = &files[job];
+        let runbook = job.checked_sub(1).map(|i| &*vars.runbooks[i]);
+        if written(template, runbook, path) {
+            return Ok(());
+        }
+        let ctx = match job.checked_sub(1) {
+            None => values().0.clone(),
             Some(i) => {
-                let (template, path) = &files[i];
-                let contents = written(template, Some(&vars.runbooks[i])).map_or_else(
-                    || {
-                        let (base, runbooks) = values();
-                        let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
-                        let ctx = minijinja::context! {
-                            incident => runbook.get_attr("incident").unwrap_or_default(),
-                            runbook => runbook,
-                            ..base.clone()
-                        };
-                        render(&env, overrides, template, ctx)
-                    },
-                    Ok,
-                );
-                contents.map(|contents| Artifact { path: path.clone(), contents })
+                let (base, runbooks) = values();
+                let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
+                minijinja::context! {
+                    incident => runbook.get_attr("incident").unwrap_or_default(),
+                    runbook => runbook,
+                    ..base.clone()
+                }
             }
         };
-        artifact.map(|a| sink(job, a))
+        let contents = render(&env, overrides, template, ctx)?;
+        sink.file(Artifact { path: path.clone(), contents });
+        Ok(())
     });
-    rendered.into_iter().collect()
+    rendered.into_iter().collect::<Result<(), _>>()?;
+    Ok(files.into_iter().map(|(_, path)| path).collect())
 }
 
 #[cfg(test)]
@@ -509,12 +530,7 @@ oncall:
 
     /// Every file of `system`, in order, by `renderer`.
     fn files_by(system: &System, overrides: &BTreeMap<String, String>, renderer: Renderer) -> Vec<Artifact> {
-        let (mut files, rendered) = crate::parallel::gather(|sink| {
-            emit_each_by(&Derived::new(system), overrides, &|i, file| sink((i, file)), renderer)
-        });
-        rendered.unwrap_or_else(|e| panic!("{}: {e}", system.name));
-        files.sort_by_key(|(i, _)| *i);
-        files.into_iter().map(|(_, file)| file).collect()
+        emit_by(system, overrides, renderer).unwrap_or_else(|e| panic!("{}: {e}", system.name))
     }
 
     /// Each shipped example, compiled with its prompt and dataset files.

@@ -27,8 +27,9 @@ use super::context::{
     BudgetCtx, BurnWindowCtx, ComplianceCtx, EvaluationCtx, Files, IssuerCtx, OncallCtx, RouteCtx, RunbookCtx,
     SystemCtx,
 };
-use super::markdown;
+use super::markdown::{self, TrimmedReflow};
 use super::object::List;
+use crate::emit::sink::FileOut;
 
 /// The templates every written runbook but the index imports or extends.
 const SHARED: &[&str] = &["layout.md.j2", "macros.md.j2"];
@@ -87,7 +88,9 @@ impl Vars {
 }
 
 /// The text `template` renders to for `runbook` (`None` for the index), before the reflow;
-/// `None` when it has no writer here or the template would refuse a value.
+/// `None` when it has no writer here or the template would refuse a value. (The tests read
+/// it; a build uses [`write`].)
+#[cfg(test)]
 pub fn render(template: &str, vars: &Vars, runbook: Option<&RunbookCtx>) -> Option<String> {
     // Room for the whole text up front: a runbook of a large system is megabytes, and a buffer
     // grown by doubling leaves twice its size in copies behind, all of it fresh memory. An
@@ -101,14 +104,33 @@ pub fn render(template: &str, vars: &Vars, runbook: Option<&RunbookCtx>) -> Opti
                 * 256
         }
     };
-    let mut md = Md(String::with_capacity((1 << 16) + estimate));
-    let blocks = blocks(template);
-    let written = match (runbook, blocks) {
-        (None, _) if template == super::INDEX => index::write(&mut md, vars),
-        (Some(rb), Some(blocks)) => layout::write(&mut md, vars, rb, blocks),
+    let mut md = Md { text: String::with_capacity((1 << 16) + estimate), file: None };
+    write_md(&mut md, template, vars, runbook).ok().map(|()| md.text)
+}
+
+/// The runbook file of `template` for `runbook` (`None` for the index), written into `file`:
+/// the header, then the text reflowed a piece at a time as it is written, so that it is handed
+/// on in parts to a sink that takes them. `Err` when it has no writer here or the template
+/// would refuse a value: `file` is then abandoned, and the caller renders the template.
+pub fn write(template: &str, vars: &Vars, runbook: Option<&RunbookCtx>, mut file: FileOut) -> Result<(), Refused> {
+    super::header_into(file.text());
+    let piece = file.part_size();
+    let mut md = Md { text: String::with_capacity(piece + piece / 4), file: Some((TrimmedReflow::default(), file)) };
+    write_md(&mut md, template, vars, runbook)?;
+    if let Some((mut reflow, mut file)) = md.file.take() {
+        reflow.push(file.text(), &md.text);
+        reflow.end(file.text());
+        file.finish();
+    }
+    Ok(())
+}
+
+fn write_md(md: &mut Md, template: &str, vars: &Vars, runbook: Option<&RunbookCtx>) -> Written {
+    match (runbook, blocks(template)) {
+        (None, _) if template == super::INDEX => index::write(md, vars),
+        (Some(rb), Some(blocks)) => layout::write(md, vars, rb, blocks),
         _ => Err(Refused),
-    };
-    written.ok().map(|()| md.0)
+    }
 }
 
 /// A value the template would refuse to print: the caller renders the template instead.
@@ -117,59 +139,80 @@ pub struct Refused;
 
 type Written = Result<(), Refused>;
 
-/// The text being written, with the template's ways of printing a value.
-pub struct Md(String);
+/// The text being written, with the template's ways of printing a value; kept whole
+/// ([`render`]), or reflowed into a file at [`Md::boundary`] ([`write`]).
+pub struct Md<'s> {
+    text: String,
+    file: Option<(TrimmedReflow, FileOut<'s>)>,
+}
 
-impl Md {
+impl Md<'_> {
+    /// A point after a whole line of the runbook (template text that ends a line): the text so
+    /// far is reflowed into the file once it is a piece's worth.
+    fn boundary(&mut self) {
+        if let Some((reflow, file)) = &mut self.file {
+            if self.text.len() >= file.part_size() && self.text.ends_with('\n') {
+                reflow.push(file.text(), &self.text);
+                self.text.clear();
+                file.boundary();
+            }
+        }
+    }
+}
+
+impl Md<'_> {
     /// Template text, as it is.
-    fn s(&mut self, raw: &str) -> &mut Md {
-        self.0.push_str(raw);
+    fn s(&mut self, raw: &str) -> &mut Self {
+        self.text.push_str(raw);
+        if self.file.is_some() && raw.ends_with('\n') {
+            self.boundary();
+        }
         self
     }
 
     /// `{{ text }}`: escaped for Markdown, as the templates' formatter does.
-    fn t(&mut self, text: &str) -> &mut Md {
+    fn t(&mut self, text: &str) -> &mut Self {
         if markdown::is_plain(text) {
-            self.0.push_str(text);
+            self.text.push_str(text);
         } else {
-            self.0.push_str(&markdown::escape(text));
+            self.text.push_str(&markdown::escape(text));
         }
         self
     }
 
     /// `{{ number }}`.
-    fn n(&mut self, number: impl Display) -> &mut Md {
+    fn n(&mut self, number: impl Display) -> &mut Self {
         self.t(&number.to_string())
     }
 
     /// `{{ text | code }}`.
-    fn code(&mut self, text: &str) -> &mut Md {
-        markdown::code_into(&mut self.0, text);
+    fn code(&mut self, text: &str) -> &mut Self {
+        markdown::code_into(&mut self.text, text);
         self
     }
 
     /// `{{ text | code_cell }}`.
-    fn cell(&mut self, text: &str) -> &mut Md {
-        markdown::code_cell_into(&mut self.0, text);
+    fn cell(&mut self, text: &str) -> &mut Self {
+        markdown::code_cell_into(&mut self.text, text);
         self
     }
 
     /// `{{ text | verbatim }}`: inside a code block, refused if it could end the block.
-    fn verbatim(&mut self, text: &str) -> Result<&mut Md, Refused> {
+    fn verbatim(&mut self, text: &str) -> Result<&mut Self, Refused> {
         if text.contains(['`', '~', '\n', '\r']) {
             return Err(Refused);
         }
-        self.0.push_str(text);
+        self.text.push_str(text);
         Ok(self)
     }
 
     /// `{{ items | map("code") | join(joiner) }}`.
-    fn codes<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Md {
+    fn codes<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Self {
         self.joined(items, joiner, Md::code)
     }
 
     /// `{{ items | map("code_cell") | join(joiner) }}`.
-    fn cells<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Md {
+    fn cells<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Self {
         self.joined(items, joiner, Md::cell)
     }
 
@@ -177,8 +220,8 @@ impl Md {
         &mut self,
         items: &[S],
         joiner: &str,
-        each: for<'m> fn(&'m mut Md, &str) -> &'m mut Md,
-    ) -> &mut Md {
+        each: for<'m, 't> fn(&'m mut Self, &'t str) -> &'m mut Self,
+    ) -> &mut Self {
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
                 self.t(joiner);
@@ -189,7 +232,7 @@ impl Md {
     }
 
     /// `{{ items | join(joiner) }}` of plain strings: one string, escaped as a whole.
-    fn plain_join<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Md {
+    fn plain_join<S: AsRef<str>>(&mut self, items: &[S], joiner: &str) -> &mut Self {
         let joined: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
         self.t(&joined.join(joiner))
     }
