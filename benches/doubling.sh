@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The doubling ratio of issue #8, measured so that the machine's drift hits both sizes alike:
-# `genops build` of N and of 2N routes into an empty OUT, alternated PAIRS times (OUT removed
-# and the disk synced before each build), then the median of each size, their ratio, and the
-# spread of the pairwise ratios, with user and system CPU (GNU time) to tell the work from the
-# kernel's share.
+# `genops build` of N and of 2N routes into an empty OUT, PAIRS pairs in ABBA order (N then
+# 2N, then 2N then N, …; OUT removed and the disk synced before each build), then the median of
+# each size, their ratio, and the spread of the pairwise ratios, with user and system CPU (GNU
+# time) to tell the work from the kernel's share. ABBA, not ABAB: on the project's virtual
+# machine, the second of two alternated runs of one and the same binary was slower by 0.13 s
+# in median over ten pairs, the interference of something with a period of about two builds.
 #
 #   bash benches/doubling.sh [N] [PAIRS]        (default: 5000 10)
 #
@@ -23,8 +25,10 @@ genops="$target_dir/release/genops"
 "$target_dir/release/genops-synth" "$n" "$work/small" >/dev/null
 "$target_dir/release/genops-synth" "$((2 * n))" "$work/large" >/dev/null
 
-for _ in $(seq 1 "$pairs"); do
-  for size in small large; do
+for pair in $(seq 1 "$pairs"); do
+  order="small large"
+  if [ $((pair % 2)) = 0 ]; then order="large small"; fi
+  for size in $order; do
     rm -rf "$work/out-$size" && sync
     /usr/bin/time -f "$size %e %U %S" -a -o "$work/times" "$genops" build -q "$work/$size/genops.yaml" -o "$work/out-$size"
   done

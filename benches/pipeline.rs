@@ -184,18 +184,24 @@ fn output_floor(bencher: Bencher, routes: usize) {
         });
 }
 
-/// The synthetic spec of this size on disk, with its prompt and dataset files, once per run.
+/// The synthetic spec of this size on disk, with its prompt and dataset files, made once per
+/// run, and the outputs the benchmarks build from it. It is a fixed directory under Cargo's
+/// temporary directory for benchmarks (`target/tmp`), emptied at the start of each run: a
+/// temporary directory held by a static would never be removed (statics are not dropped), and
+/// each run would leave its 800 MB of specs and outputs behind.
 fn spec_dir(routes: usize) -> &'static std::path::Path {
-    static DIRS: OnceLock<Vec<(usize, tempfile::TempDir)>> = OnceLock::new();
+    static DIRS: OnceLock<Vec<(usize, std::path::PathBuf)>> = OnceLock::new();
     let dirs = DIRS.get_or_init(|| {
         SIZES
             .iter()
             .map(|&n| {
-                let dir = tempfile::tempdir().expect("temp dir");
+                let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pipeline-{n}-routes"));
+                let _ = std::fs::remove_dir_all(&dir);
                 let (spec, _) = synth(n);
-                std::fs::write(dir.path().join("genops.yaml"), &spec.spec).expect("write spec");
+                std::fs::create_dir_all(&dir).expect("mkdir");
+                std::fs::write(dir.join("genops.yaml"), &spec.spec).expect("write spec");
                 for (path, text) in &spec.files {
-                    let path = dir.path().join(path);
+                    let path = dir.join(path);
                     std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
                     std::fs::write(path, text).expect("write file");
                 }
@@ -203,7 +209,7 @@ fn spec_dir(routes: usize) -> &'static std::path::Path {
             })
             .collect()
     });
-    dirs.iter().find(|(n, _)| *n == routes).expect("a benchmarked size").1.path()
+    dirs.iter().find(|(n, _)| *n == routes).expect("a benchmarked size").1.as_path()
 }
 
 fn genops(args: &[&std::ffi::OsStr]) -> i32 {
