@@ -16,11 +16,12 @@ pub fn collect() {
 
 /// Asks Linux to back this process's memory with ordinary 4 KiB pages only, never transparent
 /// huge pages; call it first thing, before the large allocations. mimalloc asks for huge pages
-/// on its arenas, and gives freed memory back 64 KiB at a time: each give-back splits a huge
-/// page the kernel zeroed whole, and the next allocation there faults in fresh pages again. On
-/// the 2-core virtual machine genops is measured on, a 10,000-route build with huge pages
-/// spent 0.82–0.87 s of system time against 0.58–0.61 s without (medians of alternated
-/// builds), and peaked 40 MB higher. Elsewhere this is a no-op.
+/// on its arenas and gives freed memory back 64 KiB at a time: a 10,000-route build with huge
+/// pages had 389 of them (778 MB) zeroed whole by the kernel and split 80 again (the kernel's
+/// counters around one build), where it touches about 300 MB at a time. On the 2-core virtual
+/// machine genops is measured on it spent 0.82–0.87 s of system time against 0.58–0.61 s
+/// without (medians of alternated builds), and peaked 30–40 MB higher. Elsewhere this is a
+/// no-op.
 pub fn prefer_small_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes nothing but how the
