@@ -638,15 +638,11 @@ fn plan_cache(system: &System, plan: &mut Plan) -> Option<CachePlan> {
 // ---------------------------------------------------------------------------------------------
 
 pub fn emit(system: &System) -> Vec<Artifact> {
-    emit_from(&Derived::new(system))
+    crate::parallel::gather(|sink| emit_into(&Derived::new(system), &|file| sink(file))).0
 }
 
-/// [`emit`], with the routing plan the runbooks share.
-pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
-    crate::parallel::gather(|sink| emit_into(derived, &|file| sink(file))).0
-}
-
-/// [`emit_from`], handing the config to `sink` (in parts between deployments, if it takes them).
+/// [`emit`], with the routing plan the runbooks share, handing the config to `sink` (in parts
+/// between deployments, if it takes them).
 pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
     let system = derived.system;
     if system.routes.is_empty() {

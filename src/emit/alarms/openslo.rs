@@ -28,15 +28,11 @@ pub fn path(system: &System) -> String {
 }
 
 pub fn emit(system: &System) -> Vec<Artifact> {
-    emit_from(&Derived::new(system))
+    crate::parallel::gather(|sink| emit_into(&Derived::new(system), &|file| sink(file))).0
 }
 
-/// [`emit`], with the alerts the other targets share.
-pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
-    crate::parallel::gather(|sink| emit_into(derived, &|file| sink(file))).0
-}
-
-/// [`emit_from`], handing the file to `sink` (in parts between documents, if it takes them).
+/// [`emit`], with the alerts the other targets share, handing the file to `sink` (in parts
+/// between documents, if it takes them).
 pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
     let system = derived.system;
     if system.slos.is_empty() {
