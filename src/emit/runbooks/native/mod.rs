@@ -1,10 +1,12 @@
 //! The built-in runbooks written by Rust instead of the template interpreter.
 //!
 //! In: the runbook context ([`Vars`], the same structs the templates read) and the name of the
-//! built-in template a file comes from. Out: the text that template renders to, before the
-//! reflow, or `None` when this module has no writer for the template or meets a value the
-//! template would refuse (printing an absent value, a backtick inside a code block): the
-//! caller then renders the template, which gives the same text or the proper error.
+//! built-in template a file comes from. Out: the runbook file that template renders to,
+//! written into a [`FileOut`] and reflowed a piece at a time as it is written ([`write`]), or
+//! `Err` when this module has no writer for the template or meets a value the template would
+//! refuse (printing an absent value, a backtick inside a code block): the file is then
+//! abandoned and the caller renders the template, which gives the same text or the proper
+//! error.
 //!
 //! The templates in `targets/runbooks/` stay the definition of every runbook and what a user
 //! overrides; a writer here is used only when neither its template nor `layout.md.j2` nor
@@ -12,7 +14,7 @@
 //! the macros in [`layout`], the blocks of each runbook in [`slo`] and [`incidents`], the index
 //! in [`index`]), and a test in `runbooks::tests` renders the examples and minimal, rich and
 //! synthetic systems through both and requires the same bytes. At 10,000 routes the runbooks
-//! take 0.41 s this way and 0.71 s from the templates; see BENCHMARKS.md.
+//! take 0.35 s this way and 0.61 s from the templates; see BENCHMARKS.md.
 
 mod incidents;
 mod index;
@@ -158,9 +160,7 @@ impl Md<'_> {
             }
         }
     }
-}
 
-impl Md<'_> {
     /// Template text, as it is.
     fn s(&mut self, raw: &str) -> &mut Self {
         self.text.push_str(raw);
