@@ -6,6 +6,14 @@
 use crate::compile::{Compilation, compile};
 use crate::load::MemoryFiles;
 
+/// Panics, showing a unified diff (`-` expected, `+` actual), when `actual` is not `expected`.
+pub fn assert_same_text(what: &str, expected: &str, actual: &str) {
+    if expected != actual {
+        let diff = similar::TextDiff::from_lines(expected, actual);
+        panic!("{what} (- expected, + actual):\n{}", diff.unified_diff().context_radius(2));
+    }
+}
+
 /// The examples whose specs are `examples/<name>/genops.yaml`.
 pub const EXAMPLES: &[&str] = &["clinical-triage", "coding-assistant", "support-assistant"];
 

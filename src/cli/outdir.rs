@@ -329,6 +329,8 @@ impl Staging {
             hash: sha2::Sha256::default(),
             len: 0,
             old: Old::Absent,
+            old_hash: sha2::Sha256::default(),
+            old_head: Vec::new(),
             staged: None,
             buffer: Vec::new(),
             error: None,
@@ -383,6 +385,10 @@ pub struct Streamed<'a> {
     /// Bytes of new text so far.
     len: u64,
     old: Old,
+    /// SHA-256 of OUT's file as far as it was read, and its first bytes (whether it carries
+    /// genops's header): what the manifest's journal records of a file that changes.
+    old_hash: sha2::Sha256,
+    old_head: Vec<u8>,
     /// The staged copy being written, once the file is known to change.
     staged: Option<(PathBuf, File)>,
     /// OUT's file, read a part at a time.
@@ -392,12 +398,14 @@ pub struct Streamed<'a> {
     error: Option<(&'static str, OutError)>,
 }
 
-/// OUT's file at a streamed file's path.
+/// OUT's file at a streamed file's path, read (and hashed) on from where the comparison left
+/// it.
 enum Old {
     Absent,
-    /// The same as the new text so far: read on from here.
+    /// The same as the new text so far.
     SameSoFar(File),
-    Differs,
+    /// Different: the rest is read only to hash it, at the end.
+    Differs(File),
 }
 
 impl Streamed<'_> {
@@ -412,33 +420,22 @@ impl Streamed<'_> {
     fn try_part(&mut self, text: &[u8]) -> Result<(), (&'static str, OutError)> {
         use sha2::Digest;
         self.hash.update(text);
-        if matches!(self.old, Old::SameSoFar(_)) {
-            if self.read_equals(text).map_err(|e| ("read", e))? {
+        if let Old::SameSoFar(file) = &mut self.old {
+            let read = read_into(file, &mut self.buffer, text.len())
+                .map_err(|e| ("read", io_at(&self.staging.root.join(&self.rel))(e)))?;
+            self.old_hash.update(read);
+            keep_head(&mut self.old_head, read);
+            if read == text {
                 self.len += text.len() as u64;
                 return Ok(());
             }
-            self.old = Old::Differs;
+            if let Old::SameSoFar(file) = std::mem::replace(&mut self.old, Old::Absent) {
+                self.old = Old::Differs(file);
+            }
         }
         self.write(text)?;
         self.len += text.len() as u64;
         Ok(())
-    }
-
-    /// Whether OUT's file goes on with `text`.
-    fn read_equals(&mut self, text: &[u8]) -> Result<bool, OutError> {
-        use std::io::Read;
-        let Old::SameSoFar(file) = &mut self.old else { return Ok(false) };
-        self.buffer.resize(text.len(), 0);
-        let mut at = 0;
-        while at < text.len() {
-            match file.read(&mut self.buffer[at..]) {
-                Ok(0) => return Ok(false),
-                Ok(n) => at += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_at(&self.staging.root.join(&self.rel))(e)),
-            }
-        }
-        Ok(self.buffer[..] == *text)
     }
 
     /// Writes `text` into the staged copy, starting it (with the new text so far, which is
@@ -471,24 +468,25 @@ impl Streamed<'_> {
             return Err(e);
         }
         let sha256 = crate::conventions::hex(&std::mem::take(&mut self.hash).finalize());
-        let on_disk = match std::mem::replace(&mut self.old, Old::Differs) {
+        let on_disk = match std::mem::replace(&mut self.old, Old::Absent) {
             Old::Absent => {
                 // An empty file is staged too.
                 self.write(b"")?;
                 OnDisk::Absent
             }
-            Old::SameSoFar(mut file) => {
-                let mut rest = [0u8; 1];
-                let read = io::Read::read(&mut file, &mut rest);
-                if read.map_err(|e| ("read", io_at(&self.staging.root.join(&self.rel))(e)))? == 0 {
+            Old::SameSoFar(file) => {
+                if self.hash_rest(file).map_err(|e| ("read", e))? == 0 {
                     OnDisk::Same
                 } else {
                     // OUT's file is longer: the new text is all of its start.
                     self.write(b"")?;
-                    self.old_state().map_err(|e| ("read", e))?
+                    self.old_state()
                 }
             }
-            Old::Differs => self.old_state().map_err(|e| ("read", e))?,
+            Old::Differs(file) => {
+                self.hash_rest(file).map_err(|e| ("read", e))?;
+                self.old_state()
+            }
         };
         if let Some((path, file)) = self.staged.take() {
             drop(file);
@@ -497,33 +495,52 @@ impl Streamed<'_> {
         Ok(Produced { path: std::mem::take(&mut self.rel), sha256, on_disk, changes: None })
     }
 
-    /// OUT's file, hashed whole in pieces.
-    fn old_state(&self) -> Result<OnDisk, OutError> {
+    /// Reads and hashes the rest of OUT's file; returns how many bytes that was.
+    fn hash_rest(&mut self, mut file: File) -> Result<u64, OutError> {
         use sha2::Digest;
-        use std::io::Read;
-        let path = self.staging.root.join(&self.rel);
-        let mut file = File::open(&path).map_err(io_at(&path))?;
-        let mut hash = sha2::Sha256::default();
-        let mut buffer = vec![0u8; 1 << 20];
-        let mut head = Vec::new();
+        let mut rest = 0;
         loop {
-            match file.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => {
-                    if head.len() < 512 {
-                        head.extend_from_slice(&buffer[..n.min(512 - head.len())]);
-                    }
-                    hash.update(&buffer[..n]);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_at(&path)(e)),
+            let read =
+                read_into(&mut file, &mut self.buffer, 1 << 20).map_err(io_at(&self.staging.root.join(&self.rel)))?;
+            if read.is_empty() {
+                return Ok(rest);
             }
+            rest += read.len() as u64;
+            self.old_hash.update(read);
+            keep_head(&mut self.old_head, read);
         }
-        Ok(OnDisk::Different {
-            sha256: crate::conventions::hex(&hash.finalize()),
-            genops_header: crate::plan::produced::has_header(&head),
-        })
     }
+
+    /// OUT's file, read and hashed to its end, as a file that differs.
+    fn old_state(&mut self) -> OnDisk {
+        use sha2::Digest;
+        OnDisk::Different {
+            sha256: crate::conventions::hex(&std::mem::take(&mut self.old_hash).finalize()),
+            genops_header: crate::plan::produced::has_header(&self.old_head),
+        }
+    }
+}
+
+/// Reads up to `len` bytes of `file` (fewer only at its end) into `buffer`; returns them.
+fn read_into<'b>(file: &mut File, buffer: &'b mut Vec<u8>, len: usize) -> io::Result<&'b [u8]> {
+    use std::io::Read;
+    buffer.resize(len, 0);
+    let mut at = 0;
+    while at < len {
+        match file.read(&mut buffer[at..]) {
+            Ok(0) => break,
+            Ok(n) => at += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(&buffer[..at])
+}
+
+/// Keeps the first 512 bytes of a file read in pieces (where genops's header would be).
+fn keep_head(head: &mut Vec<u8>, read: &[u8]) {
+    let wanted = 512usize.saturating_sub(head.len()).min(read.len());
+    head.extend_from_slice(&read[..wanted]);
 }
 
 impl Drop for Streamed<'_> {

@@ -143,15 +143,8 @@ mod tests {
             assert_eq!(parts.len(), whole.len(), "{}", system.name);
             for ((rejoined, count), file) in parts.iter().zip(&whole) {
                 assert_eq!(rejoined.path, file.path);
-                if rejoined.contents != file.contents {
-                    let diff = similar::TextDiff::from_lines(&file.contents, &rejoined.contents);
-                    panic!(
-                        "{}: {} differs in parts:\n{}",
-                        system.name,
-                        file.path,
-                        diff.unified_diff().context_radius(2)
-                    );
-                }
+                let what = format!("{}: {} differs in parts", system.name, file.path);
+                crate::testing::assert_same_text(&what, &file.contents, &rejoined.contents);
                 let streamed = ["terraform/", "gateway/litellm/", "alarms/openslo/", "runbooks/"];
                 if streamed.iter().any(|p| file.path.starts_with(p)) && file.contents.len() > 3 * 4096 {
                     assert!(*count >= 3, "{}: {} came in {count} parts", system.name, file.path);

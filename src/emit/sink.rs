@@ -49,8 +49,6 @@ pub struct FileOut<'s> {
     to: To<'s>,
     /// The sink's part size.
     part: usize,
-    /// Whether anything was handed on yet.
-    handed: bool,
 }
 
 enum To<'s> {
@@ -64,7 +62,7 @@ enum To<'s> {
 impl<'s> FileOut<'s> {
     /// A file kept whole, returned by [`FileOut::finish`].
     pub fn kept() -> FileOut<'static> {
-        FileOut { path: String::new(), text: String::new(), to: To::Kept, part: PART, handed: false }
+        FileOut { path: String::new(), text: String::new(), to: To::Kept, part: PART }
     }
 
     /// The file at `path`, handed to `sink` in parts if it takes them, else whole at the end.
@@ -75,7 +73,7 @@ impl<'s> FileOut<'s> {
             Some(parts) => (To::Parts(parts), String::with_capacity(part + part / 4)),
             None => (To::Whole(sink), String::new()),
         };
-        FileOut { path, text, to, part, handed: false }
+        FileOut { path, text, to, part }
     }
 
     /// The text not handed on yet, to write to.
@@ -86,11 +84,6 @@ impl<'s> FileOut<'s> {
     /// How much text the file gathers before it is handed on (when its sink takes parts).
     pub fn part_size(&self) -> usize {
         self.part
-    }
-
-    /// Whether nothing was written to the file yet (nothing kept, nothing handed on).
-    pub fn is_empty(&self) -> bool {
-        !self.handed && self.text.is_empty()
     }
 
     /// Room for `bytes` more of text in a file kept or handed on whole (memory reserved and
@@ -109,7 +102,6 @@ impl<'s> FileOut<'s> {
             if self.text.len() >= self.part {
                 parts.part(&self.text);
                 self.text.clear();
-                self.handed = true;
             }
         }
     }
@@ -229,7 +221,6 @@ mod tests {
         let mut out = FileOut::to(&sink, "big".into());
         // 3 pieces of 0.4 parts: the first cut after the third piece.
         write(&mut out, 7, PART * 2 / 5);
-        assert!(!out.is_empty());
         out.finish();
         let size = PART * 2 / 5;
         assert_eq!(
@@ -263,7 +254,6 @@ mod tests {
     fn an_abandoned_file_hands_nothing_on() {
         let sink = Recorder::default();
         let out = FileOut::to(&sink, "empty".into());
-        assert!(out.is_empty());
         out.abandon();
         assert!(sink.calls.lock().unwrap().is_empty());
     }

@@ -153,7 +153,7 @@ impl Md<'_> {
     /// far is reflowed into the file once it is a piece's worth.
     fn boundary(&mut self) {
         if let Some((reflow, file)) = &mut self.file {
-            if self.text.len() >= file.part_size() && self.text.ends_with('\n') {
+            if self.text.len() >= file.part_size() {
                 reflow.push(file.text(), &self.text);
                 self.text.clear();
                 file.boundary();
@@ -164,7 +164,7 @@ impl Md<'_> {
     /// Template text, as it is.
     fn s(&mut self, raw: &str) -> &mut Self {
         self.text.push_str(raw);
-        if self.file.is_some() && raw.ends_with('\n') {
+        if raw.ends_with('\n') {
             self.boundary();
         }
         self
