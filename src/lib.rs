@@ -15,6 +15,7 @@ pub mod cost;
 pub mod diag;
 pub mod emit;
 pub mod graph;
+pub mod hash;
 pub mod load;
 pub mod memory;
 pub mod model;

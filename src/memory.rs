@@ -1,4 +1,5 @@
-//! Giving freed memory back to the system between the phases of a build.
+//! Giving freed memory back to the system between the phases of a build, and not freeing
+//! what the process's exit reclaims anyway.
 //!
 //! In: nothing. Out: nothing; the side effect is a smaller resident set. genops's binary and
 //! benchmarks allocate with mimalloc, which keeps the memory a thread frees for that thread to
@@ -7,6 +8,27 @@
 //! are done with it, while other threads allocate: without a collection at those points, the
 //! freed and the new memory are both resident and the peak grows by half. Under another global
 //! allocator (the test harness's), this only tidies mimalloc's own empty heap.
+
+/// Whether the process exits as soon as the command returns (the `genops` binary): then large
+/// values are left for the exit to reclaim instead of being freed allocation by allocation.
+static EXIT_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Declares that the process exits when the command it runs returns (`cli::main`): from now on
+/// [`release`] leaves values to the exit.
+pub fn exit_after_run() {
+    EXIT_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Drops `value`, unless the process is about to exit anyway ([`exit_after_run`]): freeing the
+/// hundreds of megabytes of a large system's compilation and artifacts costs a tenth of a
+/// build. In the library's other callers (tests, benchmarks) it is an ordinary drop.
+pub fn release<T>(value: T) {
+    if EXIT_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        drop(value);
+    }
+}
 
 /// Returns the memory this thread freed (and that of threads that ended) to the system.
 pub fn collect() {

@@ -133,7 +133,7 @@ impl Checker<'_> {
         if whole_system {
             return;
         }
-        let covered: std::collections::HashSet<RouteId> =
+        let covered: crate::hash::HashSet<RouteId> =
             system.budgets.iter().flat_map(|b| b.routes.iter().copied()).collect();
         for (i, route) in system.routes.iter().enumerate() {
             if covered.contains(&RouteId(i)) {

@@ -35,7 +35,7 @@ impl Checker<'_> {
             return;
         };
         // The route whose deployment needs the first gateway over the limit.
-        let mut opened = std::collections::HashSet::new();
+        let mut opened = crate::hash::HashSet::default();
         let Some((route, gateway)) =
             system.routes.iter().zip(&assigned).find(|(_, g)| opened.insert(**g) && opened.len() > limit)
         else {

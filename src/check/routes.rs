@@ -1,14 +1,13 @@
 //! Routes: references (model, prompt, fallbacks, tiers, rollout), data-class rules for every
 //! model a route can reach, paths, and the shape of retries, cache, rollout and traffic.
 
-use std::collections::HashMap;
-
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::data_classes::logs_more;
 use super::{Checker, valid_indexed};
 use crate::diag::{Code, Diagnostic};
+use crate::hash::HashMap;
 use crate::source::{Span, Spanned};
 use crate::spec::Route;
 use crate::spec::data_classes::DataClassName;
@@ -34,7 +33,7 @@ impl Checker<'_> {
     }
 
     pub(super) fn check_routes(&mut self) {
-        let mut paths: HashMap<&str, Span> = HashMap::new();
+        let mut paths: HashMap<&str, Span> = HashMap::default();
         for (id, name, route) in valid_indexed(&self.doc.routes.value) {
             if let Some(first) = paths.get(route.path.value.as_str()) {
                 self.diags.push(

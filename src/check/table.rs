@@ -1,8 +1,7 @@
 //! Name tables: a section's names, looked up with "did you mean" when unknown.
 
-use std::collections::HashMap;
-
 use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
+use crate::hash::HashMap;
 use crate::source::Spanned;
 use crate::spec::NamedMap;
 use crate::spec::units::Name;
@@ -21,7 +20,7 @@ impl<'a> Table<'a> {
     }
 
     pub fn empty(kind: &'static str) -> Table<'a> {
-        Table { kind, index: HashMap::new(), names: Vec::new() }
+        Table { kind, index: HashMap::default(), names: Vec::new() }
     }
 
     pub fn get(&self, name: &str) -> Option<usize> {

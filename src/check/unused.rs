@@ -1,19 +1,18 @@
 //! Definitions nobody uses: models, prompts, clusters and rotations (warnings).
 
-use std::collections::HashSet;
-
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
+use crate::hash::HashSet;
 use crate::spec::NamedMap;
 use crate::spec::models::Serving;
 
 impl Checker<'_> {
     pub(super) fn check_unused(&mut self) {
         let doc = self.doc;
-        let mut models: HashSet<&str> = HashSet::new();
-        let mut prompts: HashSet<&str> = HashSet::new();
-        let mut clusters: HashSet<&str> = HashSet::new();
-        let mut rotations: HashSet<&str> = HashSet::new();
+        let mut models: HashSet<&str> = HashSet::default();
+        let mut prompts: HashSet<&str> = HashSet::default();
+        let mut clusters: HashSet<&str> = HashSet::default();
+        let mut rotations: HashSet<&str> = HashSet::default();
         for (_, route) in doc.routes.value.valid() {
             models.insert(route.model.value.as_str());
             models.extend(route.fallbacks.iter().map(|f| f.value.as_str()));

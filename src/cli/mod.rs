@@ -15,6 +15,7 @@ use std::path::Path;
 use crate::compile::{Compilation, compile};
 use crate::diag::{Code, HumanOptions, Severity, render_human, render_json};
 use crate::load::{FileError, MAX_SPEC_BYTES, spec_unreadable};
+use crate::memory::release;
 use args::{Command, DiagFormat, GraphFormat};
 use disk::{DiskFiles, read_capped};
 
@@ -26,24 +27,10 @@ pub mod exit {
     pub const INTERNAL: i32 = 3;
 }
 
-/// Whether the process exits as soon as the command returns (the `genops` binary): then large
-/// values are left for the exit to reclaim instead of being freed allocation by allocation.
-static EXIT_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
 /// Runs genops with these arguments and exits the process with its exit code.
 pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ! {
-    EXIT_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
+    crate::memory::exit_after_run();
     std::process::exit(run(args))
-}
-
-/// Drops `value`, unless the process is about to exit anyway ([`main`]): freeing the hundreds
-/// of megabytes of a large system's compilation and artifacts costs a tenth of a build.
-fn release<T>(value: T) {
-    if EXIT_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
-        std::mem::forget(value);
-    } else {
-        drop(value);
-    }
 }
 
 /// Runs genops with these arguments (the first is the program name); returns the exit code.

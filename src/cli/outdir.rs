@@ -218,7 +218,7 @@ struct StagingState {
     /// outermost first.
     created: Vec<PathBuf>,
     /// Relative path in OUT → its staged file.
-    files: std::collections::HashMap<String, PathBuf>,
+    files: crate::hash::HashMap<String, PathBuf>,
     /// The number of the next staged file's name.
     next: usize,
     /// Flushing the staged files, from the first one on.
@@ -600,7 +600,7 @@ pub fn write(
 fn commit(
     root: &Path,
     staging: &Path,
-    staged: &std::collections::HashMap<String, PathBuf>,
+    staged: &crate::hash::HashMap<String, PathBuf>,
     produced: &[Produced],
     plan: &Plan,
     disk: &Disk,

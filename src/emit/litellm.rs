@@ -30,8 +30,6 @@
 //! Every place where LiteLLM cannot do what the spec says is said in a comment of the file and
 //! in the README.
 
-use std::collections::HashMap;
-
 use super::Artifact;
 use super::alarms::metrics::latency_buckets;
 use super::derived::Derived;
@@ -39,6 +37,7 @@ use super::sink::{FileOut, Sink};
 use super::yaml::{key, number, quote};
 use crate::check::Costs;
 use crate::conventions::{self, env_name, model_group};
+use crate::hash::HashMap;
 use crate::model::{Budget, Downgrade, Fallback, ModelId, OnPressure, PromptId, Route, RouteId, Serving, System};
 use crate::spec::data_classes::LoggingLevel;
 use crate::spec::models::{ModelKind, Provider};
@@ -511,7 +510,7 @@ struct Downgrades<'a> {
 
 impl<'a> Downgrades<'a> {
     fn new(system: &'a System) -> Downgrades<'a> {
-        let mut by_route: HashMap<RouteId, Vec<_>> = HashMap::new();
+        let mut by_route: HashMap<RouteId, Vec<_>> = HashMap::default();
         for budget in &system.budgets {
             let Some(pressure) = &budget.on_pressure else { continue };
             for d in &pressure.downgrades {

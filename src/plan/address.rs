@@ -17,8 +17,8 @@
 //! entries start.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
+use crate::hash::HashMap;
 use crate::source::{FileId, SourceMap};
 use crate::yaml::{self, Limits, Node, NodeKind};
 
@@ -202,7 +202,7 @@ fn split_yaml(text: &str, anchors: fn(&Node) -> Option<Anchors>) -> Option<Vec<P
     let mut around = text[..starts.first().map_or(text.len(), |s| s.1)].to_string();
     starts.push((None, text.len()));
     let mut parts: Vec<Part<'static>> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::default();
     for pair in starts.windows(2) {
         let chunk = &text[pair[0].1..pair[1].1];
         match &pair[0].0 {
@@ -227,7 +227,7 @@ fn split_yaml(text: &str, anchors: fn(&Node) -> Option<Anchors>) -> Option<Vec<P
 fn split_markdown(text: &str) -> Vec<Part<'_>> {
     // Sections are runs of whole lines: each part borrows its run of the text.
     let mut heads: Vec<(String, usize)> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     let mut fenced = false;
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -381,8 +381,8 @@ fn prometheus_anchors(root: &Node) -> Option<Anchors> {
             }
         }
     }
-    let mut uses: HashMap<&str, usize> = HashMap::new();
-    let mut short_uses: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    let mut uses: HashMap<&str, usize> = HashMap::default();
+    let mut short_uses: HashMap<(&str, Option<&str>), usize> = HashMap::default();
     for (address, short, _, _) in &rules {
         *uses.entry(address.as_str()).or_default() += 1;
         *short_uses.entry((address.as_str(), short.as_deref())).or_default() += 1;

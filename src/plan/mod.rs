@@ -21,9 +21,10 @@ pub mod render_markdown;
 pub mod render_text;
 pub mod semantic;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::emit::Artifact;
+use crate::hash::HashMap;
 use manifest::{Manifest, sha256};
 pub use produced::{OnDisk, Produced};
 pub use semantic::{SemanticChange, SemanticKind, Summary};

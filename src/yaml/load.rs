@@ -5,14 +5,13 @@
 //! file stops here, not in memory), one document per file. Duplicate keys are errors; YAML merge
 //! keys (`<<: *defaults`) are supported, explicit keys win over merged ones.
 
-use std::collections::{HashMap, HashSet};
-
 use compact_str::CompactString;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 
 use super::node::{Entry, Node, NodeKind, Scalar};
 use super::split::{self, Piece};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::hash::{HashMap, HashSet};
 use crate::source::{FileId, SourceFile, Span, Spanned};
 
 #[derive(Clone, Copy, Debug)]
@@ -110,7 +109,7 @@ impl<'a> Builder<'a> {
             id,
             limits,
             stack: Vec::new(),
-            anchors: HashMap::new(),
+            anchors: HashMap::default(),
             nodes: 0,
             root: None,
             diags: Diagnostics::new(),
@@ -379,7 +378,7 @@ fn load_in_pieces(file: &SourceFile, id: FileId, limits: Limits, runs: usize, mi
         run.into_iter().map(|piece| load_piece(file, id, limits, piece)).collect::<Option<Vec<_>>>()
     });
     let mut entries: Vec<Entry> = Vec::new();
-    let mut keys: HashSet<CompactString> = HashSet::new();
+    let mut keys: HashSet<CompactString> = HashSet::default();
     let mut start = None;
     let mut nodes = 0usize;
     for loaded in loaded.into_iter().collect::<Option<Vec<_>>>()?.into_iter().flatten() {

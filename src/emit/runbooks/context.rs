@@ -11,7 +11,6 @@
 //! that reading one copies nothing. The structs also derive `Serialize`: their serialised form
 //! is what the object view is tested against.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -23,6 +22,7 @@ use crate::conventions::{display_name, ident, incident_runbook, model_group, sli
 use crate::emit::alarms::{self, Severity, SloAlert, ThresholdAlert, Watch};
 use crate::emit::derived::Derived;
 use crate::emit::litellm;
+use crate::hash::HashMap;
 use crate::model::{Auth, Channel, Fallback, IncidentKind, Model, Oncall, Route, RouteId, Serving, Slo, System};
 use crate::spec::oncall::Coverage;
 use crate::spec::slos::Sli;
@@ -740,7 +740,7 @@ pub fn build(derived: &Derived) -> Base {
             budgets[r.0].push(b.name.to_string());
         }
     }
-    let mut retry_groups: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut retry_groups: HashMap<&str, Vec<String>> = HashMap::default();
     for (group, attempts) in &plan.retries {
         let route = group.split("--").next().unwrap_or(group);
         if *attempts > 0 {
@@ -763,7 +763,7 @@ pub fn build(derived: &Derived) -> Base {
         .collect();
     base.budgets = system.budgets.iter().map(|b| budget(system, plan, &costs, b)).collect();
     let mut issuers: Vec<(String, Vec<String>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<String, usize> = HashMap::default();
     for r in &base.routes {
         if let Some(auth) = &r.auth {
             let i = *index.entry(auth.issuer.clone()).or_insert_with(|| {
@@ -1161,7 +1161,7 @@ struct WindowTexts {
 /// runbook), each kept once in the context and shared: 100,000 alerts at 10,000 routes.
 #[derive(Default)]
 struct Shared {
-    texts: std::collections::HashSet<Text>,
+    texts: crate::hash::HashSet<Text>,
     /// The texts of each SLI kind and burn window (by name) seen, a handful.
     windows: Vec<((Sli, &'static str), WindowTexts)>,
 }
@@ -1203,7 +1203,7 @@ fn oci_severity(s: Severity) -> &'static str {
 
 /// Each item once, in the order first seen.
 fn first_seen<T: std::hash::Hash + Eq + Copy>(items: impl IntoIterator<Item = T>) -> impl Iterator<Item = T> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     items.into_iter().filter(move |item| seen.insert(*item))
 }
 
@@ -1320,8 +1320,8 @@ fn runbooks(derived: &Derived) -> Vec<RunbookCtx> {
     let slo_alerts = derived.slo_alerts();
     let threshold_alerts = derived.threshold_alerts();
     let mut shared = Shared::default();
-    let mut by_slo: HashMap<&str, Vec<AlertCtx>> = HashMap::new();
-    let mut by_incident: HashMap<IncidentKind, Vec<AlertCtx>> = HashMap::new();
+    let mut by_slo: HashMap<&str, Vec<AlertCtx>> = HashMap::default();
+    let mut by_incident: HashMap<IncidentKind, Vec<AlertCtx>> = HashMap::default();
     for a in threshold_alerts {
         if let Some(slo) = &a.slo {
             by_slo.entry(slo.as_str()).or_default().push(threshold_alert(system, a, &mut shared));

@@ -26,7 +26,7 @@ pub mod markdown;
 mod native;
 pub mod object;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -38,6 +38,7 @@ use super::Artifact;
 use super::derived::Derived;
 use super::sink::{FileOut, Sink};
 use crate::conventions::HEADER;
+use crate::hash::HashMap;
 use crate::model::System;
 use object::{Field, List};
 
@@ -357,6 +358,8 @@ fn emit_each_by(
         sink.file(Artifact { path: path.clone(), contents });
         Ok(())
     });
+    // The context is the largest value of a build: a build that exits soon after leaves it.
+    crate::memory::release(vars);
     rendered.into_iter().collect::<Result<(), _>>()?;
     Ok(files.into_iter().map(|(_, path)| path).collect())
 }

@@ -29,27 +29,28 @@ use crate::source::SourceMap;
 /// Pinned provider: the current 8.x major, at least the version genops's knowledge comes from.
 pub const PROVIDER_VERSION: &str = "~> 8.28";
 
-/// What every file of the target needs.
-pub(crate) struct Tf<'a> {
+/// What every file of the target needs (`'s`: the system's lifetime, which the shared alerts
+/// borrow).
+pub(crate) struct Tf<'a, 's> {
     pub system: &'a System,
     /// The alerts the other targets share.
-    pub derived: &'a Derived<'a>,
+    pub derived: &'a Derived<'s>,
     pub sources: &'a SourceMap,
     /// Route name → index, for lookups by name in linear time over many routes.
-    routes: std::collections::HashMap<&'a str, usize>,
+    routes: crate::hash::HashMap<&'a str, usize>,
     /// The API gateway of each route, in route order.
     gateways: Vec<crate::model::gateways::Gateway>,
 }
 
-impl<'a> Tf<'a> {
-    pub fn new(derived: &'a Derived<'a>, sources: &'a SourceMap) -> Tf<'a> {
+impl<'a, 's> Tf<'a, 's> {
+    pub fn new(derived: &'a Derived<'s>, sources: &'a SourceMap) -> Tf<'a, 's> {
         let system = derived.system;
         let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
         Tf { system, derived, sources, routes, gateways: crate::model::gateways::assign(system) }
     }
 }
 
-impl Tf<'_> {
+impl Tf<'_, '_> {
     /// The expected traffic of the route of this name.
     pub fn traffic_of(&self, route: &str) -> Option<crate::model::Traffic> {
         self.routes.get(route).and_then(|&i| self.system.routes[i].traffic)
@@ -111,7 +112,7 @@ pub fn emit(system: &System, sources: &SourceMap) -> Vec<Artifact> {
 }
 
 /// [`emit`], handing each file to `sink` on the thread that wrote it, as soon as it is written.
-pub fn emit_each<'a>(derived: &'a Derived<'a>, sources: &'a SourceMap, sink: &dyn Sink) {
+pub fn emit_each(derived: &Derived, sources: &SourceMap, sink: &dyn Sink) {
     let system = derived.system;
     let tf = Tf::new(derived, sources);
     /// Writes one file's blocks.

@@ -177,7 +177,7 @@ fn alarm(tf: &Tf, dest: &Destinations, a: Alarm) -> Block {
         .attr("freeform_tags", tf.tags(a.route))
 }
 
-fn slo_alarm<'a>(tf: &Tf<'a>, alert: &'a SloAlert) -> Alarm<'a> {
+fn slo_alarm<'a>(tf: &Tf<'a, '_>, alert: &'a SloAlert) -> Alarm<'a> {
     let system = tf.system;
     let slo = alert.slo;
     let route = system.route(slo.route);
@@ -269,7 +269,7 @@ fn body(route: &str, alert: &SloAlert, notes: &[String]) -> String {
     text
 }
 
-fn threshold_alarm<'a>(tf: &Tf<'a>, dest: &Destinations, alert: &'a ThresholdAlert) -> Alarm<'a> {
+fn threshold_alarm<'a>(tf: &Tf<'a, '_>, dest: &Destinations, alert: &'a ThresholdAlert) -> Alarm<'a> {
     // An incident type that names its own rotation pages it instead of the first escalation step.
     let own_rotation = alert
         .incident

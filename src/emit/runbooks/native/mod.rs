@@ -21,7 +21,6 @@ mod index;
 mod layout;
 mod slo;
 
-use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::Arc;
 
@@ -32,6 +31,7 @@ use super::context::{
 use super::markdown::{self, TrimmedReflow};
 use super::object::List;
 use crate::emit::sink::FileOut;
+use crate::hash::HashMap;
 
 /// The templates every written runbook but the index imports or extends.
 const SHARED: &[&str] = &["layout.md.j2", "macros.md.j2"];
