@@ -562,20 +562,19 @@ pub struct Written {
 }
 
 /// Carries out `plan` in OUT (see the module documentation for the steps): `produced` are the
-/// files of the build, each file the plan writes is in `staging`, and `manifest` is the
-/// manifest of the finished build. The caller has checked the plan's conflicts. The staging
+/// files of the build, each file the plan writes is in `staging`, and `final_manifest` is the
+/// JSON text of the finished build's manifest. The caller has checked the plan's conflicts. The staging
 /// directory is gone afterwards, whatever happened.
 pub fn write(
     root: &Path,
     produced: &[Produced],
     plan: &Plan,
     disk: &Disk,
-    manifest: &Manifest,
+    final_manifest: &str,
     staging: Staging,
 ) -> Result<Written, OutError> {
     let genops_dir = root.join(manifest::DIR);
     let manifest_path = root.join(manifest::PATH);
-    let final_manifest = manifest.to_json();
     let mut written = Written {
         unchanged: produced.len() - plan.files.iter().filter(|f| f.action != Action::Delete).count(),
         ..Written::default()
@@ -590,7 +589,7 @@ pub fn write(
     }
     let result = staging.make().and_then(|()| staging.flushed()).and_then(|()| {
         let state = staging.lock();
-        commit(root, &staging.dir, &state.files, produced, plan, disk, &final_manifest, &mut written)
+        commit(root, &staging.dir, &state.files, produced, plan, disk, final_manifest, &mut written)
     });
     let _ = fs::remove_dir_all(&staging.dir);
     result.map(|()| written)

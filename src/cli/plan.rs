@@ -24,7 +24,7 @@ use crate::compile::Compilation;
 use crate::emit::Artifact;
 use crate::emit::sink::{Parts, Sink};
 use crate::parallel::lock;
-use crate::plan::manifest::Manifest;
+use crate::plan::manifest::{Manifest, ModelJson};
 use crate::plan::render_text::TextOptions;
 use crate::plan::{self, Disk, Plan, Produced, Summary, render_json, render_markdown, render_text};
 
@@ -33,6 +33,9 @@ use crate::plan::{self, Disk, Plan, Produced, Summary, render_json, render_markd
 struct Prepared {
     produced: Vec<Produced>,
     summary: Summary,
+    /// A build's model as the manifest writes it, made beside the emitters (`None`: made when
+    /// the manifest is written).
+    model_json: Option<ModelJson>,
     disk: Disk,
     plan: Plan,
     /// A build's new files, staged as they were emitted.
@@ -68,14 +71,19 @@ fn prepare(
         let summary = Summary::of(system, &c.sources);
         let plan = plan::compute_from(&produced, &summary, &disk, !building);
         out.info(&format!("inputs unchanged since the last build; checked {}", count(produced.len(), "file")));
-        return Ok(Some(Prepared { produced, summary, disk, plan, staging: None, inputs }));
+        return Ok(Some(Prepared { produced, summary, model_json: None, disk, plan, staging: None, inputs }));
     }
     let staging = building.then(|| outdir::Staging::new(dir));
     // The first I/O error of the sink, and whether it was writing (staging) or reading.
     let failure: Mutex<Option<(&str, outdir::OutError)>> = Mutex::new(None);
-    // The summary of the model is made beside the emitters (it is needed only after them).
-    let (summary, (mut produced, emitted)) = std::thread::scope(|scope| {
-        let summary = scope.spawn(|| Summary::of(system, &c.sources));
+    // The summary of the model (and a build's manifest text of it) is made beside the emitters:
+    // it is needed only after them.
+    let ((summary, model_json), (mut produced, emitted)) = std::thread::scope(|scope| {
+        let summary = scope.spawn(|| {
+            let summary = Summary::of(system, &c.sources);
+            let json = building.then(|| ModelJson::of(&summary));
+            (summary, json)
+        });
         let gathered = crate::parallel::gather(|push| {
             let sink = Compare { dir, building, staging: staging.as_ref(), failure: &failure, push };
             crate::emit::emit_each(system, &c.sources, options, &sink)
@@ -106,7 +114,7 @@ fn prepare(
     }
     let plan = plan::compute_from(&produced, &summary, &disk, !building);
     out.info(&format!("planned {} in {} ms", count(plan.changes.len(), "change"), started.elapsed().as_millis()));
-    Ok(Some(Prepared { produced, summary, disk, plan, staging, inputs }))
+    Ok(Some(Prepared { produced, summary, model_json, disk, plan, staging, inputs }))
 }
 
 /// Where a plan or a build puts each file as it is emitted: compared with OUT right away and
@@ -284,9 +292,13 @@ pub(super) fn build(
     let mut manifest = Manifest::of_hashes(spec_text, hashes, p.summary);
     manifest.inputs_sha256 = Some(p.inputs);
     let started = Instant::now();
+    let manifest_json = match &p.model_json {
+        Some(model) => manifest.to_json_with(model),
+        None => manifest.to_json(),
+    };
     let staging = p.staging.take().unwrap_or_else(|| outdir::Staging::new(dir));
-    let written = outdir::write(dir, &p.produced, &p.plan, &p.disk, &manifest, staging);
-    release((manifest, p.produced, p.disk, c));
+    let written = outdir::write(dir, &p.produced, &p.plan, &p.disk, &manifest_json, staging);
+    release((manifest, manifest_json, p.model_json, p.produced, p.disk, c));
     let plan = p.plan;
     match written {
         Ok(w) => {

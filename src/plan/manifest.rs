@@ -85,33 +85,46 @@ impl Manifest {
 
     /// The manifest as JSON text: two-space indents, keys sorted, a final newline.
     pub fn to_json(&self) -> String {
-        /// The document, its keys in sorted order (serde writes fields in declaration order).
-        #[derive(serde::Serialize)]
-        struct Document<'a> {
-            files: &'a BTreeMap<String, String>,
-            format_version: u64,
-            genops_version: &'a str,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            inputs_sha256: Option<&'a str>,
-            model: Option<&'a Summary>,
-            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-            pending: &'a BTreeMap<String, Pending>,
-            spec_sha256: &'a str,
-        }
-        let document = Document {
-            files: &self.files,
-            format_version: FORMAT_VERSION,
-            genops_version: &self.genops_version,
-            inputs_sha256: self.inputs_sha256.as_deref(),
-            model: self.model.as_ref(),
-            pending: &self.pending,
-            spec_sha256: &self.spec_sha256,
+        let model = self.model.as_ref().map(ModelJson::of);
+        self.write_json(model.as_ref())
+    }
+
+    /// [`Manifest::to_json`], with the model's text made beforehand: `model` is
+    /// [`ModelJson::of`] this manifest's model. A build makes it beside the emitters, since it
+    /// is most of a large system's manifest.
+    pub fn to_json_with(&self, model: &ModelJson) -> String {
+        self.write_json(Some(model))
+    }
+
+    /// The document, its keys in sorted order, each value as serde_json pretty-prints it.
+    fn write_json(&self, model: Option<&ModelJson>) -> String {
+        let mut out = Vec::with_capacity(model.map_or(0, |m| m.0.len()) + 100 * self.files.len() + 1024);
+        let key = |out: &mut Vec<u8>, key: &str| {
+            out.extend_from_slice(if out.is_empty() { b"{\n  \"" } else { b",\n  \"" });
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\": ");
         };
-        let mut text = Vec::new();
-        // Serialising maps of strings into memory cannot fail.
-        let _ = serde_json::to_writer_pretty(&mut text, &document);
-        text.push(b'\n');
-        String::from_utf8(text).unwrap_or_default()
+        key(&mut out, "files");
+        write_nested(&mut out, &self.files);
+        key(&mut out, "format_version");
+        write_nested(&mut out, &FORMAT_VERSION);
+        key(&mut out, "genops_version");
+        write_nested(&mut out, &self.genops_version);
+        if let Some(inputs) = &self.inputs_sha256 {
+            key(&mut out, "inputs_sha256");
+            write_nested(&mut out, inputs);
+        }
+        key(&mut out, "model");
+        out.extend_from_slice(model.map_or("null", |m| m.0.as_str()).as_bytes());
+        if !self.pending.is_empty() {
+            key(&mut out, "pending");
+            write_nested(&mut out, &self.pending);
+        }
+        key(&mut out, "spec_sha256");
+        write_nested(&mut out, &self.spec_sha256);
+        out.extend_from_slice(b"\n}\n");
+        // serde_json writes UTF-8, and the keys are ASCII.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// Reads a manifest; refuses one of another format version, or one that names a path
@@ -159,6 +172,97 @@ pub fn check_path(path: &str) -> Result<(), String> {
         || path.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..")
         || path.split('/').next() == Some(DIR);
     if bad { Err(format!("path `{path}` is not a relative path inside the output directory")) } else { Ok(()) }
+}
+
+/// The model of a manifest as JSON text, as the manifest nests it (see [`Manifest::to_json_with`]).
+pub struct ModelJson(String);
+
+impl ModelJson {
+    pub fn of(model: &Summary) -> ModelJson {
+        let mut out = Vec::new();
+        write_nested(&mut out, model);
+        ModelJson(String::from_utf8(out).unwrap_or_default())
+    }
+}
+
+/// Writes `value` as serde_json's pretty printer writes it one level inside an object, at the
+/// end of `out`.
+fn write_nested<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let mut serializer = serde_json::Serializer::with_formatter(out, Nested { depth: 1, has_value: false });
+    // Serialising maps of strings and numbers into memory cannot fail.
+    let _ = value.serialize(&mut serializer);
+}
+
+/// serde_json's `PrettyFormatter` (two spaces), starting `depth` levels in.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn indent<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        (0..self.depth).try_for_each(|_| writer.write_all(b"  "))
+    }
+
+    fn begin<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, open: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(open)
+    }
+
+    fn end<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, close: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(close)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.begin(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.end(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.begin(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.end(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// SHA-256 of bytes in lowercase hex (the same as `conventions::sha256_hex` for text).
@@ -209,6 +313,18 @@ mod tests {
         assert_eq!(tree["pending"]["z.tf"]["after"], Value::Null);
         assert_eq!(tree["model"]["routes"]["route-0"]["model"].as_str().map(|m| !m.is_empty()), Some(true));
         assert_eq!(Manifest::parse(&text).unwrap().to_json(), text, "read back and written again");
+        let model = ModelJson::of(m.model.as_ref().expect("a model"));
+        assert_eq!(m.to_json_with(&model), text, "the model's text made beforehand");
+        // Empty maps and no model at all, as serde_json writes them.
+        for m in [
+            Manifest::new("", &[], Summary::default()),
+            Manifest { model: None, ..Manifest::new("", &[], Summary::default()) },
+        ] {
+            let text = m.to_json();
+            let mut tree: Value = serde_json::from_str(&text).unwrap();
+            tree.sort_all_objects();
+            assert_eq!(text, serde_json::to_string_pretty(&tree).unwrap() + "\n");
+        }
     }
 
     #[test]
