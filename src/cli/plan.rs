@@ -40,8 +40,27 @@ struct Prepared {
     plan: Plan,
     /// A build's new files, staged as they were emitted.
     staging: Option<outdir::Staging>,
-    /// The fingerprint of the inputs, for the manifest.
+    /// A build's hashes of its inputs, for the manifest.
+    input_hashes: Option<InputHashes>,
+}
+
+/// What a manifest records of the inputs.
+struct InputHashes {
+    /// SHA-256 of the spec.
+    spec: String,
+    /// The fingerprint of everything the output depends on (`plan::fingerprint`).
     inputs: String,
+}
+
+impl InputHashes {
+    /// `inputs`: the fingerprint, if it was made already.
+    fn of(c: &Compilation, inputs: Option<String>, options: &crate::emit::Options) -> InputHashes {
+        let spec = &c.sources.get(crate::source::FileId(0)).text;
+        InputHashes {
+            spec: crate::plan::manifest::sha256(spec.as_bytes()),
+            inputs: inputs.unwrap_or_else(|| plan::fingerprint::of(&c.sources, &options.templates)),
+        }
+    }
 }
 
 /// Emits every file and compares it with OUT the moment it is emitted; a build also stages each
@@ -71,18 +90,19 @@ fn prepare(
         let summary = Summary::of(system, &c.sources);
         let plan = plan::compute_from(&produced, &summary, &disk, !building);
         out.info(&format!("inputs unchanged since the last build; checked {}", count(produced.len(), "file")));
-        return Ok(Some(Prepared { produced, summary, model_json: None, disk, plan, staging: None, inputs }));
+        let input_hashes = building.then(|| InputHashes::of(c, inputs, options));
+        return Ok(Some(Prepared { produced, summary, model_json: None, disk, plan, staging: None, input_hashes }));
     }
     let staging = building.then(|| outdir::Staging::new(dir));
     // The first I/O error of the sink, and whether it was writing (staging) or reading.
     let failure: Mutex<Option<(&str, outdir::OutError)>> = Mutex::new(None);
-    // The summary of the model (and a build's manifest text of it) is made beside the emitters:
-    // it is needed only after them.
-    let ((summary, model_json), (mut produced, emitted)) = std::thread::scope(|scope| {
+    // The summary of the model (and for a build, its text and the hashes of the inputs for the
+    // manifest) is made beside the emitters: it is needed only after them.
+    let ((summary, model_json, input_hashes), (mut produced, emitted)) = std::thread::scope(|scope| {
         let summary = scope.spawn(|| {
             let summary = Summary::of(system, &c.sources);
             let json = building.then(|| ModelJson::of(&summary));
-            (summary, json)
+            (summary, json, building.then(|| InputHashes::of(c, inputs, options)))
         });
         let gathered = crate::parallel::gather(|push| {
             let sink = Compare { dir, building, staging: staging.as_ref(), failure: &failure, push };
@@ -114,7 +134,7 @@ fn prepare(
     }
     let plan = plan::compute_from(&produced, &summary, &disk, !building);
     out.info(&format!("planned {} in {} ms", count(plan.changes.len(), "change"), started.elapsed().as_millis()));
-    Ok(Some(Prepared { produced, summary, model_json, disk, plan, staging, inputs }))
+    Ok(Some(Prepared { produced, summary, model_json, disk, plan, staging, input_hashes }))
 }
 
 /// Where a plan or a build puts each file as it is emitted: compared with OUT right away and
@@ -189,8 +209,9 @@ struct Snapshot {
     disk: Result<Disk, outdir::OutError>,
     /// The files of the last build, all as recorded, when nothing they depend on has changed.
     as_recorded: Option<Vec<Produced>>,
-    /// The fingerprint of this build's inputs.
-    inputs: String,
+    /// The fingerprint of this build's inputs, when OUT's manifest records one to compare it
+    /// with (else a build makes it beside the emitters).
+    inputs: Option<String>,
 }
 
 /// Compiles the spec while another thread hashes the files the last build recorded in OUT's
@@ -215,8 +236,9 @@ fn compile_with_snapshot(
             })
         });
         let c = compile_path(spec, out);
-        let inputs = plan::fingerprint::of(&c.sources, &options.templates);
-        let unchanged = !c.has_errors() && manifest.is_some_and(|m| m.inputs_sha256.as_deref() == Some(&inputs));
+        let recorded = manifest.and_then(|m| m.inputs_sha256.as_deref());
+        let inputs = recorded.map(|_| plan::fingerprint::of(&c.sources, &options.templates));
+        let unchanged = !c.has_errors() && recorded.is_some() && recorded == inputs.as_deref();
         stop.store(!unchanged, Ordering::Relaxed);
         let as_recorded = verified.and_then(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         (c, as_recorded.filter(|_| unchanged), inputs)
@@ -287,10 +309,10 @@ pub(super) fn build(
             out.stderr(&format!("warning: --force: overwriting or deleting\n{list}"));
         }
     }
-    let spec_text = &c.sources.get(crate::source::FileId(0)).text;
+    let input_hashes = p.input_hashes.take().unwrap_or_else(|| InputHashes::of(&c, None, options));
     let hashes = p.produced.iter().map(|f| (f.path.clone(), f.sha256.clone())).collect();
-    let mut manifest = Manifest::of_hashes(spec_text, hashes, p.summary);
-    manifest.inputs_sha256 = Some(p.inputs);
+    let mut manifest = Manifest::of_hashes(input_hashes.spec, hashes, p.summary);
+    manifest.inputs_sha256 = Some(input_hashes.inputs);
     let started = Instant::now();
     let manifest_json = match &p.model_json {
         Some(model) => manifest.to_json_with(model),

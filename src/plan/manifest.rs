@@ -53,15 +53,15 @@ impl Manifest {
     /// The manifest of a finished build, hashing its artifacts.
     pub fn new(spec_text: &str, artifacts: &[Artifact], model: Summary) -> Manifest {
         let files = artifacts.iter().map(|a| (a.path.clone(), sha256(a.contents.as_bytes()))).collect();
-        Manifest::of_hashes(spec_text, files, model)
+        Manifest::of_hashes(sha256(spec_text.as_bytes()), files, model)
     }
 
-    /// The manifest of a finished build whose files are already hashed (path → SHA-256 of the
-    /// contents): a build hashes each file once, as it is emitted.
-    pub fn of_hashes(spec_text: &str, files: BTreeMap<String, String>, model: Summary) -> Manifest {
+    /// The manifest of a finished build whose files and spec are already hashed (path →
+    /// SHA-256 of the contents): a build hashes each file once, as it is emitted.
+    pub fn of_hashes(spec_sha256: String, files: BTreeMap<String, String>, model: Summary) -> Manifest {
         Manifest {
             genops_version: env!("CARGO_PKG_VERSION").to_string(),
-            spec_sha256: sha256(spec_text.as_bytes()),
+            spec_sha256,
             inputs_sha256: None,
             files,
             pending: BTreeMap::new(),
