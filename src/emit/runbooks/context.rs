@@ -1111,11 +1111,11 @@ fn slo_alert(system: &System, a: &SloAlert, of_slo: &SloTexts, shared: &mut Shar
         slo: Some(of_slo.slo.clone()),
         evaluation: None,
         measures: of_slo.measures.clone(),
-        threshold: shared.text(&format!("above {}", percent((a.threshold * 1e8).round() / 1e8))),
+        threshold: shared.number(Number::Above, (a.threshold * 1e8).round() / 1e8),
         window: window.window,
         burn_window: Some(window.name),
-        exhaustion: Some(shared.text(&format_number((a.exhaustion_days() * 10.0).round() / 10.0))),
-        burn: Some(shared.text(&format_number(a.burn))),
+        exhaustion: Some(shared.number(Number::Plain, (a.exhaustion_days() * 10.0).round() / 10.0)),
+        burn: Some(shared.number(Number::Plain, a.burn)),
         runbook: of_slo.runbook.clone(),
         runbook_file: of_slo.runbook_file.clone(),
     }
@@ -1164,6 +1164,18 @@ struct Shared {
     texts: crate::hash::HashSet<Text>,
     /// The texts of each SLI kind and burn window (by name) seen, a handful.
     windows: Vec<((Sli, &'static str), WindowTexts)>,
+    /// The text of each number written one way, by the number's bits: a few hundred distinct
+    /// numbers for 100,000 alerts, each formatted once.
+    numbers: crate::hash::HashMap<(Number, u64), Text>,
+}
+
+/// How an alert's number is written.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Number {
+    /// `format_number`: `14.4`.
+    Plain,
+    /// `above 0.5%`: a share as a threshold.
+    Above,
 }
 
 impl Shared {
@@ -1182,6 +1194,18 @@ impl Shared {
         };
         self.windows.push((key, texts.clone()));
         texts
+    }
+
+    fn number(&mut self, how: Number, value: f64) -> Text {
+        if let Some(text) = self.numbers.get(&(how, value.to_bits())) {
+            return text.clone();
+        }
+        let text = match how {
+            Number::Plain => self.text(&format_number(value)),
+            Number::Above => self.text(&format!("above {}", percent(value))),
+        };
+        self.numbers.insert((how, value.to_bits()), text.clone());
+        text
     }
 
     fn text(&mut self, text: &str) -> Text {

@@ -372,10 +372,31 @@ fn opens_block(word: &str) -> bool {
     }
 }
 
+/// The words of `text`: `text.split(' ').filter(|w| !w.is_empty())`, found byte by byte (words
+/// are short: a loop is cheaper than a search call per word).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while bytes.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        let start = at;
+        while bytes.get(at).is_some_and(|b| *b != b' ') {
+            at += 1;
+        }
+        // Cut at spaces (ASCII), the slice is on character boundaries.
+        (at > start).then(|| &text[start..at])
+    })
+}
+
 fn wrap_into(out: &mut String, line: &str) {
     let lead = line.len() - line.trim_start().len();
     let indent = continuation_indent(line);
-    let mut words = line[lead..].split(' ').filter(|w| !w.is_empty());
+    // Widths in characters; in an ASCII line, bytes.
+    let ascii = line.is_ascii();
+    let width_of = |text: &str| if ascii { text.len() } else { text.chars().count() };
+    let mut words = words(&line[lead..]);
     let mut current = String::with_capacity(2 * WIDTH);
     current.push_str(&line[..lead]);
     current.push_str(words.next().unwrap_or_default());
@@ -387,11 +408,11 @@ fn wrap_into(out: &mut String, line: &str) {
         }
     }
     // The current line's width in characters, kept as words are added.
-    let mut width = current.chars().count();
+    let mut width = width_of(&current);
     // Where the words of the current line start (after the indent and a list marker).
     let mut first_word = current.len();
     for word in words {
-        let word_width = word.chars().count();
+        let word_width = width_of(word);
         if width + 1 + word_width <= WIDTH {
             current.push(' ');
             current.push_str(word);
@@ -427,7 +448,7 @@ fn wrap_into(out: &mut String, line: &str) {
                 current.push_str(&carried);
                 current.push(' ');
                 current.push_str(word);
-                width = current.chars().count();
+                width = width_of(&current);
                 first_word = indent;
             }
             None => {
@@ -633,6 +654,25 @@ mod tests {
             let (after, structure) = rendered(&reflow(&item));
             prop_assert_eq!(before, after);
             prop_assert!(structure.iter().filter(|e| e.contains("Item")).count() <= 2, "{:?}", structure);
+        }
+
+        /// The wrap finds words byte by byte and measures an ASCII line in bytes: the words are
+        /// those of splitting at spaces, and prose of wide characters is measured in characters
+        /// (every wrapped line within the width, and as full as the next word allows).
+        #[test]
+        fn words_and_widths_are_those_of_characters(s in "[a-z ]{0,200}|[aéжß漢 ]{0,200}|[aé€𝄞 ]{0,100}|[ -~]{0,200}") {
+            let expected: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+            prop_assert_eq!(words(&s).collect::<Vec<_>>(), expected);
+            if s.chars().all(|c| c == ' ' || c.is_alphabetic()) {
+                let text = reflow(&s);
+                let lines: Vec<&str> = text.lines().collect();
+                for (i, line) in lines.iter().enumerate() {
+                    let width = line.chars().count();
+                    prop_assert!(width <= WIDTH, "{:?}", line);
+                    let next = lines.get(i + 1).and_then(|l| l.split(' ').find(|w| !w.is_empty()));
+                    prop_assert!(next.is_none_or(|w| width + 1 + w.chars().count() > WIDTH), "{:?}", text);
+                }
+            }
         }
     }
 }
