@@ -94,8 +94,9 @@ pub fn quote(s: &str) -> String {
 /// [`quote`], appended to `out`.
 pub fn quote_into(out: &mut String, s: &str) {
     out.push('"');
-    // Most strings need no escape: copy them whole.
-    let plain = s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f && b < 0x80);
+    // Most strings need no escape: copy them whole. (A fold without an early exit, which the
+    // compiler turns into a few wide comparisons per 32 bytes.)
+    let plain = !s.bytes().fold(false, |bad, b| bad | (b < 0x20) | (b == b'"') | (b == b'\\') | (b >= 0x7f));
     if plain {
         out.push_str(s);
         out.push('"');
@@ -131,8 +132,8 @@ pub fn key(k: &str) -> String {
 
 /// [`key`], appended to `out`.
 fn key_into(out: &mut String, k: &str) {
-    let plain = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    let plain = k.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
         && !(k.len() <= 5
             && matches!(
                 k.to_ascii_lowercase().as_str(),

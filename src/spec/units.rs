@@ -329,14 +329,38 @@ pub fn format_number(value: f64) -> String {
     if value.abs() < (1u64 << 33) as f64 && (fraction - 0.5).abs() > 1e-6 {
         let micros = scaled.round() as i64;
         let (units, rest) = (micros.unsigned_abs() / 1_000_000, micros.unsigned_abs() % 1_000_000);
-        let sign = if micros < 0 { "-" } else { "" };
-        if rest == 0 {
-            return format!("{sign}{units}");
+        // The digits written straight into the text: numbers are printed by the hundred
+        // thousand, and the formatting machinery cost more than the arithmetic.
+        let mut text = String::with_capacity(24);
+        if micros < 0 {
+            text.push('-');
         }
-        let digits = format!("{rest:06}");
-        return format!("{sign}{units}.{}", digits.trim_end_matches('0'));
+        push_digits(&mut text, units, 1);
+        if rest != 0 {
+            text.push('.');
+            // Six decimals, their trailing zeros dropped (`rest` is not 0: at most five).
+            let (mut rest, mut width) = (rest, 6);
+            while rest % 10 == 0 {
+                rest /= 10;
+                width -= 1;
+            }
+            push_digits(&mut text, rest, width);
+        }
+        return text;
     }
     format_number_exactly(value)
+}
+
+/// `value` in decimal, zero-padded to at least `width` digits, at the end of `text`.
+fn push_digits(text: &mut String, mut value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    while value > 0 || digits.len() - at < width {
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    text.extend(digits[at..].iter().map(|&d| d as char));
 }
 
 /// [`format_number`] through the float formatter.
