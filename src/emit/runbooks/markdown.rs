@@ -140,7 +140,7 @@ pub fn code_into(out: &mut String, text: &str) {
     let simple = !b.is_empty()
         && b[0] != b' '
         && b[b.len() - 1] != b' '
-        && !b.iter().fold(false, |bad, &c| bad | (c < 0x20) | (c >= 0x7f) | (c == b'`'))
+        && !b.iter().fold(false, |bad, &c| bad | !(0x20..0x7f).contains(&c) | (c == b'`'))
         && !text.contains("  ");
     if simple {
         out.push('`');
