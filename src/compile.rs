@@ -46,6 +46,8 @@ pub fn compile(spec_name: &str, spec_bytes: Vec<u8>, files: &dyn Files) -> Compi
         std::path::Path::new(spec_name).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
     let inputs = Inputs::load(&doc, files, &mut sources, &spec_dir);
     let system = check::check(&doc, &inputs, &sources, &mut diags);
+    // The typed spec of a large system is a million small allocations; nothing reads it now.
+    crate::parallel::drop_aside(doc);
     finish(sources, system, diags)
 }
 
