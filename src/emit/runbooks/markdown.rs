@@ -42,19 +42,27 @@ fn collapse(text: &str) -> String {
 /// numbers, versions, durations) is; it is copied without looking at each character twice.
 pub fn is_plain(text: &str) -> bool {
     let b = text.as_bytes();
-    // One pass over the bytes: every one printable ASCII and not always escaped, no two spaces
-    // in a row, no `://` and no `www.` in any case.
-    let mut previous = 0u8;
-    for (i, &c) in b.iter().enumerate() {
-        let url = match c {
-            b'/' => previous == b':' && b.get(i + 1) == Some(&b'/'),
-            b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
-            _ => false,
-        };
-        if !PLAIN_BYTE[c as usize] || (c == b' ' && previous == b' ') || url {
-            return false;
-        }
-        previous = c;
+    // Every byte printable ASCII and not always escaped; then, over pairs of bytes, no two
+    // spaces in a row, and no `:/` or `w.` that could begin or end a URL (`://`, `www.` in any
+    // case: looked at closely only when such a pair is there). Folds without an early exit:
+    // most texts are plain, and the loops stay branch-free.
+    if b.iter().fold(false, |bad, &c| bad | !PLAIN_BYTE[c as usize]) {
+        return false;
+    }
+    let pairs = b.iter().zip(b.get(1..).unwrap_or_default());
+    let (spaces, maybe_url) = pairs.fold((false, false), |(spaces, url), (&c, &d)| {
+        (spaces | ((c == b' ') & (d == b' ')), url | ((c == b':') & (d == b'/')) | (((c | 0x20) == b'w') & (d == b'.')))
+    });
+    if spaces {
+        return false;
+    }
+    let url = |i: usize| match b[i] {
+        b'/' => i >= 1 && b[i - 1] == b':' && b.get(i + 1) == Some(&b'/'),
+        b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
+        _ => false,
+    };
+    if maybe_url && (0..b.len()).any(url) {
+        return false;
     }
     let start = b.iter().take_while(|&&c| c == b' ').count();
     if matches!(b.get(start), Some(b'-' | b'+' | b'=')) {
@@ -141,7 +149,7 @@ pub fn code_into(out: &mut String, text: &str) {
         && b[0] != b' '
         && b[b.len() - 1] != b' '
         && !b.iter().fold(false, |bad, &c| bad | !(0x20..0x7f).contains(&c) | (c == b'`'))
-        && !text.contains("  ");
+        && !b.iter().zip(&b[1..]).fold(false, |two, (&c, &d)| two | ((c == b' ') & (d == b' ')));
     if simple {
         out.push('`');
         out.push_str(text);
