@@ -14,7 +14,7 @@
 //! the macros in [`layout`], the blocks of each runbook in [`slo`] and [`incidents`], the index
 //! in [`index`]), and a test in `runbooks::tests` renders the examples and minimal, rich and
 //! synthetic systems through both and requires the same bytes. At 10,000 routes the runbooks
-//! take 0.35 s this way and 0.61 s from the templates; see BENCHMARKS.md.
+//! take 0.30 s this way and 0.60 s from the templates; see BENCHMARKS.md.
 
 mod incidents;
 mod index;
