@@ -34,7 +34,7 @@ use super::Artifact;
 use super::alarms::metrics::latency_buckets;
 use super::derived::Derived;
 use super::sink::{FileOut, Sink};
-use super::yaml::{key, number, quote};
+use super::yaml::{key_into, number, quote_into};
 use crate::check::Costs;
 use crate::conventions::{self, env_name, model_group};
 use crate::hash::HashMap;
@@ -1037,52 +1037,86 @@ impl Y {
         matches!(self, Y::Str(_) | Y::Raw(_) | Y::Int(_) | Y::Bool(_))
     }
 
-    fn scalar(&self) -> String {
+    /// The scalar as YAML, at the end of `out` (nothing for a collection).
+    fn scalar_into(&self, out: &mut String) {
         match self {
-            Y::Str(s) => quote(s),
-            Y::Raw(s) => s.clone(),
-            Y::Int(i) => i.to_string(),
-            Y::Bool(b) => b.to_string(),
-            Y::Seq(_) | Y::Map(_) => String::new(),
+            Y::Str(s) => quote_into(out, s),
+            Y::Raw(s) => out.push_str(s),
+            Y::Int(i) => {
+                use std::fmt::Write;
+                let _ = write!(out, "{i}");
+            }
+            Y::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Y::Seq(_) | Y::Map(_) => {}
         }
     }
 }
 
 /// Comment text on one line, printable.
 fn comment_text(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') { ' ' } else { c })
-        .collect()
+    let mut out = String::with_capacity(s.len());
+    comment_into(&mut out, s);
+    out
 }
 
-fn render_map(entries: &[Entry], indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    for e in entries {
-        for c in &e.comments {
-            out.push_str(&pad);
-            out.push_str("# ");
-            out.push_str(&comment_text(c));
-            out.push('\n');
-        }
-        out.push_str(&pad);
-        out.push_str(&key(&e.key));
-        out.push(':');
-        render_value(&e.value, indent, out);
+/// [`comment_text`], at the end of `out`.
+fn comment_into(out: &mut String, s: &str) {
+    out.extend(
+        s.chars().map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') { ' ' } else { c }),
+    );
+}
+
+/// `indent` spaces.
+fn pad(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+/// `# <comment>` lines at `indent`.
+fn comments_into(out: &mut String, comments: &[String], indent: usize) {
+    for c in comments {
+        pad(out, indent);
+        out.push_str("# ");
+        comment_into(out, c);
+        out.push('\n');
     }
+}
+
+// The writers below append to one text: a large config has tens of thousands of deployments,
+// and a String made and copied per key, value or item was most of their time.
+
+fn render_map(entries: &[Entry], indent: usize, out: &mut String) {
+    for e in entries {
+        comments_into(out, &e.comments, indent);
+        pad(out, indent);
+        render_entry(e, indent, out);
+    }
+}
+
+/// An entry's key and value, the cursor where its key goes (its comments are the caller's).
+fn render_entry(e: &Entry, indent: usize, out: &mut String) {
+    key_into(out, &e.key);
+    out.push(':');
+    render_value(&e.value, indent, out);
 }
 
 fn render_value(value: &Y, indent: usize, out: &mut String) {
     match value {
         v if v.is_scalar() => {
             out.push(' ');
-            out.push_str(&v.scalar());
+            v.scalar_into(out);
             out.push('\n');
         }
         Y::Map(m) if m.is_empty() => out.push_str(" {}\n"),
         Y::Seq(s) if s.is_empty() => out.push_str(" []\n"),
         Y::Seq(s) if s.iter().all(|(c, v)| c.is_empty() && v.is_scalar()) => {
-            let items: Vec<String> = s.iter().map(|(_, v)| v.scalar()).collect();
-            out.push_str(&format!(" [{}]\n", items.join(", ")));
+            out.push_str(" [");
+            for (i, (_, v)) in s.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                v.scalar_into(out);
+            }
+            out.push_str("]\n");
         }
         Y::Map(m) => {
             out.push('\n');
@@ -1097,26 +1131,26 @@ fn render_value(value: &Y, indent: usize, out: &mut String) {
 }
 
 fn render_seq(items: &[(Vec<String>, Y)], indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
     for (comments, item) in items {
-        for c in comments {
-            out.push_str(&format!("{pad}# {}\n", comment_text(c)));
-        }
+        comments_into(out, comments, indent);
         match item {
             Y::Map(m) if !m.is_empty() => {
                 // The first entry goes on the `- ` line; its own comments go above it.
-                let mut first = m[0].clone();
-                for c in std::mem::take(&mut first.comments) {
-                    out.push_str(&format!("{pad}# {}\n", comment_text(&c)));
-                }
-                let mut body = String::new();
-                render_map(std::slice::from_ref(&first), indent + 2, &mut body);
-                render_map(&m[1..], indent + 2, &mut body);
-                out.push_str(&format!("{pad}- {}", &body[indent + 2..]));
+                comments_into(out, &m[0].comments, indent);
+                pad(out, indent);
+                out.push_str("- ");
+                render_entry(&m[0], indent + 2, out);
+                render_map(&m[1..], indent + 2, out);
             }
-            v if v.is_scalar() => out.push_str(&format!("{pad}- {}\n", v.scalar())),
+            v if v.is_scalar() => {
+                pad(out, indent);
+                out.push_str("- ");
+                v.scalar_into(out);
+                out.push('\n');
+            }
             other => {
-                out.push_str(&format!("{pad}-"));
+                pad(out, indent);
+                out.push('-');
                 render_value(other, indent, out);
             }
         }
@@ -1127,6 +1161,7 @@ fn render_seq(items: &[(Vec<String>, Y)], indent: usize, out: &mut String) {
 mod tests {
     use super::*;
     use crate::compile::compile;
+    use crate::emit::yaml::{key, quote};
     use crate::load::MemoryFiles;
 
     const HEAD: &str = "version: genops/v1\nsystem: { name: s, owner: o, region: us-chicago-1 }\n";

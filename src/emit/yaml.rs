@@ -131,7 +131,7 @@ pub fn key(k: &str) -> String {
 }
 
 /// [`key`], appended to `out`.
-fn key_into(out: &mut String, k: &str) {
+pub fn key_into(out: &mut String, k: &str) {
     let plain = k.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
         && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
         && !(k.len() <= 5
