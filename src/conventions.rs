@@ -24,7 +24,16 @@ pub fn ident_of(kind: &str, name: &str) -> String {
 
 /// An OCI display name: the system's name, then the thing's.
 pub fn display_name(system: &System, name: &str) -> String {
-    format!("{}-{}", system.name, name)
+    let mut text = String::new();
+    display_name_into(&mut text, system, name);
+    text
+}
+
+/// [`display_name`], at the end of `out`.
+pub fn display_name_into(out: &mut String, system: &System, name: &str) {
+    out.push_str(system.name.as_str());
+    out.push('-');
+    out.push_str(name);
 }
 
 /// Free-form tags for cost attribution: the spec's tags, then genops's own.

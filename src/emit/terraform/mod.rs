@@ -64,13 +64,21 @@ impl Tf<'_, '_> {
 
     /// [`Tf::tags`] as the expression's text.
     pub fn tags_text(&self, route: Option<&str>) -> String {
+        let mut text = String::new();
+        self.tags_into(&mut text, route);
+        text
+    }
+
+    /// [`Tf::tags_text`], at the end of `out`.
+    pub fn tags_into(&self, out: &mut String, route: Option<&str>) {
         match route {
-            None => "local.tags".to_string(),
+            None => out.push_str("local.tags"),
             Some(route) => {
-                let mut text = format!("merge(local.tags, {{ {}route = ", conventions::TAG_PREFIX);
-                hcl::write_string(&mut text, route);
-                text.push_str(" })");
-                text
+                out.push_str("merge(local.tags, { ");
+                out.push_str(conventions::TAG_PREFIX);
+                out.push_str("route = ");
+                hcl::write_string(out, route);
+                out.push_str(" })");
             }
         }
     }

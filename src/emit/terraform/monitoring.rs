@@ -17,7 +17,7 @@
 //! - quality, safety, cost and incident alarms read the `genops` custom metrics.
 
 use super::Tf;
-use crate::conventions::{display_name, ident, ident_of};
+use crate::conventions::{display_name, display_name_into, ident, ident_of};
 use crate::emit::alarms::metrics::{OCI_APIGATEWAY, OCI_CUSTOM};
 use crate::emit::alarms::{Severity, SloAlert, ThresholdAlert, Watch};
 use crate::emit::hcl::{Block, FileWriter, Value, write_string};
@@ -30,13 +30,35 @@ const DAY: u64 = 86_400_000;
 
 /// ISO 8601 duration as OCI wants it (`PT5M`, `PT6H`).
 fn iso(d: Duration) -> String {
+    let mut text = String::new();
+    iso_into(&mut text, d);
+    text
+}
+
+/// [`iso`], at the end of `out`.
+fn iso_into(out: &mut String, d: Duration) {
+    use std::fmt::Write;
     let minutes = (d.millis / 60_000).max(1);
-    if minutes % 60 == 0 { format!("PT{}H", minutes / 60) } else { format!("PT{minutes}M") }
+    let _ = if minutes % 60 == 0 { write!(out, "PT{}H", minutes / 60) } else { write!(out, "PT{minutes}M") };
 }
 
 /// An MQL query as an HCL template (it interpolates the deployment's OCID).
 fn query(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\\\""))
+    let mut out = String::with_capacity(text.len() + 8);
+    query_into(&mut out, text);
+    out
+}
+
+/// [`query`], at the end of `out`.
+fn query_into(out: &mut String, text: &str) {
+    out.push('"');
+    for (i, piece) in text.split('"').enumerate() {
+        if i > 0 {
+            out.push_str("\\\"");
+        }
+        out.push_str(piece);
+    }
+    out.push('"');
 }
 
 fn deployment(route: &str) -> String {
@@ -86,11 +108,12 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
     // About a kilobyte of text an alarm: reserved, so a file of a hundred megabytes is not
     // copied as it grows.
     file.reserve((slo.len() + thresholds.len()) * 1536);
+    let mut scratch = String::new();
     for alert in slo.iter().flatten().filter(|a| a.has_oci_alarm()) {
-        push_alarm(file, tf, &dest, slo_alarm(tf, alert));
+        push_alarm(file, tf, &dest, slo_alarm(tf, alert), &mut scratch);
     }
     for alert in thresholds {
-        push_alarm(file, tf, &dest, threshold_alarm(tf, &dest, alert));
+        push_alarm(file, tf, &dest, threshold_alarm(tf, &dest, alert), &mut scratch);
     }
 }
 
@@ -108,13 +131,28 @@ struct Alarm<'a> {
     rerouted: Option<Destinations>,
 }
 
+/// Where an alarm notifies: one of the `local` lists, or a list of its own.
+enum Targets<'d> {
+    Local(&'static str),
+    List(&'d [Value]),
+}
+
+impl Targets<'_> {
+    fn value(&self) -> Value {
+        match self {
+            Targets::Local(name) => Value::expr(*name),
+            Targets::List(list) => Value::List(list.to_vec()),
+        }
+    }
+}
+
 /// How an alarm notifies: its OCI severity, destinations, repeat and pending durations.
-fn notification(dest: &Destinations, a: &Alarm) -> (&'static str, Value, Duration, Duration) {
+fn notification<'d>(dest: &'d Destinations, a: &'d Alarm) -> (&'static str, Targets<'d>, Duration, Duration) {
     let dest = a.rerouted.as_ref().unwrap_or(dest);
     let (oci_severity, destinations, repeat) = match a.severity {
-        Severity::Page if dest.rerouted => ("CRITICAL", Value::List(dest.page.clone()), dest.repeat_page),
-        Severity::Page => ("CRITICAL", Value::expr("local.page_destinations"), dest.repeat_page),
-        Severity::Ticket => ("WARNING", Value::expr("local.ticket_destinations"), Duration::from_millis(4 * HOUR)),
+        Severity::Page if dest.rerouted => ("CRITICAL", Targets::List(&dest.page), dest.repeat_page),
+        Severity::Page => ("CRITICAL", Targets::Local("local.page_destinations"), dest.repeat_page),
+        Severity::Ticket => ("WARNING", Targets::Local("local.ticket_destinations"), Duration::from_millis(4 * HOUR)),
     };
     let repeat = repeat.max(Duration::from_millis(60_000));
     let pending = a.pending.clamp(Duration::from_millis(60_000), Duration::from_millis(DAY));
@@ -124,37 +162,42 @@ fn notification(dest: &Destinations, a: &Alarm) -> (&'static str, Value, Duratio
 /// Writes one alarm into the file: as text directly when its destinations are one of the
 /// `local` lists (every alarm but those of an incident type with its own rotation), the same
 /// text [`alarm`]'s block gives (a test holds the two together); else through the block.
-fn push_alarm(file: &mut FileWriter, tf: &Tf, dest: &Destinations, a: Alarm) {
+fn push_alarm(file: &mut FileWriter, tf: &Tf, dest: &Destinations, a: Alarm, scratch: &mut String) {
     let (oci_severity, destinations, repeat, pending) = notification(dest, &a);
-    let Value::Expr(destinations) = destinations else {
+    let Targets::Local(destinations) = destinations else {
         return file.push(&alarm(tf, dest, a));
     };
     file.push_text(|out| {
         // Every attribute fits on one line, so `=` aligns after the longest key,
-        // `repeat_notification_duration`.
+        // `repeat_notification_duration`. Names and durations are made in `scratch` and
+        // quoted from there, not in a String each (a large system has 100,000 alarms).
         out.push_str("resource \"oci_monitoring_alarm\" ");
-        write_string(out, &snake(a.name));
+        scratch.clear();
+        snake_into(scratch, a.name);
+        write_string(out, scratch);
         out.push_str(" {\n  compartment_id               = var.compartment_ocid\n");
         out.push_str("  metric_compartment_id        = var.compartment_ocid\n");
         out.push_str("  display_name                 = ");
-        write_string(out, &display_name(tf.system, a.name));
+        scratch.clear();
+        display_name_into(scratch, tf.system, a.name);
+        write_string(out, scratch);
         out.push_str("\n  namespace                    = ");
         write_string(out, a.namespace);
         out.push_str("\n  query                        = ");
-        out.push_str(&query(&a.query));
+        query_into(out, &a.query);
         out.push_str("\n  severity                     = ");
         write_string(out, oci_severity);
-        out.push_str("\n  pending_duration             = ");
-        write_string(out, &iso(pending));
-        out.push_str("\n  repeat_notification_duration = ");
-        write_string(out, &iso(repeat));
-        out.push_str("\n  message_format               = \"ONS_OPTIMIZED\"\n");
+        out.push_str("\n  pending_duration             = \"");
+        iso_into(out, pending);
+        out.push_str("\"\n  repeat_notification_duration = \"");
+        iso_into(out, repeat);
+        out.push_str("\"\n  message_format               = \"ONS_OPTIMIZED\"\n");
         out.push_str("  is_enabled                   = true\n  destinations                 = ");
-        out.push_str(&destinations);
+        out.push_str(destinations);
         out.push_str("\n  body                         = ");
         write_string(out, &a.body);
         out.push_str("\n  freeform_tags                = ");
-        out.push_str(&tf.tags_text(a.route));
+        tf.tags_into(out, a.route);
         out.push_str("\n}\n");
     });
 }
@@ -172,7 +215,7 @@ fn alarm(tf: &Tf, dest: &Destinations, a: Alarm) -> Block {
         .attr("repeat_notification_duration", Value::str(iso(repeat)))
         .attr("message_format", Value::str("ONS_OPTIMIZED"))
         .attr("is_enabled", Value::Bool(true))
-        .attr("destinations", destinations)
+        .attr("destinations", destinations.value())
         .attr("body", Value::str(a.body))
         .attr("freeform_tags", tf.tags(a.route))
 }
@@ -357,13 +400,18 @@ fn threshold_alarm<'a>(tf: &Tf<'a, '_>, dest: &Destinations, alert: &'a Threshol
 /// `ChatAvailabilityBudgetBurnFast` → `chat_availability_budget_burn_fast`.
 fn snake(name: &str) -> String {
     let mut out = String::new();
+    snake_into(&mut out, name);
+    out
+}
+
+/// [`snake`], at the end of `out`.
+fn snake_into(out: &mut String, name: &str) {
     for (i, c) in name.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
             out.push('_');
         }
         out.push(c.to_ascii_lowercase());
     }
-    out
 }
 
 #[cfg(test)]
@@ -426,7 +474,9 @@ incidents:
                     written += 1;
                 }
                 let mut text = FileWriter::new("");
-                push_alarm(&mut text, &tf, &dest, a.clone());
+                // A scratch buffer left with text in it, as the previous alarm leaves it.
+                let mut scratch = String::from("left over");
+                push_alarm(&mut text, &tf, &dest, a.clone(), &mut scratch);
                 let mut block = FileWriter::new("");
                 block.push(&alarm(&tf, &dest, a));
                 assert_eq!(text.finish(), block.finish());
