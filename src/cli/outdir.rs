@@ -456,7 +456,11 @@ impl Streamed<'_> {
             self.staged = Some((path, file));
         }
         match self.staged.as_mut() {
-            Some((path, file)) => file.write_all(text).map_err(|e| ("write", io_at(path)(e))),
+            Some((path, file)) => {
+                file.write_all(text).map_err(|e| ("write", io_at(path)(e)))?;
+                start_writeback(file);
+                Ok(())
+            }
             None => Ok(()),
         }
     }
@@ -719,7 +723,30 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), OutError> {
 /// build's samples when its largest files were written whole, and about 1% in most runs once
 /// they were written in megabyte parts (BENCHMARKS.md).
 fn write_in_parts(file: &mut File, bytes: &[u8]) -> io::Result<()> {
-    bytes.chunks(crate::emit::sink::PART).try_for_each(|part| file.write_all(part))
+    bytes.chunks(crate::emit::sink::PART).try_for_each(|part| {
+        file.write_all(part)?;
+        start_writeback(file);
+        Ok(())
+    })
+}
+
+/// Asks the kernel to start writing what `file` has so far to disk, without waiting for it.
+/// Left alone, the kernel writes a build's output only when it is synced (hundreds of
+/// megabytes are under its dirty-page threshold): the sync of the largest file, finished last,
+/// then waited 30 ms for the disk at the end of a 10,000-route build with both cores idle. The
+/// sync that makes each file durable still follows; this only starts the writing early.
+fn start_writeback(file: &File) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: sync_file_range takes a file descriptor this `File` owns and integers; it
+        // changes no memory of ours. Its failure is harmless: the later fsync writes it all.
+        unsafe {
+            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
 }
 
 /// Replaces `dest` atomically with `bytes`, through `tmp` on the same filesystem.
