@@ -81,28 +81,25 @@ pub fn emit_each(
         Litellm,
     }
     let derived = derived::Derived::new(system);
-    let emitted = (|| {
-        let run = |target| {
-            match target {
-                Target::Runbooks => runbooks::emit_each(&derived, &options.templates, sink)?,
-                Target::Terraform => terraform::emit_each(&derived, sources, sink),
-                Target::Prometheus => alarms::prometheus::emit_from(&derived).into_iter().for_each(|f| sink.file(f)),
-                Target::OpenSlo => alarms::openslo::emit_into(&derived, sink),
-                Target::Litellm => litellm::emit_into(&derived, sink),
-            }
-            Ok(())
-        };
-        let rounds =
-            [vec![Target::Runbooks, Target::Prometheus, Target::OpenSlo], vec![Target::Terraform, Target::Litellm]];
-        for round in rounds {
-            crate::memory::collect();
-            crate::parallel::map(round, run).into_iter().collect::<Result<(), _>>()?;
+    let run = |target| {
+        match target {
+            Target::Runbooks => runbooks::emit_each(&derived, &options.templates, sink)?,
+            Target::Terraform => terraform::emit_each(&derived, sources, sink),
+            Target::Prometheus => alarms::prometheus::emit_from(&derived).into_iter().for_each(|f| sink.file(f)),
+            Target::OpenSlo => alarms::openslo::emit_into(&derived, sink),
+            Target::Litellm => litellm::emit_into(&derived, sink),
         }
         Ok(())
-    })();
+    };
+    let rounds =
+        [vec![Target::Runbooks, Target::Prometheus, Target::OpenSlo], vec![Target::Terraform, Target::Litellm]];
+    for round in rounds {
+        crate::memory::collect();
+        crate::parallel::map(round, run).into_iter().collect::<Result<(), _>>()?;
+    }
     // The alerts and the routing plan live to the end; a build exits soon after.
     crate::memory::release(derived);
-    emitted
+    Ok(())
 }
 
 #[cfg(test)]

@@ -49,13 +49,11 @@ pub fn is_plain(text: &str) -> bool {
     if b.iter().fold(false, |bad, &c| bad | !PLAIN_BYTE[c as usize]) {
         return false;
     }
-    let pairs = b.iter().zip(b.get(1..).unwrap_or_default());
-    let (spaces, maybe_url) = pairs.fold((false, false), |(spaces, url), (&c, &d)| {
-        (spaces | ((c == b' ') & (d == b' ')), url | ((c == b':') & (d == b'/')) | (((c | 0x20) == b'w') & (d == b'.')))
-    });
-    if spaces {
+    if two_spaces(b) {
         return false;
     }
+    let maybe_url =
+        pairs(b).fold(false, |url, (c, d)| url | ((c == b':') & (d == b'/')) | (((c | 0x20) == b'w') & (d == b'.')));
     let url = |i: usize| match b[i] {
         b'/' => i >= 1 && b[i - 1] == b':' && b.get(i + 1) == Some(&b'/'),
         b'.' => i >= 3 && b[i - 3..i].eq_ignore_ascii_case(b"www"),
@@ -73,6 +71,17 @@ pub fn is_plain(text: &str) -> bool {
         && matches!(b.get(start + digits), Some(b'.' | b')'))
         && matches!(b.get(start + digits + 1), None | Some(b' '));
     !list_marker
+}
+
+/// Each byte of `b` with the next one.
+fn pairs(b: &[u8]) -> impl Iterator<Item = (u8, u8)> + '_ {
+    b.iter().copied().zip(b.get(1..).unwrap_or_default().iter().copied())
+}
+
+/// Whether `b` has two spaces in a row: a fold over its pairs of bytes, without an early exit
+/// (most texts have none, and the loop stays branch-free).
+fn two_spaces(b: &[u8]) -> bool {
+    pairs(b).fold(false, |two, (c, d)| two | ((c == b' ') & (d == b' ')))
 }
 
 /// The bytes [`is_plain`] lets through: printable ASCII other than [`ALWAYS`].
@@ -149,7 +158,7 @@ pub fn code_into(out: &mut String, text: &str) {
         && b[0] != b' '
         && b[b.len() - 1] != b' '
         && !b.iter().fold(false, |bad, &c| bad | !(0x20..0x7f).contains(&c) | (c == b'`'))
-        && !b.iter().zip(&b[1..]).fold(false, |two, (&c, &d)| two | ((c == b' ') & (d == b' ')));
+        && !two_spaces(b);
     if simple {
         out.push('`');
         out.push_str(text);
