@@ -17,7 +17,6 @@ pub mod emit;
 pub mod graph;
 pub mod hash;
 pub mod load;
-pub mod memory;
 pub mod model;
 pub mod parallel;
 pub mod plan;

@@ -59,8 +59,6 @@ pub fn map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
                         *lock(&results[i]) = Some(result);
                     }
                 }
-                // What this thread freed goes back to the system now, not after a delay.
-                crate::memory::collect();
             });
         }
     });

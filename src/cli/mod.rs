@@ -15,7 +15,6 @@ use std::path::Path;
 use crate::compile::{Compilation, compile};
 use crate::diag::{Code, HumanOptions, Severity, render_human, render_json};
 use crate::load::{FileError, MAX_SPEC_BYTES, spec_unreadable};
-use crate::memory::release;
 use args::{Command, DiagFormat, GraphFormat};
 use disk::{DiskFiles, read_capped};
 
@@ -29,7 +28,6 @@ pub mod exit {
 
 /// Runs genops with these arguments and exits the process with its exit code.
 pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ! {
-    crate::memory::exit_after_run();
     std::process::exit(run(args))
 }
 

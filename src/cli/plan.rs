@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use super::args::{DiagFormat, PlanFormat};
 use super::outdir;
-use super::{Output, compile_path, count, exit, release};
+use super::{Output, compile_path, count, exit};
 use crate::compile::Compilation;
 use crate::emit::Artifact;
 use crate::emit::sink::{Parts, Sink};
@@ -229,11 +229,7 @@ fn compile_with_snapshot(
     let stop = AtomicBool::new(false);
     let (c, as_recorded, inputs) = std::thread::scope(|scope| {
         let verified = manifest.filter(|m| m.inputs_sha256.is_some()).map(|m| {
-            scope.spawn(|| {
-                let files = outdir::verify(dir, m, &stop);
-                crate::memory::collect();
-                files
-            })
+            scope.spawn(|| outdir::verify(dir, m, &stop))
         });
         let c = compile_path(spec, out);
         let recorded = manifest.and_then(|m| m.inputs_sha256.as_deref());
@@ -271,7 +267,6 @@ pub(super) fn plan(
     out.info(&format!("rendered the plan in {} ms", started.elapsed().as_millis()));
     let code = out.stdout(&text);
     let changes = p.plan.has_changes();
-    release((p, c, text));
     if code != exit::OK {
         return code;
     }
@@ -320,7 +315,6 @@ pub(super) fn build(
     };
     let staging = p.staging.take().unwrap_or_else(|| outdir::Staging::new(dir));
     let written = outdir::write(dir, &p.produced, &p.plan, &p.disk, &manifest_json, staging);
-    release((manifest, manifest_json, p.model_json, p.produced, p.disk, c));
     let plan = p.plan;
     match written {
         Ok(w) => {

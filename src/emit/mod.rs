@@ -94,11 +94,8 @@ pub fn emit_each(
     let rounds =
         [vec![Target::Runbooks, Target::Prometheus, Target::OpenSlo], vec![Target::Terraform, Target::Litellm]];
     for round in rounds {
-        crate::memory::collect();
         crate::parallel::map(round, run).into_iter().collect::<Result<(), _>>()?;
     }
-    // The alerts and the routing plan live to the end; a build exits soon after.
-    crate::memory::release(derived);
     Ok(())
 }
 

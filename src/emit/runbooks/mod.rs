@@ -358,8 +358,6 @@ fn emit_each_by(
         sink.file(Artifact { path: path.clone(), contents });
         Ok(())
     });
-    // The context is the largest value of a build: a build that exits soon after leaves it.
-    crate::memory::release(vars);
     rendered.into_iter().collect::<Result<(), _>>()?;
     Ok(files.into_iter().map(|(_, path)| path).collect())
 }
