@@ -5,7 +5,7 @@
 //! (the last build as its manifest records it, or `null`), `summary` (`add`, `change`,
 //! `destroy`, `has_changes`), `semantic_changes`, `conflicts`, `changes` (each `target`,
 //! `file`, `address`, `action` — `create`, `update` or `delete` — `before`, `after`) and
-//! `files` (what a build writes or deletes, with SHA-256s). The README documents each field.
+//! `files` (what a build writes or deletes, with SHA-256s). docs/plans.md documents each field.
 
 use serde_json::{Value, json};
 

@@ -82,7 +82,7 @@ impl SemanticKind {
 /// One change of the spec since the last build.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SemanticChange {
-    /// `route`, `slo`, `prompt` … (see the README for the list).
+    /// `route`, `slo`, `prompt` … (docs/plans.md lists them).
     pub kind: String,
     /// The definition's name; `None` for single sections (`compliance`, `on-call`, `system`).
     pub name: Option<String>,

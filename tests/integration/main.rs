@@ -3,6 +3,7 @@
 mod alarms;
 mod cases;
 mod cli;
+mod docs;
 mod examples;
 mod hostile;
 mod litellm;
