@@ -5,7 +5,9 @@
 //! converted. An emitter cannot see an unchecked name: there are none here. Spans of the
 //! defining names are kept so later stages can still point into the spec.
 
+pub mod alerts;
 pub mod gateways;
+pub mod metrics;
 
 use crate::source::FileId;
 use crate::source::Span;

@@ -18,10 +18,10 @@
 
 use super::Tf;
 use crate::conventions::{display_name, ident, ident_of};
-use crate::emit::alarms::metrics::{OCI_APIGATEWAY, OCI_CUSTOM};
-use crate::emit::alarms::{Severity, SloAlert, ThresholdAlert, Watch};
 use crate::emit::hcl::{Block, FileWriter, Value};
 use crate::model::System;
+use crate::model::alerts::{Severity, SloAlert, ThresholdAlert, Watch};
+use crate::model::metrics::{OCI_APIGATEWAY, OCI_CUSTOM};
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Threshold, format_number};
 
@@ -380,5 +380,29 @@ incidents:
         );
         assert_eq!(destinations("tool_failure_chat"), "local.ticket_destinations");
         assert_eq!(destinations("chat_availability_budget_burn_fast"), "local.page_destinations");
+    }
+
+    /// The limit checks count alarms without naming them; the count is what `monitoring.tf`
+    /// holds, for every shipped example, a system without on-call and synthetic ones.
+    #[test]
+    fn oci_alarm_counts_are_the_alarms_of_monitoring_tf() {
+        let mut compiled: Vec<crate::compile::Compilation> =
+            crate::testing::EXAMPLES.iter().map(|name| crate::testing::example(name)).collect();
+        compiled.extend([1, 45].map(crate::testing::synthetic));
+        let bare = "version: genops/v1\nsystem: { name: s, owner: o, region: us-chicago-1 }\nmodels:\n  m: { provider: oci-genai, id: cohere.command-r-08-2024 }\nroutes:\n  r: { path: /r, data_class: public, model: m }\n";
+        compiled.push(crate::compile::compile(
+            "genops.yaml",
+            bare.as_bytes().to_vec(),
+            &crate::load::MemoryFiles::default(),
+        ));
+        for c in &compiled {
+            let system = c.system.as_ref().unwrap_or_else(|| panic!("valid: {:#?}", c.diagnostics));
+            let emitted = super::super::emit(system, &c.sources);
+            let monitoring = emitted.iter().find(|a| a.path == "terraform/monitoring.tf");
+            let written = monitoring.map_or(0, |a| a.contents.matches("resource \"oci_monitoring_alarm\"").count());
+            let counted: usize = crate::model::alerts::oci_alarm_counts(system).iter().map(|(_, n)| n).sum();
+            assert_eq!(counted, written, "{}", system.name);
+            assert!(written > 0 || system.oncall.is_none(), "{}", system.name);
+        }
     }
 }
