@@ -1,9 +1,9 @@
 //! `genops cost`: the estimated monthly cost of each route and model, against the budgets and
-//! the cost SLOs. The arithmetic is `check::Costs`; this only arranges it.
+//! the cost SLOs. The arithmetic is [`crate::model::cost`]; this only arranges it.
 
 use serde::Serialize;
 
-use crate::check::{CostEstimate, Costs};
+use crate::model::cost::{CostEstimate, Costs};
 use crate::model::{RouteId, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::{Threshold, format_number};

@@ -3,7 +3,9 @@
 //!
 //! The pipeline, one module a stage:
 //! `source` (texts, spans) → `yaml` (node tree) → `spec` (typed, unresolved) → `check`
-//! (resolved [`model::System`] + diagnostics) → `graph` (dependencies) → emitters.
+//! (resolved [`model::System`] + diagnostics) → `graph` (dependencies) → emitters. What both
+//! `check` and the emitters compute from a system (cost, worst-case latency, gateways, the
+//! alert catalogue) lives in `model`, so no stage depends on a later one.
 //! Every stage after loading is a pure function; `cli` is the only code that touches argv,
 //! the filesystem, stdout and exit codes.
 

@@ -35,16 +35,6 @@ pub(crate) fn builtin() -> DataClasses {
     DataClasses { policies }
 }
 
-/// `full` logs most; a level is allowed when it logs no more than the class's.
-pub fn logs_more(level: LoggingLevel, than: LoggingLevel) -> bool {
-    let rank = |l: LoggingLevel| match l {
-        LoggingLevel::Full => 2,
-        LoggingLevel::Metadata => 1,
-        LoggingLevel::AuditOnly => 0,
-    };
-    rank(level) > rank(than)
-}
-
 impl Checker<'_> {
     pub(super) fn check_data_class_overrides(&mut self) {
         let names: Vec<&str> = DataClassName::ALL.iter().map(|c| c.as_str()).collect();

@@ -1,40 +1,17 @@
-//! Timing arithmetic: the worst case a caller can wait on a route, against its latency SLOs;
-//! and the data-class rule applied through fallback routes.
+//! Timing checks: the worst case a caller can wait on a route ([`worst_case_latency`]) against
+//! OCI API Gateway's read timeout and the route's latency SLOs; and the data-class rule applied
+//! through fallback routes.
 //!
-//! Worst case = (1 + retries) × timeout + the backoff waits, then one more timeout per fallback
-//! model (fallbacks are tried once), and a fallback route's own worst case. This is the
-//! deadline the gateway must allow; a latency SLO whose threshold is below it counts every
-//! request that takes the fallback path as slow, so genops refuses it.
+//! The worst case is the deadline the gateway must allow; a latency SLO whose threshold is
+//! below it counts every request that takes the fallback path as slow, so genops refuses it.
 
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
+use crate::model::gateways::GATEWAY_MAX_READ_TIMEOUT;
+use crate::model::latency::{MAX_FALLBACK_DEPTH, worst_case_latency};
 use crate::model::{Fallback, RouteId, System};
 use crate::spec::slos::Sli;
-use crate::spec::units::{Duration, Threshold};
-
-/// Fallback routes nest at most this deep (cycles are refused before this runs).
-const MAX_DEPTH: usize = 64;
-
-/// The longest a request to `route` can take before the caller gets an answer or an error.
-pub fn worst_case_latency(system: &System, route: RouteId) -> Duration {
-    Duration::from_millis(worst(system, route, 0))
-}
-
-fn worst(system: &System, id: RouteId, depth: usize) -> u64 {
-    let route = system.route(id);
-    let attempts = 1 + route.retries.attempts as u64;
-    let mut total = route.timeout.millis.saturating_mul(attempts);
-    total = route.retries.waits().fold(total, |t, w| t.saturating_add(w.millis));
-    for fallback in &route.fallbacks {
-        let extra = match fallback {
-            Fallback::Model(_) => route.timeout.millis,
-            Fallback::Route(r) if depth < MAX_DEPTH => worst(system, *r, depth + 1),
-            Fallback::Route(_) => 0,
-        };
-        total = total.saturating_add(extra);
-    }
-    total
-}
+use crate::spec::units::Threshold;
 
 /// The breakdown shown in the diagnostic.
 fn explain(system: &System, id: RouteId) -> String {
@@ -55,9 +32,6 @@ fn explain(system: &System, id: RouteId) -> String {
     }
     parts.join(" + ")
 }
-
-/// OCI API Gateway's longest backend read timeout.
-pub const GATEWAY_MAX_READ_TIMEOUT: Duration = Duration { millis: 300_000 };
 
 impl Checker<'_> {
     pub(super) fn check_latency(&mut self, system: &System) {
@@ -142,7 +116,7 @@ impl Checker<'_> {
 }
 
 fn reachable_models(system: &System, id: RouteId, depth: usize, out: &mut Vec<crate::model::ModelId>) {
-    if depth > MAX_DEPTH {
+    if depth > MAX_FALLBACK_DEPTH {
         return;
     }
     let route = system.route(id);

@@ -7,15 +7,15 @@
 //!   Pay-as-You-Go tenancy and 50 with Universal Credits unless the limit was raised.
 //! - GO0405: the system has so many OCI Monitoring alarms that Terraform spends more than ten
 //!   minutes on them: OCI accepts at most 10 alarm operations a second per tenancy, and every
-//!   `terraform plan` reads each alarm again ([`crate::emit::alarms::oci_alarm_counts`]).
+//!   `terraform plan` reads each alarm again ([`crate::model::alerts::oci_alarm_counts`]).
 //!
 //! Warnings, not errors: genops cannot see the tenancy's limits or what else runs in it, and a
 //! raised limit or a patient pipeline makes the design sound.
 
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
-use crate::emit::alarms::{OciAlarmOwner, oci_alarm_counts};
 use crate::model::System;
+use crate::model::alerts::{OciAlarmOwner, oci_alarm_counts};
 use crate::model::gateways::{self, DEFAULT_GATEWAY_LIMITS, DEPLOYMENTS_PER_GATEWAY};
 use crate::spec::units::Duration;
 

@@ -23,10 +23,6 @@ mod slos;
 mod table;
 mod unused;
 
-pub use cost::{CostEstimate, Costs, estimate_cost_per_query};
-pub use data_classes::logs_more;
-pub use latency::{GATEWAY_MAX_READ_TIMEOUT, worst_case_latency};
-
 use crate::diag::Diagnostics;
 use crate::load::Inputs;
 use crate::model::{self, DataClasses};

@@ -4,10 +4,10 @@
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::data_classes::logs_more;
 use super::{Checker, valid_indexed};
 use crate::diag::{Code, Diagnostic};
 use crate::hash::HashMap;
+use crate::model::logs_more;
 use crate::source::{Span, Spanned};
 use crate::spec::Route;
 use crate::spec::data_classes::DataClassName;

@@ -8,9 +8,9 @@
 
 use std::sync::OnceLock;
 
-use super::alarms::{self, SloAlert, ThresholdAlert};
 use super::litellm;
 use crate::model::System;
+use crate::model::alerts::{self, SloAlert, ThresholdAlert};
 
 pub struct Derived<'s> {
     pub system: &'s System,
@@ -25,14 +25,14 @@ impl<'s> Derived<'s> {
         Derived { system, slo_alerts: OnceLock::new(), threshold_alerts: OnceLock::new(), routing: OnceLock::new() }
     }
 
-    /// The burn-rate alerts of each SLO, indexed like `system.slos` ([`alarms::slo_alerts_by_slo`]).
+    /// The burn-rate alerts of each SLO, indexed like `system.slos` ([`alerts::slo_alerts_by_slo`]).
     pub fn slo_alerts(&self) -> &[Vec<SloAlert<'s>>] {
-        self.slo_alerts.get_or_init(|| alarms::slo_alerts_by_slo(self.system))
+        self.slo_alerts.get_or_init(|| alerts::slo_alerts_by_slo(self.system))
     }
 
-    /// The threshold alerts of the SLOs and incident types ([`alarms::threshold_alerts`]).
+    /// The threshold alerts of the SLOs and incident types ([`alerts::threshold_alerts`]).
     pub fn threshold_alerts(&self) -> &[ThresholdAlert] {
-        self.threshold_alerts.get_or_init(|| alarms::threshold_alerts(self.system))
+        self.threshold_alerts.get_or_init(|| alerts::threshold_alerts(self.system))
     }
 
     /// How the gateway routes each route's requests ([`litellm::plan`]).

@@ -337,16 +337,6 @@ impl<'s> FileWriter<'s> {
         self.out.boundary();
     }
 
-    /// A block written as text by `write` (which must write exactly one complete block, as
-    /// [`Block::write`] would at the top level).
-    pub fn push_text(&mut self, write: impl FnOnce(&mut String)) {
-        let text = self.out.text();
-        text.push('\n');
-        write(text);
-        self.blocks += 1;
-        self.out.boundary();
-    }
-
     /// Room for `bytes` more of text (see [`FileOut::reserve`]).
     pub fn reserve(&mut self, bytes: usize) {
         self.out.reserve(bytes);

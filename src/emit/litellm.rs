@@ -31,13 +31,13 @@
 //! in the README.
 
 use super::Artifact;
-use super::alarms::metrics::latency_buckets;
 use super::derived::Derived;
 use super::sink::{FileOut, Sink};
 use super::yaml::{key_into, number, quote_into};
-use crate::check::Costs;
 use crate::conventions::{self, env_name, model_group};
 use crate::hash::HashMap;
+use crate::model::cost::Costs;
+use crate::model::metrics::latency_buckets;
 use crate::model::{Budget, Downgrade, Fallback, ModelId, OnPressure, PromptId, Route, RouteId, Serving, System};
 use crate::spec::data_classes::LoggingLevel;
 use crate::spec::models::{ModelKind, Provider};

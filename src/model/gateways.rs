@@ -9,12 +9,18 @@
 //! gateway as long as the routes of its network before it stay; inserting or removing one
 //! earlier moves the later ones to the next or previous gateway, which `genops plan` shows as
 //! a change of their deployments' `gateway_id` (Terraform replaces them: a new hostname).
+//! Also the limits of OCI API Gateway that the checks warn or refuse at and `gateway.tf` follows.
 
 use super::System;
 use crate::spec::data_classes::Network;
+use crate::spec::units::Duration;
 
 /// OCI API Gateway's limit of active deployments per gateway (not raisable).
 pub const DEPLOYMENTS_PER_GATEWAY: usize = 20;
+
+/// OCI API Gateway's longest backend read timeout: a deployment's read timeout is the route's
+/// worst case, and a longer worst case is refused (GO0320).
+pub const GATEWAY_MAX_READ_TIMEOUT: Duration = Duration { millis: 300_000 };
 
 /// OCI's default limits of active API gateways per tenancy: Pay-as-You-Go (and promotions),
 /// then Universal Credits. Both can be raised on request.

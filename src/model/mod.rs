@@ -4,8 +4,18 @@
 //! resolved to a typed id ([`ModelId`], [`RouteId`] …), every default applied and every unit
 //! converted. An emitter cannot see an unchecked name: there are none here. Spans of the
 //! defining names are kept so later stages can still point into the spec.
+//!
+//! Beside it, the analyses of a system that both the check stage and the emitters read, each
+//! defined once here so that `check` never reaches into `emit`: the cost of a query
+//! ([`cost`]), the worst-case latency of a route ([`latency`]), the API gateway of each route
+//! and the gateway's limits ([`gateways`]), the alert catalogue and its OCI alarm counts
+//! ([`alerts`]) and the metrics the alerts read ([`metrics`]).
 
+pub mod alerts;
+pub mod cost;
 pub mod gateways;
+pub mod latency;
+pub mod metrics;
 
 use crate::source::FileId;
 use crate::source::Span;
@@ -329,6 +339,18 @@ pub struct DataClassPolicy {
     pub network: Network,
     pub residency: bool,
     pub moderation: bool,
+}
+
+/// `full` logs most; a level is allowed when it logs no more than the class's. The check
+/// refuses a route that logs more than its class (GO0303); `gateway.tf` caps execution logs
+/// at the class's level.
+pub fn logs_more(level: LoggingLevel, than: LoggingLevel) -> bool {
+    let rank = |l: LoggingLevel| match l {
+        LoggingLevel::Full => 2,
+        LoggingLevel::Metadata => 1,
+        LoggingLevel::AuditOnly => 0,
+    };
+    rank(level) > rank(than)
 }
 
 #[derive(Clone, Debug, PartialEq)]

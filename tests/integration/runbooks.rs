@@ -127,12 +127,12 @@ fn prometheus_alerts(name: &str, rules_text: &str) -> (Vec<Rule>, BTreeSet<Strin
     let system = c.system.as_ref().expect("a valid spec");
     let shared: BTreeSet<String> = prometheus_rules(rules_text).into_iter().map(|r| r.name).collect();
     let mut out = Vec::new();
-    for a in genops::emit::alarms::slo_alerts(system) {
+    for a in genops::model::alerts::slo_alerts(system) {
         assert!(shared.contains(&a.prometheus_rule()), "{name}: no Prometheus rule {}", a.prometheus_rule());
         assert!(rules_text.contains(&format!("slo: \"{}\"", a.slo.name)), "{name}: no data series of {}", a.slo.name);
         out.push(Rule { name: a.prometheus_alert(), severity: a.window.severity.as_str().into(), runbook: a.runbook });
     }
-    for a in genops::emit::alarms::threshold_alerts(system) {
+    for a in genops::model::alerts::threshold_alerts(system) {
         assert!(shared.contains(&a.prometheus_rule()), "{name}: no Prometheus rule {}", a.prometheus_rule());
         if let Some(slo) = &a.slo {
             assert!(rules_text.contains(&format!("slo: \"{slo}\"")), "{name}: no data series of {slo}");

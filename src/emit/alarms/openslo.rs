@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::ThresholdAlert;
-use super::metrics::{self, le};
 use crate::conventions::HEADER;
 use crate::emit::Artifact;
 use crate::emit::derived::Derived;
 use crate::emit::sink::{FileOut, Sink};
 use crate::emit::yaml;
+use crate::model::alerts::ThresholdAlert;
+use crate::model::metrics::{self, le};
 use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::Threshold;

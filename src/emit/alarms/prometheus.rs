@@ -18,12 +18,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::metrics::{self, le};
-use super::{SloAlert, ThresholdAlert, Watch, burn_windows};
 use crate::conventions::HEADER;
 use crate::emit::Artifact;
 use crate::emit::derived::Derived;
 use crate::emit::yaml::{self, object};
+use crate::model::alerts::{SloAlert, ThresholdAlert, Watch, burn_windows};
+use crate::model::metrics::{self, le};
 use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Threshold, format_number};

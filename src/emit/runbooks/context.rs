@@ -17,12 +17,14 @@ use serde::Serialize;
 
 use super::object::{List, Text, template_struct};
 
-use crate::check::{Costs, worst_case_latency};
 use crate::conventions::{display_name, ident, incident_runbook, model_group, sli_runbook_file, slo_runbook};
-use crate::emit::alarms::{self, Severity, SloAlert, ThresholdAlert, Watch};
+use crate::emit::alarms;
 use crate::emit::derived::Derived;
 use crate::emit::litellm;
 use crate::hash::HashMap;
+use crate::model::alerts::{Severity, SloAlert, ThresholdAlert, Watch, burn_windows};
+use crate::model::cost::Costs;
+use crate::model::latency::worst_case_latency;
 use crate::model::{Auth, Channel, Fallback, IncidentKind, Model, Oncall, Route, RouteId, Serving, Slo, System};
 use crate::spec::oncall::Coverage;
 use crate::spec::slos::Sli;
@@ -691,7 +693,7 @@ pub fn build(derived: &Derived) -> Base {
         },
         runbooks: Vec::new(),
         issuers: Vec::new(),
-        burn_windows: alarms::burn_windows()
+        burn_windows: burn_windows()
             .iter()
             .map(|w| BurnWindowCtx {
                 name: w.name.clone(),

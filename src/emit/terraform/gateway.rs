@@ -5,15 +5,15 @@
 //! ([`crate::model::gateways`]). The backend is the LiteLLM model group of the route.
 
 use super::Tf;
-use crate::check::worst_case_latency;
 use crate::conventions::{ident, model_group};
 use crate::emit::hcl::{Block, FileWriter, Value};
-use crate::model::gateways::Gateway;
+use crate::model::gateways::{GATEWAY_MAX_READ_TIMEOUT, Gateway};
+use crate::model::latency::worst_case_latency;
 use crate::model::{Auth, Route, RouteId};
 use crate::spec::data_classes::{LoggingLevel, Network};
 
-/// OCI API Gateway's longest backend read timeout; a longer worst case is refused (GO0320).
-const MAX_READ_TIMEOUT_S: u64 = crate::check::GATEWAY_MAX_READ_TIMEOUT.millis / 1000;
+/// OCI API Gateway's longest backend read timeout, in the seconds the deployment takes.
+const MAX_READ_TIMEOUT_S: u64 = GATEWAY_MAX_READ_TIMEOUT.millis / 1000;
 
 /// The resource name of the API gateway of the route at this index (`public`, `public_2` …).
 pub(crate) fn gateway_of(tf: &Tf, route: usize) -> String {
@@ -143,7 +143,7 @@ impl LoggingLevel {
     /// The API Gateway execution-log level for what a route may log, or `None` when only
     /// audit records (the access log) may be kept.
     pub fn min_level(self, route: LoggingLevel) -> Option<&'static str> {
-        let effective = if crate::check::logs_more(route, self) { self } else { route };
+        let effective = if crate::model::logs_more(route, self) { self } else { route };
         match effective {
             LoggingLevel::Full => Some("INFO"),
             LoggingLevel::Metadata => Some("WARN"),

@@ -59,28 +59,13 @@ impl Tf<'_, '_> {
     /// `freeform_tags` for a resource, optionally of one route: `local.tags` (`variables.tf`),
     /// merged with the route's tag. Written once instead of on each of thousands of resources.
     pub fn tags(&self, route: Option<&str>) -> Value {
-        Value::expr(self.tags_text(route))
-    }
-
-    /// [`Tf::tags`] as the expression's text.
-    pub fn tags_text(&self, route: Option<&str>) -> String {
-        let mut text = String::new();
-        self.tags_into(&mut text, route);
-        text
-    }
-
-    /// [`Tf::tags_text`], at the end of `out`.
-    pub fn tags_into(&self, out: &mut String, route: Option<&str>) {
-        match route {
-            None => out.push_str("local.tags"),
-            Some(route) => {
-                out.push_str("merge(local.tags, { ");
-                out.push_str(conventions::TAG_PREFIX);
-                out.push_str("route = ");
-                hcl::write_string(out, route);
-                out.push_str(" })");
-            }
-        }
+        let Some(route) = route else { return Value::expr("local.tags") };
+        let mut text = String::from("merge(local.tags, { ");
+        text.push_str(conventions::TAG_PREFIX);
+        text.push_str("route = ");
+        hcl::write_string(&mut text, route);
+        text.push_str(" })");
+        Value::expr(text)
     }
 
     /// The tags of every resource, the value of `local.tags`.

@@ -1,0 +1,124 @@
+//! Cost arithmetic: the estimated cost of one query on a route and of one call to a model.
+//!
+//! In: the checked [`System`]. Out: [`CostEstimate`]s, or why a cost is unknown. The check stage
+//! holds them to the cost SLOs and budget downgrades (`check/cost.rs`), `genops cost` reports
+//! them, the LiteLLM config orders downgrades by them and the runbooks quote them.
+//!
+//! On-demand and external models cost their per-token price times the route's average tokens.
+//! A dedicated model costs its cluster's hours (730 a month) shared over the requests of every
+//! route whose primary model runs on that cluster. A rollout mixes in its candidate: canary and
+//! A/B by weight, shadow adds the mirrored share, blue-green counts the active side.
+
+use super::{ModelId, RouteId, Serving, System, Traffic};
+use crate::spec::routes::Strategy;
+
+/// Hours in an average month, as cloud price lists count them.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+/// Days in an average month.
+pub const DAYS_PER_MONTH: f64 = 30.4;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CostEstimate {
+    pub per_query: f64,
+    pub per_month: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CostUnknown {
+    NoTraffic,
+    Unpriced(ModelId),
+}
+
+/// Cost arithmetic over one system: the planned load of every dedicated cluster is computed
+/// once, so estimating every route is linear in the number of routes.
+pub struct Costs<'a> {
+    system: &'a System,
+    /// Requests a day planned on each cluster (see [`Costs::cluster_requests_per_day`]).
+    cluster_per_day: Vec<f64>,
+}
+
+impl<'a> Costs<'a> {
+    pub fn new(system: &'a System) -> Costs<'a> {
+        let mut cluster_per_day = vec![0.0; system.clusters.len()];
+        for r in &system.routes {
+            let Some(t) = r.traffic else { continue };
+            let per_day = t.per_day as f64;
+            let (primary_share, candidate) = match r.rollout {
+                Some(ro) => {
+                    let primary_share = match (ro.strategy, ro.candidate_model) {
+                        (Strategy::Shadow, _) | (_, None) => 1.0,
+                        _ => 1.0 - ro.weight,
+                    };
+                    (primary_share, ro.candidate_model.map(|m| (m, ro.weight)))
+                }
+                None => (1.0, None),
+            };
+            if let Serving::Dedicated(c) = system.model(r.model).serving {
+                cluster_per_day[c.0] += primary_share * per_day;
+            }
+            if let Some((m, share)) = candidate {
+                if let Serving::Dedicated(c) = system.model(m).serving {
+                    cluster_per_day[c.0] += share * per_day;
+                }
+            }
+        }
+        Costs { system, cluster_per_day }
+    }
+
+    /// Requests a day a dedicated cluster serves by plan: each route's traffic split between its
+    /// primary model and its rollout candidate (canary and A/B by weight, shadow adds the mirrored
+    /// share, blue-green the active side). Fallbacks and tiers are not planned traffic.
+    pub fn cluster_requests_per_day(&self, cluster: super::ClusterId) -> f64 {
+        self.cluster_per_day[cluster.0]
+    }
+
+    /// Estimated cost of one query on `route` (and per month at its expected traffic).
+    pub fn route(&self, route: RouteId) -> Result<CostEstimate, CostUnknown> {
+        let r = self.system.route(route);
+        let traffic = r.traffic.ok_or(CostUnknown::NoTraffic)?;
+        let primary = self.model(r.model, traffic)?;
+        let per_query = match r.rollout {
+            None => primary,
+            Some(rollout) => {
+                let candidate = match rollout.candidate_model {
+                    Some(m) => self.model(m, traffic)?,
+                    None => primary,
+                };
+                let w = rollout.weight;
+                match rollout.strategy {
+                    Strategy::Canary | Strategy::Ab | Strategy::BlueGreen => (1.0 - w) * primary + w * candidate,
+                    Strategy::Shadow => primary + w * candidate,
+                }
+            }
+        };
+        Ok(CostEstimate { per_query, per_month: per_query * traffic.per_day as f64 * DAYS_PER_MONTH })
+    }
+
+    /// Cost of one call to `model` with a route's average tokens.
+    pub fn model(&self, model: ModelId, traffic: Traffic) -> Result<f64, CostUnknown> {
+        let m = self.system.model(model);
+        match m.serving {
+            Serving::Dedicated(cluster) => {
+                let c = self.system.cluster(cluster);
+                let hourly = c.price_per_unit_hour.ok_or(CostUnknown::Unpriced(model))?;
+                let monthly = hourly * c.units as f64 * HOURS_PER_MONTH;
+                // A cluster used only as a fallback has no planned traffic: its whole cost falls
+                // on the requests that reach it, counted as this route's.
+                let planned = self.cluster_requests_per_day(cluster);
+                let per_day = if planned > 0.0 { planned } else { traffic.per_day.max(1) as f64 };
+                Ok(monthly / (per_day * DAYS_PER_MONTH))
+            }
+            Serving::OnDemand | Serving::External => {
+                let p = m.price.ok_or(CostUnknown::Unpriced(model))?;
+                Ok(traffic.input_tokens as f64 / 1000.0 * p.input_per_1k
+                    + traffic.output_tokens as f64 / 1000.0 * p.output_per_1k)
+            }
+        }
+    }
+}
+
+/// Estimated cost of one query on `route`. Builds [`Costs`] each call: for many routes, build
+/// it once and call [`Costs::route`].
+pub fn estimate_cost_per_query(system: &System, route: RouteId) -> Result<CostEstimate, CostUnknown> {
+    Costs::new(system).route(route)
+}
