@@ -1,8 +1,9 @@
 //! YAML text -> [`Node`] tree, within limits.
 //!
 //! In: one source file. Out: its single document as a node tree, or diagnostics. Hostile input
-//! is bounded: nesting depth, the number of nodes after alias expansion (a "billion laughs"
-//! file stops here, not in memory), one document per file. Duplicate keys are errors; YAML merge
+//! is bounded: nesting depth, the number of nodes and the bytes of scalar text after alias
+//! expansion (a "billion laughs" file, or one long scalar aliased thousands of times, stops
+//! here, not in memory), one document per file. Duplicate keys are errors; YAML merge
 //! keys (`<<: *defaults`) are supported, explicit keys win over merged ones.
 
 use compact_str::CompactString;
@@ -20,12 +21,16 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes in the document, counting every expansion of an alias.
     pub max_nodes: usize,
+    /// Most bytes of scalar text (keys and values) in the document, counting every expansion
+    /// of an alias: each expansion is a copy of its anchor's text.
+    pub max_bytes: usize,
 }
 
 impl Limits {
     /// Limits that scale with the file: a large real spec passes, an alias bomb does not.
+    /// Without aliases a document holds at most its file's length in scalar text.
     pub fn for_len(len: usize) -> Limits {
-        Limits { max_depth: 64, max_nodes: (len / 2).max(1_000_000) }
+        Limits { max_depth: 64, max_nodes: (len / 2).max(1_000_000), max_bytes: len.saturating_mul(4).max(64 << 20) }
     }
 }
 
@@ -61,8 +66,10 @@ struct Builder<'a> {
     id: FileId,
     limits: Limits,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Each anchor's node, with its size in nodes and in bytes of scalar text.
+    anchors: HashMap<usize, (Node, Size)>,
     nodes: usize,
+    bytes: usize,
     root: Option<Node>,
     diags: Diagnostics,
 }
@@ -111,6 +118,7 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             anchors: HashMap::default(),
             nodes: 0,
+            bytes: 0,
             root: None,
             diags: Diagnostics::new(),
         }
@@ -149,11 +157,12 @@ impl<'a> Builder<'a> {
                     if let Some(tag) = tag {
                         plain = self.scalar_tag(&tag, plain, start, end);
                     }
+                    self.count(Size { nodes: 1, bytes: text.len() }, self.span(start, end))?;
                     let node = Node {
                         span: self.span(start, end),
                         kind: NodeKind::Scalar(Scalar { text: CompactString::from(text.as_ref()), plain }),
                     };
-                    self.finish_node(node, anchor, 1)?;
+                    self.finish_node(node, anchor)?;
                 }
                 Event::SequenceStart(anchor, tag) => {
                     self.collection_tag(tag.as_deref(), "seq", start, end);
@@ -169,7 +178,7 @@ impl<'a> Builder<'a> {
                 }
                 Event::SequenceEnd | Event::MappingEnd => self.close(end)?,
                 Event::Alias(anchor) => {
-                    let Some((node, size)) = self.anchors.get(&anchor) else {
+                    let Some(&(_, size)) = self.anchors.get(&anchor) else {
                         self.diags.push(
                             Diagnostic::new(Code::YamlSyntax, "alias to an unknown anchor")
                                 .label(self.span(start, end), "no anchor of this name before here")
@@ -177,10 +186,12 @@ impl<'a> Builder<'a> {
                         );
                         return Err(Abort);
                     };
-                    let (mut node, size) = (node.clone(), *size);
+                    // Counted before it is copied: the copy is what the limits bound.
+                    self.count(size, self.span(start, end))?;
+                    let mut node = self.anchors[&anchor].0.clone();
                     // The alias stands where it is used: diagnostics about it point here.
                     node.span = self.span(start, end);
-                    self.finish_node(node, 0, size)?;
+                    self.finish_node(node, 0)?;
                 }
             }
         }
@@ -218,7 +229,8 @@ impl<'a> Builder<'a> {
                 (Node { span: self.span(start, end), kind: NodeKind::Map(entries) }, anchor)
             }
         };
-        self.finish_node(node, anchor, 1)
+        self.count(Size { nodes: 1, bytes: 0 }, node.span)?;
+        self.finish_node(node, anchor)
     }
 
     /// Merge keys: entries of the merged mappings that the mapping does not set itself.
@@ -251,24 +263,29 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish_node(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Abort> {
-        self.nodes = self.nodes.saturating_add(size);
-        if self.nodes > self.limits.max_nodes {
-            self.diags.push(
-                Diagnostic::new(
-                    Code::YamlLimit,
-                    format!(
-                        "the YAML expands to more than {} nodes",
-                        self.limits.max_nodes
-                    ),
-                )
-                .label(node.span, "the limit is reached while reading this")
+    /// Adds a node (or an alias's copy of its anchor) to the document's size, refusing it past
+    /// the limits.
+    fn count(&mut self, size: Size, span: Span) -> Result<(), Abort> {
+        self.nodes = self.nodes.saturating_add(size.nodes);
+        self.bytes = self.bytes.saturating_add(size.bytes);
+        let over = if self.nodes > self.limits.max_nodes {
+            format!("{} nodes", self.limits.max_nodes)
+        } else if self.bytes > self.limits.max_bytes {
+            format!("{} bytes of text", self.limits.max_bytes)
+        } else {
+            return Ok(());
+        };
+        self.diags.push(
+            Diagnostic::new(Code::YamlLimit, format!("the YAML expands to more than {over}"))
+                .label(span, "the limit is reached while reading this")
                 .help("aliases (`*name`) that repeat large anchors multiply the document; write the values out or use fewer levels of aliases"),
-            );
-            return Err(Abort);
-        }
+        );
+        Err(Abort)
+    }
+
+    fn finish_node(&mut self, node: Node, anchor: usize) -> Result<(), Abort> {
         if anchor != 0 {
-            let subtree = count_nodes(&node);
+            let subtree = size_of(&node);
             self.anchors.insert(anchor, (node.clone(), subtree));
         }
         match self.stack.last_mut() {
@@ -381,8 +398,10 @@ fn load_in_pieces(file: &SourceFile, id: FileId, limits: Limits, runs: usize, mi
     let mut keys: HashSet<CompactString> = HashSet::default();
     let mut start = None;
     let mut nodes = 0usize;
+    let mut bytes = 0usize;
     for loaded in loaded.into_iter().collect::<Option<Vec<_>>>()?.into_iter().flatten() {
         nodes = nodes.saturating_add(loaded.nodes);
+        bytes = bytes.saturating_add(loaded.bytes);
         if start.is_none() {
             start = loaded.start;
         }
@@ -404,7 +423,7 @@ fn load_in_pieces(file: &SourceFile, id: FileId, limits: Limits, runs: usize, mi
             entries.extend(more);
         }
     }
-    if nodes > limits.max_nodes {
+    if nodes > limits.max_nodes || bytes > limits.max_bytes {
         return None;
     }
     let span = Span { file: id, start: start?, end: entries.last()?.value.span.end };
@@ -418,6 +437,7 @@ struct Loaded {
     start: Option<u32>,
     entries: Vec<Entry>,
     nodes: usize,
+    bytes: usize,
 }
 
 /// One piece, loaded as a document of its own, or `None` if anything is reported. A piece of
@@ -469,7 +489,7 @@ fn load_piece(file: &SourceFile, id: FileId, limits: Limits, piece: Piece) -> Op
     if entries.is_empty() {
         return None;
     }
-    Some(Loaded { nested: piece.nested, start, entries, nodes: builder.nodes })
+    Some(Loaded { nested: piece.nested, start, entries, nodes: builder.nodes, bytes: builder.bytes })
 }
 
 /// Mappings up to this size are searched linearly; larger ones get a hash index.
@@ -490,11 +510,29 @@ fn find_key<'e>(
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
+/// How much of the document a node is: nodes, and bytes of scalar text.
+#[derive(Clone, Copy, Debug, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl std::ops::Add for Size {
+    type Output = Size;
+    fn add(self, other: Size) -> Size {
+        Size { nodes: self.nodes.saturating_add(other.nodes), bytes: self.bytes.saturating_add(other.bytes) }
+    }
+}
+
+fn size_of(node: &Node) -> Size {
+    let one = Size { nodes: 1, bytes: 0 };
     match &node.kind {
-        NodeKind::Scalar(_) => 1,
-        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        NodeKind::Map(entries) => 1 + entries.iter().map(|e| 1 + count_nodes(&e.value)).sum::<usize>(),
+        NodeKind::Scalar(s) => Size { nodes: 1, bytes: s.text.len() },
+        NodeKind::Seq(items) => items.iter().map(size_of).fold(one, |a, b| a + b),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .map(|e| Size { nodes: 1, bytes: e.key.value.len() } + size_of(&e.value))
+            .fold(one, |a, b| a + b),
     }
 }
 
@@ -548,6 +586,17 @@ mod tests {
                 p = i - 1
             ));
         }
+        let (node, codes, _) = parse(&text);
+        assert!(node.is_none());
+        assert_eq!(codes, vec![Code::YamlLimit]);
+    }
+
+    /// One long scalar aliased thousands of times is a few nodes but gigabytes of text.
+    #[test]
+    fn a_long_scalar_aliased_many_times_stops_at_the_byte_limit() {
+        let mut text = format!("a: &a {}\nb: [", "x".repeat(100_000));
+        text.push_str(&vec!["*a"; 3000].join(", "));
+        text.push_str("]\n");
         let (node, codes, _) = parse(&text);
         assert!(node.is_none());
         assert_eq!(codes, vec![Code::YamlLimit]);

@@ -250,3 +250,15 @@ fn a_fifo_is_refused_without_waiting_for_a_writer() {
     assert_eq!(crate::support::diagnostic_positions(&stdout).iter().filter(|d| d.0 == "GO0311").count(), 2);
     assert!(stdout.contains("not a regular file"), "{stdout}");
 }
+
+/// Finding 5 of #25: one 100 KB scalar aliased 3,000 times (a 300 MB document from a 100 KB
+/// file) is refused with GO0005, quickly, instead of being copied into memory.
+#[test]
+fn a_long_scalar_aliased_many_times_is_refused() {
+    let mut text = format!("version: genops/v1\nsystem:\n  name: &a {}\n  owner: [", "x".repeat(100_000));
+    text.push_str(&vec!["*a"; 3000].join(", "));
+    text.push_str("]\n");
+    let start = std::time::Instant::now();
+    assert_eq!(validate_bytes(text.as_bytes()), (1, vec!["GO0005".to_string()]));
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
+}
