@@ -262,3 +262,38 @@ fn a_long_scalar_aliased_many_times_is_refused() {
     assert_eq!(validate_bytes(text.as_bytes()), (1, vec!["GO0005".to_string()]));
     assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
 }
+
+/// Finding 4 of #25: a diagnostic past column 65,535 made miette's renderer panic (exit 101):
+/// on a 70 KB one-line spec, on a 64 KB key, and in `build` on a valid spec whose only finding
+/// is a warning. The long line is pointed at by `file:line:col` instead.
+#[test]
+fn diagnostics_on_very_long_lines_do_not_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let long = "x".repeat(70_000);
+    let oneline = format!(
+        "{{version: genops/v1, system: {{name: demo, owner: ai-platform, region: us-chicago-1, bogus: \"{long}\", other: 1}}}}"
+    );
+    let key = format!("version: genops/v1\nsystem: {{ name: demo, owner: ai-platform }}\n{}: 1\n", "k".repeat(65_600));
+    let warning = format!(
+        "version: genops/v1
+system: {{ name: demo, owner: ai-platform, region: us-chicago-1 }}
+models: {{ command-r: {{ provider: oci-genai, id: cohere.command-r-08-2024, description: \"{long}\" }}, spare: {{ provider: oci-genai, id: cohere.command-r-08-2024 }} }}
+routes:
+  chat: {{ path: /v1/chat, data_class: internal, model: command-r }}
+"
+    );
+    for (name, text, exit) in [("oneline.yaml", &oneline, 1), ("key.yaml", &key, 1), ("warning.yaml", &warning, 0)] {
+        std::fs::write(dir.path().join(name), text).expect("write");
+        let run = genops_in(dir.path(), &["validate", name]);
+        assert_eq!(run.code, exit, "{name}: {}", &run.stderr[..run.stderr.len().min(2000)]);
+        assert!(
+            run.stderr.contains(&format!("{name}:1:")) || run.stderr.contains(&format!("{name}:3:")),
+            "{name}: {}",
+            &run.stderr[..run.stderr.len().min(2000)]
+        );
+    }
+    let run = genops_in(dir.path(), &["build", "warning.yaml", "-o", "out"]);
+    assert_eq!(run.code, 0, "{}", &run.stderr[..run.stderr.len().min(2000)]);
+    assert!(run.stderr.contains("GO0401"), "{}", &run.stderr[..run.stderr.len().min(2000)]);
+    assert!(dir.path().join("out/terraform").exists());
+}
