@@ -261,7 +261,8 @@ struct JsonLabel<'a> {
 }
 
 /// `{"version":1,"diagnostics":[…],"errors":N,"warnings":N}`: lines and columns are 1-based,
-/// columns count characters, byte offsets are into the file as read.
+/// columns count characters, byte offsets are into the file as read. No control or bidi
+/// character is written raw.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     let items = diagnostics
         .iter()
@@ -303,6 +304,19 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     let (errors, warnings) = counts(diagnostics);
     let report = JsonReport { version: JSON_FORMAT_VERSION, diagnostics: items, errors, warnings };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    // serde_json leaves C1 controls and bidi characters raw; the report is printed too, so
+    // they become `\uXXXX` escapes, which only strings can hold (the rest is ASCII).
+    if text.chars().any(is_unsafe_char) {
+        let mut escaped = String::with_capacity(text.len() + 64);
+        for c in text.chars() {
+            if is_unsafe_char(c) {
+                escaped.push_str(&format!("\\u{:04x}", c as u32));
+            } else {
+                escaped.push(c);
+            }
+        }
+        text = escaped;
+    }
     text.push('\n');
     text
 }

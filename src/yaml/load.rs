@@ -3,7 +3,8 @@
 //! In: one source file. Out: its single document as a node tree, or diagnostics. Hostile input
 //! is bounded: nesting depth, the number of nodes and the bytes of scalar text after alias
 //! expansion (a "billion laughs" file, or one long scalar aliased thousands of times, stops
-//! here, not in memory), one document per file. Duplicate keys are errors; YAML merge
+//! here, not in memory), one document per file. Characters YAML 1.2 does not allow in a
+//! stream (raw control characters, which a terminal would act on) are refused before parsing. Duplicate keys are errors; YAML merge
 //! keys (`<<: *defaults`) are supported, explicit keys win over merged ones.
 
 use compact_str::CompactString;
@@ -78,8 +79,41 @@ struct Builder<'a> {
 struct Abort;
 
 pub fn load(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnostics) -> Option<Node> {
+    if let Some((at, c)) = first_unprintable(&file.text) {
+        diags.push(
+            Diagnostic::new(
+                Code::YamlSyntax,
+                format!("invalid YAML: the control character U+{:04X} is not allowed", c as u32),
+            )
+            .label(Span::new(id, at, at + c.len_utf8()), "here")
+            .help("remove it (an editor may not show it); a double-quoted string can hold one as an escape, e.g. `\"\\u001b\"`"),
+        );
+        return None;
+    }
     load_in_pieces(file, id, limits, crate::parallel::threads(), split::MIN_LEN)
         .or_else(|| load_whole(file, id, limits, diags))
+}
+
+/// The first character YAML 1.2 does not allow in a stream (`c-printable`), with its offset:
+/// a C0 control but tab, line feed and carriage return; DEL; a C1 control but NEL; U+FFFE,
+/// U+FFFF. Only ASCII controls and the lead bytes of those characters' encodings are looked
+/// at, so a spec is scanned at the speed of a byte search.
+fn first_unprintable(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let candidate = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || b == 0xc2 || b == 0xef;
+    let mut from = 0;
+    while let Some(found) = bytes[from..].iter().position(|&b| candidate(b)) {
+        // A candidate byte is never a continuation byte, so it starts a character.
+        let at = from + found;
+        let c = text[at..].chars().next()?;
+        if matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+            && !matches!(c, '\t' | '\n' | '\r')
+        {
+            return Some((at, c));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The file loaded by one parser, with every diagnostic.
@@ -600,6 +634,23 @@ mod tests {
         let (node, codes, _) = parse(&text);
         assert!(node.is_none());
         assert_eq!(codes, vec![Code::YamlLimit]);
+    }
+
+    /// Finding 7 of #25: raw control characters were accepted, and reached a terminal.
+    #[test]
+    fn raw_control_characters_are_refused_where_they_are() {
+        for (text, at) in
+            [("a: \"x\u{1b}[1Ay\"\n", 5), ("a: 1\nb: x\u{7}\n", 10), ("é: \u{9b}\n", 4), ("a: \u{ffff}", 3)]
+        {
+            let (node, codes, sources) = parse(text);
+            assert!(node.is_none(), "{text:?}");
+            assert_eq!(codes, vec![Code::YamlSyntax], "{text:?}");
+            assert_eq!(first_unprintable(&sources.get(FileId(0)).text).map(|(at, _)| at), Some(at), "{text:?}");
+        }
+        for text in ["a: \"tab\there\"\r\nb: \"\\e[1A\"\n", "a: é\u{85}\u{a0}£ 日本 \u{202e}x\n"] {
+            let (_, codes, _) = parse(text);
+            assert!(codes.is_empty(), "{text:?}: {codes:?}");
+        }
     }
 
     #[test]

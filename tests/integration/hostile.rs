@@ -297,3 +297,21 @@ routes:
     assert!(run.stderr.contains("GO0401"), "{}", &run.stderr[..run.stderr.len().min(2000)]);
     assert!(dir.path().join("out/terraform").exists());
 }
+
+/// Finding 7 of #25: a prompt path with ESC and U+202E was copied into a `storage.tf` comment
+/// and the manifest. A path with a control or bidi character is refused where it is written.
+#[test]
+fn a_path_with_control_or_bidi_characters_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = "notes\u{1b}[1A\u{202e}dm.txt";
+    std::fs::write(dir.path().join(name), "Answer.\n").expect("write");
+    std::fs::write(dir.path().join("golden.jsonl"), "{\"input\": \"q\"}\n").expect("write");
+    let spec = spec_with_files("\"notes\\e[1A\\u202Edm.txt\"", "golden.jsonl");
+    std::fs::write(dir.path().join("genops.yaml"), spec).expect("write");
+    let (code, codes, printed) = validate_both(dir.path());
+    assert_eq!((code, codes), (1, vec!["GO0114".to_string()]), "{printed}");
+    assert!(!printed.chars().any(genops::diag::is_unsafe_char), "{printed:?}");
+    let run = genops_in(dir.path(), &["build", "genops.yaml", "-o", "out"]);
+    assert_eq!(run.code, 1);
+    assert!(!dir.path().join("out").exists());
+}
