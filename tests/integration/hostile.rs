@@ -315,3 +315,26 @@ fn a_path_with_control_or_bidi_characters_is_refused() {
     assert_eq!(run.code, 1);
     assert!(!dir.path().join("out").exists());
 }
+
+/// Finding 6 of #25: a 1 MB model id used by 2,000 routes turned a 1 MB spec into 4 GB of
+/// output. An id longer than 128 bytes, or not of a model id's form, is GO0114; so is a tag
+/// value (copied onto every resource) longer than OCI's 256 characters.
+#[test]
+fn unbounded_values_copied_into_every_output_are_refused() {
+    let mut spec = format!(
+        "version: genops/v1\nsystem: {{ name: demo, owner: ai-platform, region: us-chicago-1 }}\nmodels:\n  big: {{ provider: oci-genai, id: {} }}\nroutes:\n",
+        "a".repeat(1 << 20)
+    );
+    for i in 0..2000 {
+        spec.push_str(&format!("  r{i}: {{ path: /r{i}, data_class: internal, model: big }}\n"));
+    }
+    let start = std::time::Instant::now();
+    assert_eq!(validate_bytes(spec.as_bytes()), (1, vec!["GO0114".to_string()]));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20), "{:?}", start.elapsed());
+
+    let tags = format!(
+        "version: genops/v1\nsystem: {{ name: demo, owner: ai-platform, region: us-chicago-1, tags: {{ team: {} }} }}\n",
+        "t".repeat(257)
+    );
+    assert_eq!(validate_bytes(tags.as_bytes()), (1, vec!["GO0114".to_string()]));
+}
