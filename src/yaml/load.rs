@@ -640,7 +640,7 @@ mod tests {
     #[test]
     fn raw_control_characters_are_refused_where_they_are() {
         for (text, at) in
-            [("a: \"x\u{1b}[1Ay\"\n", 5), ("a: 1\nb: x\u{7}\n", 10), ("é: \u{9b}\n", 4), ("a: \u{ffff}", 3)]
+            [("a: \"x\u{1b}[1Ay\"\n", 5), ("a: 1\nb: x\u{7}\n", 9), ("é: \u{9b}\n", 4), ("a: \u{ffff}", 3)]
         {
             let (node, codes, sources) = parse(text);
             assert!(node.is_none(), "{text:?}");
