@@ -135,7 +135,7 @@ fn conflicts(plan: &Plan, out: &mut String, budget: usize, cut: &mut Cut) {
     out.push_str("> [!WARNING]\n> `genops build` will refuse to touch these files without `--force`:\n");
     let cap = out.len() + budget / 10;
     for (i, conflict) in plan.conflicts.iter().enumerate() {
-        let line = format!("> - {}: {}\n", code(&conflict.file), escape_controls(&conflict.reason.describe()));
+        let line = format!("> - {}: {}\n", code(&conflict.file), escape_controls(conflict.reason.describe()));
         if out.len() + line.len() > cap {
             cut.conflicts = plan.conflicts.len() - i;
             out.push_str(&format!("> - … and {} more\n", cut.conflicts));
