@@ -22,8 +22,17 @@ pub const MAX_DATASET_BYTES: u64 = 64 * 1024 * 1024;
 pub enum FileError {
     NotFound,
     IsDirectory,
-    TooLarge { size: u64, limit: u64 },
-    NotUtf8 { valid_up_to: usize },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+    NotUtf8 {
+        valid_up_to: usize,
+    },
+    /// Reached through a link that leaves the spec's directory.
+    OutsideSpecDir,
+    /// A FIFO, socket or device: genops reads regular files only.
+    NotRegular,
     Other(String),
 }
 
@@ -38,6 +47,8 @@ impl FileError {
             FileError::NotUtf8 { valid_up_to } => {
                 format!("not valid UTF-8 (first bad byte at offset {valid_up_to})")
             }
+            FileError::OutsideSpecDir => "reached through a link that leads outside the spec's directory".into(),
+            FileError::NotRegular => "not a regular file (a FIFO, socket or device)".into(),
             FileError::Other(e) => e.clone(),
         }
     }
@@ -121,6 +132,9 @@ pub fn spec_unreadable(path: &str, error: &FileError) -> Diagnostic {
             (Code::TooLarge, "a real spec is a few megabytes at most; check that this is the right file")
         }
         FileError::NotUtf8 { .. } => (Code::NotUtf8, "save the file as UTF-8"),
+        FileError::NotRegular | FileError::OutsideSpecDir => {
+            (Code::SpecUnreadable, "give the spec file itself: genops reads regular files only")
+        }
         FileError::Other(_) => (Code::SpecUnreadable, "check the file's permissions"),
     };
     Diagnostic::new(code, format!("cannot read spec `{path}`: {}", error.describe())).help(help)
@@ -133,9 +147,17 @@ pub fn report_file_error(path: &str, error: &FileError, span: Span, what: &str, 
         FileError::NotUtf8 { .. } => Code::NotUtf8,
         _ => Code::FileMissing,
     };
+    let help = match error {
+        FileError::OutsideSpecDir => {
+            "genops reads only files inside the spec's directory, whose contents it copies into the output; \
+             put the file itself there, or a link that stays inside"
+        }
+        FileError::NotRegular => "point at a regular file: genops does not read FIFOs, sockets or devices",
+        _ => "paths are relative to the spec's directory; create the file or correct the path",
+    };
     diags.push(
         Diagnostic::new(code, format!("cannot read {what} `{path}`: {}", error.describe()))
             .label(span, error.describe())
-            .help("paths are relative to the spec's directory; create the file or correct the path"),
+            .help(help),
     );
 }

@@ -1,14 +1,44 @@
-//! Models and clusters: provider-specific fields, cluster references, regions, prices.
+//! Models and clusters: provider-specific fields, model ids, cluster references, regions,
+//! prices.
 
 use super::{Checker, valid_indexed};
 use crate::diag::{Code, Diagnostic};
 use crate::spec::models::{Provider, Serving};
+
+/// Longest model id: the providers' ids are a few dozen characters. An id is copied into the
+/// gateway configuration once per route that can reach its model, so an unbounded one
+/// multiplies the output.
+pub const MAX_MODEL_ID: usize = 128;
+
+/// Whether `id` has the form of a provider's model id: `cohere.command-r-08-2024`,
+/// `meta.llama-3.3-70b-instruct`, `gpt-4o-2024-08-06`, `claude-3-5-sonnet@20240620`. The id is
+/// written into LiteLLM's `model:` and OCI display names, where spaces, line breaks, control
+/// characters or markup would break them.
+pub fn is_model_id(id: &str) -> bool {
+    id.len() <= MAX_MODEL_ID
+        && id.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'/' | b'@' | b'+' | b'-'))
+}
 
 impl Checker<'_> {
     pub(super) fn check_models(&mut self) {
         for (index, name, model) in valid_indexed(&self.doc.models.value) {
             let partial = Checker::partial(&self.doc.models.value, index);
             let provider = model.provider.value;
+            if !is_model_id(&model.id.value) {
+                let why = if model.id.value.len() > MAX_MODEL_ID {
+                    format!("{} bytes, more than {MAX_MODEL_ID}", model.id.value.len())
+                } else {
+                    "expected letters, digits and `._:/@+-`, starting with a letter or digit".to_string()
+                };
+                self.diags.push(
+                    Diagnostic::new(Code::InvalidValue, format!("model `{}` has an id that is not a model id", name.value))
+                        .label(model.id.span, why)
+                        .help(format!(
+                            "write the provider's model id (at most {MAX_MODEL_ID} characters), e.g. `cohere.command-r-08-2024`, `meta.llama-3.3-70b-instruct` or `gpt-4o-2024-08-06`"
+                        )),
+                );
+            }
             match provider {
                 Provider::External => {
                     if let Some(serving) = &model.serving {
@@ -121,6 +151,31 @@ impl Checker<'_> {
                         .help("set `units: 1` or more"),
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_ids() {
+        for id in [
+            "cohere.command-r-08-2024",
+            "meta.llama-3.3-70b-instruct",
+            "xai.grok-4",
+            "gpt-4o-2024-08-06",
+            "claude-3-5-sonnet@20240620",
+            "accounts/fireworks/models/llama-v3p1-8b-instruct",
+            "ft:gpt-4o-mini:org::abc123",
+            "1.0",
+        ] {
+            assert!(is_model_id(id), "{id}");
+        }
+        let long = "a".repeat(MAX_MODEL_ID + 1);
+        for id in ["", "-x", ".x", "a b", "a\nb", "x\u{1b}[1A", "<script>", "é", long.as_str()] {
+            assert!(!is_model_id(id), "{id:?}");
         }
     }
 }

@@ -6,10 +6,12 @@
 //! first), rendered by [`render_human`] (rustc-like, through miette) or [`render_json`].
 
 mod code;
+mod escape;
 mod render;
 pub mod suggest;
 
 pub use code::Code;
+pub use escape::{escape_controls, is_unsafe_char};
 pub use render::{HumanOptions, render_human, render_json};
 
 use crate::source::Span;

@@ -2,6 +2,10 @@
 //!
 //! In: sorted diagnostics and the [`SourceMap`] their spans point into.
 //! Out: a string. Nothing here decides what is wrong; it only shows it.
+//!
+//! The human text is for a terminal: messages, labels, help and file names are escaped
+//! ([`escape_controls`]), and source lines are shown only when they are short and hold no
+//! control or bidi character; otherwise each label is a `file:line:col` note instead.
 
 use std::fmt;
 
@@ -11,7 +15,7 @@ use miette::{
 };
 use serde::Serialize;
 
-use super::{Diagnostic, Severity};
+use super::{Diagnostic, Severity, escape_controls, is_unsafe_char};
 use crate::source::{SourceFile, SourceMap, Span};
 
 #[derive(Clone, Copy, Debug)]
@@ -36,9 +40,9 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, opts: Human
         theme.characters.warning = format!("warning[{}]:", diagnostic.code);
         let handler =
             GraphicalReportHandler::new_themed(theme).with_width(opts.width).with_links(false).with_context_lines(1);
-        let view = MietteView::new(diagnostic, sources);
+        let view = MietteView::new(diagnostic, sources, source_is_showable(diagnostic, sources));
         if handler.render_report(&mut out, &view).is_err() {
-            out.push_str(&format!("{}[{}]: {}\n", diagnostic.severity.as_str(), diagnostic.code, diagnostic.message));
+            out.push_str(&format!("{}[{}]: {}\n", diagnostic.severity.as_str(), diagnostic.code, view.message));
         }
         out.push('\n');
     }
@@ -67,25 +71,52 @@ fn summary(errors: usize, warnings: usize) -> String {
     }
 }
 
+/// Longest source line shown under a diagnostic. A longer one (a minified spec, a huge key)
+/// is pointed at by `file:line:col` instead: miette's renderer panics past column 65,535, and
+/// nobody reads such a line in a terminal.
+const MAX_SHOWN_LINE: usize = 4096;
+
+/// Whether the lines miette would show around the labels in the primary file (one line of
+/// context, and the line more that [`FileView`] reads) can be printed as they are.
+fn source_is_showable(diagnostic: &Diagnostic, sources: &SourceMap) -> bool {
+    let Some(primary) = diagnostic.primary_span() else {
+        return true;
+    };
+    let file = sources.get(primary.file);
+    diagnostic.labels.iter().filter(|l| l.span.file == primary.file).all(|label| {
+        let (start, end) = (label.span.start as usize, label.span.end as usize);
+        let (from, to) = file.lines_around(start, end, 2, 2).map_or((0, file.text.len()), |(from, to, _)| (from, to));
+        file.text.get(from..to).is_some_and(|text| {
+            text.split('\n').all(|line| {
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                line.len() <= MAX_SHOWN_LINE && !line.chars().any(is_unsafe_char)
+            })
+        })
+    })
+}
+
 /// A diagnostic seen through miette's `Diagnostic` trait, borrowing its source text.
 struct MietteView<'a> {
     diagnostic: &'a Diagnostic,
+    /// The message, escaped.
+    message: String,
     source: Option<FileView<'a>>,
     labels: Vec<LabeledSpan>,
-    /// The help text, then the notes.
+    /// The help text, then the notes, escaped.
     help: String,
 }
 
 impl<'a> MietteView<'a> {
-    fn new(diagnostic: &'a Diagnostic, sources: &'a SourceMap) -> Self {
-        let primary_file = diagnostic.primary_span().map(|s| s.file);
+    /// Without `show_source`, every label is a note.
+    fn new(diagnostic: &'a Diagnostic, sources: &'a SourceMap, show_source: bool) -> Self {
+        let primary_file = diagnostic.primary_span().map(|s| s.file).filter(|_| show_source);
         let source = primary_file.map(|f| FileView(sources.get(f)));
         // miette shows one source per report: labels in other files become notes.
         let mut notes = Vec::new();
         let mut labels = Vec::new();
         for (i, label) in diagnostic.labels.iter().enumerate() {
             if Some(label.span.file) == primary_file {
-                let text = (!label.message.is_empty()).then(|| label.message.clone());
+                let text = (!label.message.is_empty()).then(|| escape_controls(&label.message).into_owned());
                 let span = SourceSpan::new((label.span.start as usize).into(), label.span.len());
                 labels.push(if i == 0 {
                     LabeledSpan::new_primary_with_span(text, span)
@@ -106,19 +137,20 @@ impl<'a> MietteView<'a> {
             .chain(notes.iter().map(|n| format!("note: {n}")))
             .collect::<Vec<_>>()
             .join("\n");
-        MietteView { diagnostic, source, labels, help }
+        let help = escape_controls(&help).into_owned();
+        MietteView { diagnostic, message: escape_controls(&diagnostic.message).into_owned(), source, labels, help }
     }
 }
 
 impl fmt::Debug for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for MietteView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -171,7 +203,7 @@ impl SourceCode for FileView<'_> {
             _ => (0, text.read_span(span, before, after)?, 0),
         };
         Ok(Box::new(MietteSpanContents::new_named(
-            self.0.name.clone(),
+            escape_controls(&self.0.name).into_owned(),
             inner.data(),
             SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
             inner.line() + lines,
@@ -229,7 +261,8 @@ struct JsonLabel<'a> {
 }
 
 /// `{"version":1,"diagnostics":[…],"errors":N,"warnings":N}`: lines and columns are 1-based,
-/// columns count characters, byte offsets are into the file as read.
+/// columns count characters, byte offsets are into the file as read. No control or bidi
+/// character is written raw.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     let items = diagnostics
         .iter()
@@ -271,6 +304,19 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     let (errors, warnings) = counts(diagnostics);
     let report = JsonReport { version: JSON_FORMAT_VERSION, diagnostics: items, errors, warnings };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+    // serde_json leaves C1 controls and bidi characters raw; the report is printed too, so
+    // they become `\uXXXX` escapes, which only strings can hold (the rest is ASCII).
+    if text.chars().any(is_unsafe_char) {
+        let mut escaped = String::with_capacity(text.len() + 64);
+        for c in text.chars() {
+            if is_unsafe_char(c) {
+                escaped.push_str(&format!("\\u{:04x}", c as u32));
+            } else {
+                escaped.push(c);
+            }
+        }
+        text = escaped;
+    }
     text.push('\n');
     text
 }
@@ -278,6 +324,41 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Code;
+
+    fn one(text: &str, message: &str, start: usize, len: usize) -> String {
+        let mut sources = SourceMap::new();
+        let id = sources.add("spec\u{1b}[2K.yaml", text);
+        let diagnostic = Diagnostic::new(Code::WrongType, message)
+            .label(Span::new(id, start, start + len), format!("label {message}"))
+            .help(format!("help {message}"));
+        render_human(&[diagnostic], &sources, HumanOptions::default())
+    }
+
+    /// Finding 4 of #25: miette panics drawing a label past column 65,535; a line that long
+    /// is pointed at, not drawn.
+    #[test]
+    fn a_label_on_a_very_long_line_is_a_location_note() {
+        let text = format!("a: [{}]\nb: 1\n", "1, ".repeat(30_000));
+        let out = one(&text, "far out", 70_000, 2);
+        assert!(out.contains("spec\\u{1b}[2K.yaml:1:70001: label far out"), "{out}");
+        assert!(out.len() < 1000, "the line itself is not printed: {} bytes", out.len());
+        // A short line next to a long one is still shown with its source.
+        let short = one(&text, "near", text.len() - 5, 1);
+        assert!(!short.contains("b: 1"), "the context line is the long one: {short}");
+        let out = one("a: 1\nb: 2\n", "near", 8, 1);
+        assert!(out.contains("2 │ b: 2"), "{out}");
+    }
+
+    /// Finding 7 of #25: nothing from a spec reaches the terminal as a control or bidi
+    /// character: not in the message, label, help, file name, nor in a source line.
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        let out = one("a: 1\nb: \"\u{1b}[1A\u{202e}x\"\n", "x\u{1b}]0;t\u{7}\u{9b}", 8, 3);
+        assert!(!out.chars().any(is_unsafe_char), "{out:?}");
+        assert!(out.contains("x\\u{1b}]0;t\\u{7}\\u{9b}"), "{out}");
+        assert!(out.contains(":2:4: label x\\u{1b}"), "the line is a note, not drawn: {out}");
+    }
 
     /// What miette reads around a span through the line table is what it reads scanning the
     /// whole text: the same lines, span, line number, column and line count, for spans at the

@@ -7,10 +7,12 @@
 //! has a share of that budget, what does not fit is cut, and a closing note says what was cut
 //! and how to see the whole plan. Values and addresses are code spans (or escaped HTML inside
 //! `<summary>`), and each diff's fence is longer than any run of backticks in it, so nothing
-//! from a spec can break the comment's markup.
+//! from a spec can break the comment's markup; control and bidi characters are escaped
+//! ([`escape_controls`]), so nothing can disguise a change to its reader either.
 
 use super::diff;
 use super::{Plan, SemanticKind};
+use crate::diag::escape_controls;
 
 /// GitHub's limit on the body of an issue or pull-request comment, in characters.
 pub const GITHUB_LIMIT: usize = 65_535;
@@ -59,7 +61,7 @@ pub fn render_within(plan: &Plan, limit: usize) -> String {
                 }
                 .to_string()
             };
-            let line = format!("- {symbol} {}\n", change.message_with(&|v| code(v)));
+            let line = format!("- {symbol} {}\n", escape_controls(&change.message_with(&|v| code(v))));
             if out.len() + line.len() > cap {
                 cut.semantic = plan.semantic.len() - i;
                 out.push_str(&format!("- … and {} more\n", cut.semantic));
@@ -97,7 +99,7 @@ pub fn render_within(plan: &Plan, limit: usize) -> String {
 
         for (i, change) in plan.changes.iter().enumerate() {
             let hunks = diff::diff(change.before.as_deref(), change.after.as_deref());
-            let body = diff::unified(&hunks);
+            let body = escape_controls(&diff::unified(&hunks)).into_owned();
             let summary = if change.address == change.file {
                 format!("{} <code>{}</code>", change.action.symbol(), html(&change.file))
             } else {
@@ -133,7 +135,7 @@ fn conflicts(plan: &Plan, out: &mut String, budget: usize, cut: &mut Cut) {
     out.push_str("> [!WARNING]\n> `genops build` will refuse to touch these files without `--force`:\n");
     let cap = out.len() + budget / 10;
     for (i, conflict) in plan.conflicts.iter().enumerate() {
-        let line = format!("> - {}: {}\n", code(&conflict.file), conflict.reason.describe());
+        let line = format!("> - {}: {}\n", code(&conflict.file), escape_controls(conflict.reason.describe()));
         if out.len() + line.len() > cap {
             cut.conflicts = plan.conflicts.len() - i;
             out.push_str(&format!("> - … and {} more\n", cut.conflicts));
@@ -214,14 +216,14 @@ fn longest_backtick_run(text: &str) -> usize {
 
 /// A Markdown code span that shows `text` exactly, whatever backticks it holds.
 pub fn code(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ");
+    let text = escape_controls(&text.replace(['\n', '\r'], " ")).into_owned();
     let fence = "`".repeat(longest_backtick_run(&text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    escape_controls(text).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -258,6 +260,17 @@ mod tests {
         assert!(text.contains("diffs not shown") || text.contains("of 3000 diffs"));
         // Every <details> that was opened is closed.
         assert_eq!(text.matches("<details>").count(), text.matches("</details>").count());
+    }
+
+    /// Finding 7 of #25: nothing from a spec reaches the comment as a control or bidi character.
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        let mut change = create(1);
+        change.file = "terraform/\u{1b}[2K\u{202e}x.tf".into();
+        change.after = Some("a = \"new\u{1b}[1A\u{1b}[2K\u{9b}\u{2066}\"\n".into());
+        let text = render(&Plan { changes: vec![change], ..Plan::default() });
+        assert!(!text.chars().any(crate::diag::is_unsafe_char), "{text:?}");
+        assert!(text.contains("new\\u{1b}[1A\\u{1b}[2K\\u{9b}\\u{2066}"), "{text}");
     }
 
     #[test]

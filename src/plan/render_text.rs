@@ -5,9 +5,12 @@
 //! or destroyed address shows all its lines), and one closing line: "Plan: N to add, N to
 //! change, N to destroy." or "No changes.". Colour (green `+`, yellow `~`, red `-`) only when
 //! the caller says so: the CLI asks for it when stdout is a terminal and `NO_COLOR` is unset.
+//! Everything from the spec or the files (messages, names, diff lines) is escaped
+//! ([`escape_controls`]): a control sequence in a value must not redraw the plan around it.
 
 use super::diff::{self, Tag};
 use super::{Action, Plan, SemanticKind};
+use crate::diag::escape_controls;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TextOptions {
@@ -56,7 +59,7 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
             };
             let symbol =
                 if change.warning { paint.wrap("1;33", "!") } else { paint.action(action, &symbol.to_string()) };
-            out.push_str(&format!("  {symbol} {}\n", change.message()));
+            out.push_str(&format!("  {symbol} {}\n", escape_controls(&change.message())));
         }
         out.push('\n');
     }
@@ -69,7 +72,8 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
         out.push_str(&paint.wrap("1;33", "Warning: `genops build` will refuse to touch these files without --force:"));
         out.push('\n');
         for conflict in &plan.conflicts {
-            out.push_str(&format!("  ! {}: {}\n", conflict.file, conflict.reason.describe()));
+            let line = format!("{}: {}", conflict.file, conflict.reason.describe());
+            out.push_str(&format!("  ! {}\n", escape_controls(&line)));
         }
         out.push('\n');
     }
@@ -80,22 +84,22 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
             if file.is_some() {
                 out.push('\n');
             }
-            out.push_str(&paint.bold(&change.file));
+            out.push_str(&paint.bold(&escape_controls(&change.file)));
             out.push('\n');
             file = Some(&change.file);
         }
         let symbol = change.action.symbol().to_string();
         let name = if change.address == change.file { "(file)" } else { change.address.as_str() };
-        out.push_str(&format!("  {} {}\n", paint.action(change.action, &symbol), paint.bold(name)));
+        out.push_str(&format!("  {} {}\n", paint.action(change.action, &symbol), paint.bold(&escape_controls(name))));
         for hunk in diff::diff(change.before.as_deref(), change.after.as_deref()) {
             if change.action == Action::Update {
-                out.push_str(&format!("      {}\n", paint.wrap("36", &hunk.header)));
+                out.push_str(&format!("      {}\n", paint.wrap("36", &escape_controls(&hunk.header))));
             }
             for line in &hunk.lines {
                 let text = if line.text.is_empty() {
                     line.tag.prefix().to_string()
                 } else {
-                    format!("{} {}", line.tag.prefix(), line.text)
+                    format!("{} {}", line.tag.prefix(), escape_controls(&line.text))
                 };
                 let text = match line.tag {
                     Tag::Context => text,
@@ -140,5 +144,30 @@ mod tests {
         assert!(!text.contains('\x1b'));
         assert!(render(&plan, TextOptions { color: true }).contains("\x1b[33m~\x1b[0m"));
         assert_eq!(render(&Plan::default(), TextOptions::default()), "No changes.\n");
+    }
+
+    /// Finding 7 of #25: `ESC [1A ESC [2K` in a value erased the plan line above it.
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        let plan = Plan {
+            changes: vec![Change {
+                target: "terraform",
+                file: "terraform/\u{1b}[2Kx.tf".into(),
+                address: "oci_x.\u{202e}a".into(),
+                action: Action::Update,
+                before: Some("a = \"old\"\n".into()),
+                after: Some("a = \"new\u{1b}[1A\u{1b}[2K\u{9b}\u{2066}\"\n".into()),
+            }],
+            ..Plan::default()
+        };
+        for color in [false, true] {
+            let text = render(&plan, TextOptions { color });
+            // Only the plan's own colours are escape sequences.
+            let ours = ["0", "1", "31", "32", "33", "36", "1;33"]
+                .iter()
+                .fold(text.clone(), |t, code| t.replace(&format!("\x1b[{code}m"), ""));
+            assert!(!ours.chars().any(crate::diag::is_unsafe_char), "{text:?}");
+            assert!(text.contains("new\\u{1b}[1A\\u{1b}[2K\\u{9b}\\u{2066}"), "{text}");
+        }
     }
 }

@@ -54,7 +54,12 @@ impl Decode for Currency {
     }
 }
 
-/// Free-form tags: keys of letters, digits, `-`, `_`, `.` (at most 100); any string values.
+/// Free-form tags: keys of letters, digits, `-`, `_`, `.` (at most 100); string values of at
+/// most [`MAX_TAG_VALUE`] characters.
+/// OCI's limit on a free-form tag value. The tags are copied onto every resource, so an
+/// unbounded value multiplies the output.
+pub const MAX_TAG_VALUE: usize = 256;
+
 #[derive(Clone, Debug, Default)]
 pub struct Tags(pub Vec<(Spanned<String>, Spanned<String>)>);
 
@@ -88,6 +93,14 @@ impl Decode for Tags {
                 );
             }
             match Spanned::<String>::decode(&entry.value, d) {
+                Some(value) if value.value.chars().count() > MAX_TAG_VALUE => {
+                    ok = false;
+                    d.error(
+                        Diagnostic::new(Code::InvalidValue, format!("the value of tag `{key}` is too long"))
+                            .label(value.span, format!("OCI tag values are at most {MAX_TAG_VALUE} characters"))
+                            .help("shorten the value; it is copied onto every resource genops creates"),
+                    );
+                }
                 Some(value) => out.push((Spanned::new(entry.key.value.to_string(), entry.key.span), value)),
                 None => ok = false,
             }

@@ -706,10 +706,12 @@ string_form!(
 string_form!(
     /// A path to a file, relative to the spec's directory, inside it.
     RelativePath, "a relative path inside the spec's directory", "^[^/\\\\][^\\\\]*$",
-    "write the path relative to the spec file, e.g. `prompts/answer.md`; it may not start with `/` or climb out with `..`",
+    "write the path relative to the spec file, e.g. `prompts/answer.md`; it may not start with `/`, climb out with `..`, or hold control or bidi characters",
     Code::InvalidValue,
     |t| {
-        !t.is_empty() && !t.starts_with('/') && !t.contains('\\') && !t.contains('\0')
+        // A path is copied into comments of the output and the manifest, and shown in plans:
+        // a control or bidi character in it could disguise it there.
+        !t.is_empty() && !t.starts_with('/') && !t.contains('\\') && !t.chars().any(crate::diag::is_unsafe_char)
             && !t.split('/').any(|seg| seg == "..")
     }
 );

@@ -1,8 +1,10 @@
 //! YAML text -> [`Node`] tree, within limits.
 //!
 //! In: one source file. Out: its single document as a node tree, or diagnostics. Hostile input
-//! is bounded: nesting depth, the number of nodes after alias expansion (a "billion laughs"
-//! file stops here, not in memory), one document per file. Duplicate keys are errors; YAML merge
+//! is bounded: nesting depth, the number of nodes and the bytes of scalar text after alias
+//! expansion (a "billion laughs" file, or one long scalar aliased thousands of times, stops
+//! here, not in memory), one document per file. Characters YAML 1.2 does not allow in a
+//! stream (raw control characters, which a terminal would act on) are refused before parsing. Duplicate keys are errors; YAML merge
 //! keys (`<<: *defaults`) are supported, explicit keys win over merged ones.
 
 use compact_str::CompactString;
@@ -20,12 +22,16 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes in the document, counting every expansion of an alias.
     pub max_nodes: usize,
+    /// Most bytes of scalar text (keys and values) in the document, counting every expansion
+    /// of an alias: each expansion is a copy of its anchor's text.
+    pub max_bytes: usize,
 }
 
 impl Limits {
     /// Limits that scale with the file: a large real spec passes, an alias bomb does not.
+    /// Without aliases a document holds at most its file's length in scalar text.
     pub fn for_len(len: usize) -> Limits {
-        Limits { max_depth: 64, max_nodes: (len / 2).max(1_000_000) }
+        Limits { max_depth: 64, max_nodes: (len / 2).max(1_000_000), max_bytes: len.saturating_mul(4).max(64 << 20) }
     }
 }
 
@@ -61,8 +67,10 @@ struct Builder<'a> {
     id: FileId,
     limits: Limits,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Each anchor's node, with its size in nodes and in bytes of scalar text.
+    anchors: HashMap<usize, (Node, Size)>,
     nodes: usize,
+    bytes: usize,
     root: Option<Node>,
     diags: Diagnostics,
 }
@@ -71,8 +79,41 @@ struct Builder<'a> {
 struct Abort;
 
 pub fn load(file: &SourceFile, id: FileId, limits: Limits, diags: &mut Diagnostics) -> Option<Node> {
+    if let Some((at, c)) = first_unprintable(&file.text) {
+        diags.push(
+            Diagnostic::new(
+                Code::YamlSyntax,
+                format!("invalid YAML: the control character U+{:04X} is not allowed", c as u32),
+            )
+            .label(Span::new(id, at, at + c.len_utf8()), "here")
+            .help("remove it (an editor may not show it); a double-quoted string can hold one as an escape, e.g. `\"\\u001b\"`"),
+        );
+        return None;
+    }
     load_in_pieces(file, id, limits, crate::parallel::threads(), split::MIN_LEN)
         .or_else(|| load_whole(file, id, limits, diags))
+}
+
+/// The first character YAML 1.2 does not allow in a stream (`c-printable`), with its offset:
+/// a C0 control but tab, line feed and carriage return; DEL; a C1 control but NEL; U+FFFE,
+/// U+FFFF. Only ASCII controls and the lead bytes of those characters' encodings are looked
+/// at, so a spec is scanned at the speed of a byte search.
+fn first_unprintable(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let candidate = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || b == 0xc2 || b == 0xef;
+    let mut from = 0;
+    while let Some(found) = bytes[from..].iter().position(|&b| candidate(b)) {
+        // A candidate byte is never a continuation byte, so it starts a character.
+        let at = from + found;
+        let c = text[at..].chars().next()?;
+        if matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+            && !matches!(c, '\t' | '\n' | '\r')
+        {
+            return Some((at, c));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The file loaded by one parser, with every diagnostic.
@@ -111,6 +152,7 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             anchors: HashMap::default(),
             nodes: 0,
+            bytes: 0,
             root: None,
             diags: Diagnostics::new(),
         }
@@ -149,11 +191,12 @@ impl<'a> Builder<'a> {
                     if let Some(tag) = tag {
                         plain = self.scalar_tag(&tag, plain, start, end);
                     }
+                    self.count(Size { nodes: 1, bytes: text.len() }, self.span(start, end))?;
                     let node = Node {
                         span: self.span(start, end),
                         kind: NodeKind::Scalar(Scalar { text: CompactString::from(text.as_ref()), plain }),
                     };
-                    self.finish_node(node, anchor, 1)?;
+                    self.finish_node(node, anchor)?;
                 }
                 Event::SequenceStart(anchor, tag) => {
                     self.collection_tag(tag.as_deref(), "seq", start, end);
@@ -169,7 +212,7 @@ impl<'a> Builder<'a> {
                 }
                 Event::SequenceEnd | Event::MappingEnd => self.close(end)?,
                 Event::Alias(anchor) => {
-                    let Some((node, size)) = self.anchors.get(&anchor) else {
+                    let Some(&(_, size)) = self.anchors.get(&anchor) else {
                         self.diags.push(
                             Diagnostic::new(Code::YamlSyntax, "alias to an unknown anchor")
                                 .label(self.span(start, end), "no anchor of this name before here")
@@ -177,10 +220,12 @@ impl<'a> Builder<'a> {
                         );
                         return Err(Abort);
                     };
-                    let (mut node, size) = (node.clone(), *size);
+                    // Counted before it is copied: the copy is what the limits bound.
+                    self.count(size, self.span(start, end))?;
+                    let mut node = self.anchors[&anchor].0.clone();
                     // The alias stands where it is used: diagnostics about it point here.
                     node.span = self.span(start, end);
-                    self.finish_node(node, 0, size)?;
+                    self.finish_node(node, 0)?;
                 }
             }
         }
@@ -218,7 +263,8 @@ impl<'a> Builder<'a> {
                 (Node { span: self.span(start, end), kind: NodeKind::Map(entries) }, anchor)
             }
         };
-        self.finish_node(node, anchor, 1)
+        self.count(Size { nodes: 1, bytes: 0 }, node.span)?;
+        self.finish_node(node, anchor)
     }
 
     /// Merge keys: entries of the merged mappings that the mapping does not set itself.
@@ -251,24 +297,29 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn finish_node(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Abort> {
-        self.nodes = self.nodes.saturating_add(size);
-        if self.nodes > self.limits.max_nodes {
-            self.diags.push(
-                Diagnostic::new(
-                    Code::YamlLimit,
-                    format!(
-                        "the YAML expands to more than {} nodes",
-                        self.limits.max_nodes
-                    ),
-                )
-                .label(node.span, "the limit is reached while reading this")
+    /// Adds a node (or an alias's copy of its anchor) to the document's size, refusing it past
+    /// the limits.
+    fn count(&mut self, size: Size, span: Span) -> Result<(), Abort> {
+        self.nodes = self.nodes.saturating_add(size.nodes);
+        self.bytes = self.bytes.saturating_add(size.bytes);
+        let over = if self.nodes > self.limits.max_nodes {
+            format!("{} nodes", self.limits.max_nodes)
+        } else if self.bytes > self.limits.max_bytes {
+            format!("{} bytes of text", self.limits.max_bytes)
+        } else {
+            return Ok(());
+        };
+        self.diags.push(
+            Diagnostic::new(Code::YamlLimit, format!("the YAML expands to more than {over}"))
+                .label(span, "the limit is reached while reading this")
                 .help("aliases (`*name`) that repeat large anchors multiply the document; write the values out or use fewer levels of aliases"),
-            );
-            return Err(Abort);
-        }
+        );
+        Err(Abort)
+    }
+
+    fn finish_node(&mut self, node: Node, anchor: usize) -> Result<(), Abort> {
         if anchor != 0 {
-            let subtree = count_nodes(&node);
+            let subtree = size_of(&node);
             self.anchors.insert(anchor, (node.clone(), subtree));
         }
         match self.stack.last_mut() {
@@ -381,8 +432,10 @@ fn load_in_pieces(file: &SourceFile, id: FileId, limits: Limits, runs: usize, mi
     let mut keys: HashSet<CompactString> = HashSet::default();
     let mut start = None;
     let mut nodes = 0usize;
+    let mut bytes = 0usize;
     for loaded in loaded.into_iter().collect::<Option<Vec<_>>>()?.into_iter().flatten() {
         nodes = nodes.saturating_add(loaded.nodes);
+        bytes = bytes.saturating_add(loaded.bytes);
         if start.is_none() {
             start = loaded.start;
         }
@@ -404,7 +457,7 @@ fn load_in_pieces(file: &SourceFile, id: FileId, limits: Limits, runs: usize, mi
             entries.extend(more);
         }
     }
-    if nodes > limits.max_nodes {
+    if nodes > limits.max_nodes || bytes > limits.max_bytes {
         return None;
     }
     let span = Span { file: id, start: start?, end: entries.last()?.value.span.end };
@@ -418,6 +471,7 @@ struct Loaded {
     start: Option<u32>,
     entries: Vec<Entry>,
     nodes: usize,
+    bytes: usize,
 }
 
 /// One piece, loaded as a document of its own, or `None` if anything is reported. A piece of
@@ -469,7 +523,7 @@ fn load_piece(file: &SourceFile, id: FileId, limits: Limits, piece: Piece) -> Op
     if entries.is_empty() {
         return None;
     }
-    Some(Loaded { nested: piece.nested, start, entries, nodes: builder.nodes })
+    Some(Loaded { nested: piece.nested, start, entries, nodes: builder.nodes, bytes: builder.bytes })
 }
 
 /// Mappings up to this size are searched linearly; larger ones get a hash index.
@@ -490,11 +544,29 @@ fn find_key<'e>(
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
+/// How much of the document a node is: nodes, and bytes of scalar text.
+#[derive(Clone, Copy, Debug, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl std::ops::Add for Size {
+    type Output = Size;
+    fn add(self, other: Size) -> Size {
+        Size { nodes: self.nodes.saturating_add(other.nodes), bytes: self.bytes.saturating_add(other.bytes) }
+    }
+}
+
+fn size_of(node: &Node) -> Size {
+    let one = Size { nodes: 1, bytes: 0 };
     match &node.kind {
-        NodeKind::Scalar(_) => 1,
-        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        NodeKind::Map(entries) => 1 + entries.iter().map(|e| 1 + count_nodes(&e.value)).sum::<usize>(),
+        NodeKind::Scalar(s) => Size { nodes: 1, bytes: s.text.len() },
+        NodeKind::Seq(items) => items.iter().map(size_of).fold(one, |a, b| a + b),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .map(|e| Size { nodes: 1, bytes: e.key.value.len() } + size_of(&e.value))
+            .fold(one, |a, b| a + b),
     }
 }
 
@@ -551,6 +623,34 @@ mod tests {
         let (node, codes, _) = parse(&text);
         assert!(node.is_none());
         assert_eq!(codes, vec![Code::YamlLimit]);
+    }
+
+    /// One long scalar aliased thousands of times is a few nodes but gigabytes of text.
+    #[test]
+    fn a_long_scalar_aliased_many_times_stops_at_the_byte_limit() {
+        let mut text = format!("a: &a {}\nb: [", "x".repeat(100_000));
+        text.push_str(&vec!["*a"; 3000].join(", "));
+        text.push_str("]\n");
+        let (node, codes, _) = parse(&text);
+        assert!(node.is_none());
+        assert_eq!(codes, vec![Code::YamlLimit]);
+    }
+
+    /// Finding 7 of #25: raw control characters were accepted, and reached a terminal.
+    #[test]
+    fn raw_control_characters_are_refused_where_they_are() {
+        for (text, at) in
+            [("a: \"x\u{1b}[1Ay\"\n", 5), ("a: 1\nb: x\u{7}\n", 9), ("é: \u{9b}\n", 4), ("a: \u{ffff}", 3)]
+        {
+            let (node, codes, sources) = parse(text);
+            assert!(node.is_none(), "{text:?}");
+            assert_eq!(codes, vec![Code::YamlSyntax], "{text:?}");
+            assert_eq!(first_unprintable(&sources.get(FileId(0)).text).map(|(at, _)| at), Some(at), "{text:?}");
+        }
+        for text in ["a: \"tab\there\"\r\nb: \"\\e[1A\"\n", "a: é\u{85}\u{a0}£ 日本 \u{202e}x\n"] {
+            let (_, codes, _) = parse(text);
+            assert!(codes.is_empty(), "{text:?}: {codes:?}");
+        }
     }
 
     #[test]

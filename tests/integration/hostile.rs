@@ -138,3 +138,203 @@ proptest! {
         prop_assert!(c.system.is_some() || c.has_errors());
     }
 }
+
+/// A spec with one prompt file and one dataset, at these paths.
+fn spec_with_files(prompt: &str, dataset: &str) -> String {
+    format!(
+        "version: genops/v1
+system: {{ name: demo, owner: ai-platform, region: us-chicago-1 }}
+models:
+  command-r: {{ provider: oci-genai, id: cohere.command-r-08-2024 }}
+prompts:
+  answer: {{ version: 1.0.0, file: {prompt} }}
+routes:
+  chat: {{ path: /v1/chat, data_class: internal, model: command-r, prompt: answer }}
+evaluations:
+  golden: {{ dataset: {dataset}, min_cases: 1, routes: [chat], thresholds: {{ relevance: 0.85 }} }}
+"
+    )
+}
+
+/// `genops validate` on a spec in `dir`, in both formats: the codes, and everything printed.
+fn validate_both(dir: &std::path::Path) -> (i32, Vec<String>, String) {
+    let (code, codes) = validate_in(dir, "genops.yaml");
+    let human = genops_in(dir, &["validate", "genops.yaml"]);
+    let json = genops_in(dir, &["validate", "genops.yaml", "--format", "json"]);
+    (code, codes, format!("{}{}{}", human.stderr, json.stdout, json.stderr))
+}
+
+/// Finding 1 of #25: a prompt or dataset reached through a link that leaves the spec's
+/// directory is refused (GO0311 at the path), and not one byte of it is read or shown; links
+/// that stay inside keep working.
+#[test]
+fn links_out_of_the_spec_directory_are_refused() {
+    use std::os::unix::fs::symlink;
+    let outer = tempfile::tempdir().expect("temp dir");
+    let dir = outer.path().join("project");
+    std::fs::create_dir_all(dir.join("shared")).expect("mkdir");
+    std::fs::write(outer.path().join("token"), "SECRET-TOKEN-42\n").expect("write");
+    std::fs::create_dir(outer.path().join("etc")).expect("mkdir");
+    std::fs::write(outer.path().join("etc/golden.jsonl"), "{\"input\": \"SECRET-CASE-7\"}\n").expect("write");
+    std::fs::write(dir.join("shared/answer.md"), "Answer.\n").expect("write");
+    std::fs::write(dir.join("shared/golden.jsonl"), "{\"input\": \"q\", \"expected\": \"a\"}\n").expect("write");
+    symlink("shared/answer.md", dir.join("answer.md")).expect("link");
+    symlink("shared", dir.join("evals")).expect("link");
+    symlink("../token", dir.join("notes.md")).expect("link");
+    symlink(outer.path().join("etc"), dir.join("kb")).expect("link");
+    symlink("/etc/passwd", dir.join("passwd.md")).expect("link");
+
+    // Inside, through a file link and a directory link: valid.
+    std::fs::write(dir.join("genops.yaml"), spec_with_files("answer.md", "evals/golden.jsonl")).expect("write");
+    let (code, codes, _) = validate_both(&dir);
+    assert_eq!((code, codes), (0, vec![]));
+
+    for (prompt, dataset) in [("notes.md", "evals/golden.jsonl"), ("passwd.md", "kb/golden.jsonl")] {
+        std::fs::write(dir.join("genops.yaml"), spec_with_files(prompt, dataset)).expect("write");
+        let (code, codes, printed) = validate_both(&dir);
+        let expected = if dataset.starts_with("kb") { 2 } else { 1 };
+        assert_eq!((code, codes), (1, vec!["GO0311".to_string(); expected]), "{prompt}, {dataset}: {printed}");
+        assert!(printed.contains("outside the spec's directory"), "{printed}");
+        for secret in ["SECRET-TOKEN-42", "SECRET-CASE-7", "root:"] {
+            assert!(!printed.contains(secret), "{secret} was read: {printed}");
+        }
+    }
+}
+
+/// Makes a FIFO at `path`.
+fn mkfifo(path: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("path");
+    // SAFETY: a valid C string for the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+/// Runs `genops ARGS` in `dir`; fails (and kills it) if it has not finished within ten seconds.
+fn genops_within_ten_seconds(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_genops"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("genops runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("genops {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("output");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Finding 3 of #25: a FIFO as spec, prompt or dataset is refused at once, never opened for a
+/// blocking read.
+#[test]
+fn a_fifo_is_refused_without_waiting_for_a_writer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    mkfifo(&dir.path().join("fifo.yaml"));
+    mkfifo(&dir.path().join("answer.md"));
+    mkfifo(&dir.path().join("golden.jsonl"));
+    let (code, stdout) = genops_within_ten_seconds(dir.path(), &["validate", "fifo.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("GO0001") && stdout.contains("not a regular file"), "{stdout}");
+
+    std::fs::write(dir.path().join("genops.yaml"), spec_with_files("answer.md", "golden.jsonl")).expect("write");
+    let (code, stdout) = genops_within_ten_seconds(dir.path(), &["validate", "genops.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(crate::support::diagnostic_positions(&stdout).iter().filter(|d| d.0 == "GO0311").count(), 2);
+    assert!(stdout.contains("not a regular file"), "{stdout}");
+}
+
+/// Finding 5 of #25: one 100 KB scalar aliased 3,000 times (a 300 MB document from a 100 KB
+/// file) is refused with GO0005, quickly, instead of being copied into memory.
+#[test]
+fn a_long_scalar_aliased_many_times_is_refused() {
+    let mut text = format!("version: genops/v1\nsystem:\n  name: &a {}\n  owner: [", "x".repeat(100_000));
+    text.push_str(&vec!["*a"; 3000].join(", "));
+    text.push_str("]\n");
+    let start = std::time::Instant::now();
+    assert_eq!(validate_bytes(text.as_bytes()), (1, vec!["GO0005".to_string()]));
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
+}
+
+/// Finding 4 of #25: a diagnostic past column 65,535 made miette's renderer panic (exit 101):
+/// on a 70 KB one-line spec, on a 64 KB key, and in `build` on a valid spec whose only finding
+/// is a warning. The long line is pointed at by `file:line:col` instead.
+#[test]
+fn diagnostics_on_very_long_lines_do_not_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let long = "x".repeat(70_000);
+    let oneline = format!(
+        "{{version: genops/v1, system: {{name: demo, owner: ai-platform, region: us-chicago-1, bogus: \"{long}\", other: 1}}}}"
+    );
+    let key = format!("version: genops/v1\nsystem: {{ name: demo, owner: ai-platform }}\n{}: 1\n", "k".repeat(65_600));
+    let warning = format!(
+        "version: genops/v1
+system: {{ name: demo, owner: ai-platform, region: us-chicago-1 }}
+models: {{ command-r: {{ provider: oci-genai, id: cohere.command-r-08-2024, description: \"{long}\" }}, spare: {{ provider: oci-genai, id: cohere.command-r-08-2024 }} }}
+routes:
+  chat: {{ path: /v1/chat, data_class: internal, model: command-r }}
+"
+    );
+    for (name, text, exit) in [("oneline.yaml", &oneline, 1), ("key.yaml", &key, 1), ("warning.yaml", &warning, 0)] {
+        std::fs::write(dir.path().join(name), text).expect("write");
+        let run = genops_in(dir.path(), &["validate", name]);
+        assert_eq!(run.code, exit, "{name}: {}", &run.stderr[..run.stderr.len().min(2000)]);
+        assert!(
+            run.stderr.contains(&format!("{name}:1:")) || run.stderr.contains(&format!("{name}:3:")),
+            "{name}: {}",
+            &run.stderr[..run.stderr.len().min(2000)]
+        );
+    }
+    let run = genops_in(dir.path(), &["build", "warning.yaml", "-o", "out"]);
+    assert_eq!(run.code, 0, "{}", &run.stderr[..run.stderr.len().min(2000)]);
+    assert!(run.stderr.contains("GO0401"), "{}", &run.stderr[..run.stderr.len().min(2000)]);
+    assert!(dir.path().join("out/terraform").exists());
+}
+
+/// Finding 7 of #25: a prompt path with ESC and U+202E was copied into a `storage.tf` comment
+/// and the manifest. A path with a control or bidi character is refused where it is written.
+#[test]
+fn a_path_with_control_or_bidi_characters_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = "notes\u{1b}[1A\u{202e}dm.txt";
+    std::fs::write(dir.path().join(name), "Answer.\n").expect("write");
+    std::fs::write(dir.path().join("golden.jsonl"), "{\"input\": \"q\"}\n").expect("write");
+    let spec = spec_with_files("\"notes\\e[1A\\u202Edm.txt\"", "golden.jsonl");
+    std::fs::write(dir.path().join("genops.yaml"), spec).expect("write");
+    let (code, codes, printed) = validate_both(dir.path());
+    assert_eq!((code, codes), (1, vec!["GO0114".to_string()]), "{printed}");
+    assert!(!printed.chars().any(genops::diag::is_unsafe_char), "{printed:?}");
+    let run = genops_in(dir.path(), &["build", "genops.yaml", "-o", "out"]);
+    assert_eq!(run.code, 1);
+    assert!(!dir.path().join("out").exists());
+}
+
+/// Finding 6 of #25: a 1 MB model id used by 2,000 routes turned a 1 MB spec into 4 GB of
+/// output. An id longer than 128 bytes, or not of a model id's form, is GO0114; so is a tag
+/// value (copied onto every resource) longer than OCI's 256 characters.
+#[test]
+fn unbounded_values_copied_into_every_output_are_refused() {
+    let mut spec = format!(
+        "version: genops/v1\nsystem: {{ name: demo, owner: ai-platform, region: us-chicago-1 }}\nmodels:\n  big: {{ provider: oci-genai, id: {} }}\nroutes:\n",
+        "a".repeat(1 << 20)
+    );
+    for i in 0..2000 {
+        spec.push_str(&format!("  r{i}: {{ path: /r{i}, data_class: internal, model: big }}\n"));
+    }
+    let start = std::time::Instant::now();
+    assert_eq!(validate_bytes(spec.as_bytes()), (1, vec!["GO0114".to_string()]));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20), "{:?}", start.elapsed());
+
+    let tags = format!(
+        "version: genops/v1\nsystem: {{ name: demo, owner: ai-platform, region: us-chicago-1, tags: {{ team: {} }} }}\n",
+        "t".repeat(257)
+    );
+    assert_eq!(validate_bytes(tags.as_bytes()), (1, vec!["GO0114".to_string()]));
+}
