@@ -8,6 +8,7 @@ mod examples;
 mod hostile;
 mod litellm;
 mod plan;
+mod roundtrip;
 mod runbooks;
 mod schema;
 mod support;
