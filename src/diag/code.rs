@@ -47,6 +47,7 @@ codes! {
     DuplicateKey = "GO0006", Error, "a key appears twice in one mapping";
     UnsupportedYaml = "GO0007", Error, "a YAML feature genops does not accept";
     EmptySpec = "GO0008", Error, "the spec is empty";
+    TooManyDefinitions = "GO0009", Error, "a section defines more than genops supports";
     // The shape of the spec.
     UnknownField = "GO0101", Error, "unknown field";
     MissingField = "GO0102", Error, "a required field is missing";

@@ -87,13 +87,44 @@ decode_struct!(Document "spec" {
 /// Reads a spec file: YAML, then the `version` gate, then the typed document.
 pub fn parse(file: &SourceFile, id: FileId, diags: &mut Diagnostics) -> Option<Document> {
     let root = yaml::load(file, id, Limits::for_len(file.text.len()), diags)?;
-    if !check_version(&root, diags) {
+    if !check_version(&root, diags) || !check_size(&root, diags) {
         return None;
     }
     let mut decoder = Decoder { diags };
     let document = Document::decode(&root, &mut decoder);
     crate::parallel::drop_aside(root);
     document
+}
+
+/// The most routes a spec may define: what a build writes grows with them (a 10,000-route
+/// system is 250 MB of output and about 300 MiB of memory at its peak), so a larger system is
+/// refused before it is decoded instead of exhausting a CI runner (docs/hostile-input.md).
+pub const MAX_ROUTES: usize = 20_000;
+/// The most definitions of any other section (SLOs, prompts, models …): a route has a few SLOs.
+pub const MAX_DEFINITIONS: usize = 50_000;
+
+/// A spec that defines more than genops supports is not read further (GO0009), each section
+/// over its limit reported at its key.
+fn check_size(root: &Node, diags: &mut Diagnostics) -> bool {
+    let mut fits = true;
+    for entry in root.as_map().into_iter().flatten() {
+        let Some(definitions) = entry.value.as_map() else { continue };
+        let section = entry.key.value.as_str();
+        let limit = if section == "routes" { MAX_ROUTES } else { MAX_DEFINITIONS };
+        if definitions.len() <= limit {
+            continue;
+        }
+        fits = false;
+        diags.push(
+            Diagnostic::new(
+                Code::TooManyDefinitions,
+                format!("`{section}` defines {} entries, more than the {limit} genops supports", definitions.len()),
+            )
+            .label(entry.key.span, format!("at most {limit} entries"))
+            .help("split the system into several specs, each a system of its own (one per product or team)"),
+        );
+    }
+    fits
 }
 
 /// A spec of another version is not read further: its fields would all be "unknown".

@@ -67,8 +67,9 @@ fn every_spec_level_code_has_a_case() {
         let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap_or_default()).into_owned();
         covered.extend(expectations(&text).into_iter().map(|(c, _, _)| c));
     }
-    // GO0001–GO0003 are about the file itself (missing, not UTF-8, too large): see `hostile`.
-    let file_level = ["GO0001", "GO0002", "GO0003"];
+    // GO0001–GO0003 are about the file itself (missing, not UTF-8, too large), GO0009 about a
+    // spec of over 20,000 routes (1.2 MB): see `hostile`.
+    let file_level = ["GO0001", "GO0002", "GO0003", "GO0009"];
     let missing: Vec<&str> = genops::diag::Code::ALL
         .iter()
         .map(|c| c.id())

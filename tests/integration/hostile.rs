@@ -338,3 +338,29 @@ fn unbounded_values_copied_into_every_output_are_refused() {
     );
     assert_eq!(validate_bytes(tags.as_bytes()), (1, vec!["GO0114".to_string()]));
 }
+
+/// A spec that defines more than genops builds (a million one-line routes once took 47 s and
+/// 8 GB) is refused before it is decoded: one GO0009 at the section's key, nothing else. The
+/// limit itself is a spec a real system reaches: exactly 20,000 routes are read.
+#[test]
+fn more_routes_than_genops_supports_are_refused_at_the_section() {
+    let spec = |routes: usize| {
+        let mut text = String::from(
+            "version: genops/v1\nsystem: { name: s, owner: o, region: us-chicago-1 }\nmodels: { m: { provider: oci-genai, id: cohere.command-r-08-2024 } }\nroutes:\n",
+        );
+        for i in 0..routes {
+            text.push_str(&format!("  r{i}: {{ path: /r{i}, data_class: internal, model: m }}\n"));
+        }
+        text
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("genops.yaml"), spec(genops::spec::MAX_ROUTES + 1)).expect("write");
+    let run = genops_in(dir.path(), &["validate", "genops.yaml", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(crate::support::diagnostic_positions(&run.stdout), [("GO0009".to_string(), 4, 1)]);
+    assert!(run.stdout.contains("more than the 20000 genops supports"), "{}", run.stdout);
+
+    std::fs::write(dir.path().join("genops.yaml"), spec(genops::spec::MAX_ROUTES)).expect("write");
+    let (_, codes) = validate_in(dir.path(), "genops.yaml");
+    assert!(!codes.contains(&"GO0009".to_string()), "{codes:?}");
+}
