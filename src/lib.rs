@@ -5,7 +5,7 @@
 //! `source` (texts, spans) → `yaml` (node tree) → `spec` (typed, unresolved) → `check`
 //! (resolved [`model::System`] + diagnostics) → `graph` (dependencies) → emitters.
 //! Every stage after loading is a pure function; `cli` is the only code that touches argv,
-//! the filesystem, stdout and exit codes.
+//! stdout and exit codes, and `outdir` the only code that reads or writes the output directory.
 
 pub mod check;
 pub mod cli;
@@ -18,6 +18,7 @@ pub mod graph;
 pub mod hash;
 pub mod load;
 pub mod model;
+pub mod outdir;
 pub mod parallel;
 pub mod plan;
 pub mod schema;

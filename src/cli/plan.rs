@@ -18,11 +18,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::args::{DiagFormat, PlanFormat};
-use super::outdir;
 use super::{Output, compile_path, count, exit};
 use crate::compile::Compilation;
 use crate::emit::Artifact;
 use crate::emit::sink::{Parts, Sink};
+use crate::outdir;
 use crate::parallel::lock;
 use crate::plan::manifest::{Manifest, ModelJson};
 use crate::plan::render_text::TextOptions;
@@ -228,9 +228,8 @@ fn compile_with_snapshot(
     let manifest = disk.as_ref().ok().and_then(|d| d.manifest.as_ref());
     let stop = AtomicBool::new(false);
     let (c, as_recorded, inputs) = std::thread::scope(|scope| {
-        let verified = manifest.filter(|m| m.inputs_sha256.is_some()).map(|m| {
-            scope.spawn(|| outdir::verify(dir, m, &stop))
-        });
+        let verified =
+            manifest.filter(|m| m.inputs_sha256.is_some()).map(|m| scope.spawn(|| outdir::verify(dir, m, &stop)));
         let c = compile_path(spec, out);
         let recorded = manifest.and_then(|m| m.inputs_sha256.as_deref());
         let inputs = recorded.map(|_| plan::fingerprint::of(&c.sources, &options.templates));

@@ -9,7 +9,7 @@
 //! in (Terraform resource addresses, LiteLLM model groups, Prometheus rules, else file paths),
 //! the file operations a build performs, and the files it would refuse to touch. Computing a
 //! plan is pure; rendering it (`render_text`, `render_json`, `render_markdown`) and writing it
-//! (`cli::outdir`) are elsewhere, as in Terraform's `plans` package.
+//! (`outdir`) are elsewhere, as in Terraform's `plans` package.
 
 pub mod address;
 pub mod diff;

@@ -1,0 +1,84 @@
+//! The output directory (OUT): the only code that reads or writes it.
+//!
+//! In: the path of OUT, the files a build emits, and the plan computed from them. Out: what a
+//! plan compares with ([`read`]: the manifest, the bytes at each generated path, the files a
+//! build deletes), and OUT changed to match the plan ([`staging`], [`streamed`], [`commit`]).
+//!
+//! A build hands each file that changes to its [`Staging`] the moment it is emitted, so its
+//! contents need not stay in memory, and the largest files a megabyte at a time while they are
+//! made ([`Streamed`]: compared with OUT part by part, staged only from their first
+//! difference); [`write`] then carries out the plan so that a failed or killed build never
+//! leaves a half-written file, never touches a file genops did not write, and never leaves a
+//! manifest that lies:
+//!
+//! 1. every new file is written into `OUT/.genops/staging-PID/` (same filesystem as OUT) as it
+//!    is emitted, and all are flushed to disk before step 2 — OUT itself is untouched so far
+//!    (a build that fails or refuses removes its staging, and the directories it made for it);
+//! 2. the manifest is rewritten (write, flush, rename) as a journal: the files that stay as
+//!    they are under `files`, the ones about to be replaced or deleted under `pending` with
+//!    their old and new hashes;
+//! 3. each staged file is renamed over its destination (one atomic `rename` each) and stale
+//!    files are deleted; the directories are flushed;
+//! 4. the final manifest replaces the journal (write, flush, rename) and staging is removed.
+//!
+//! A build killed during 1 leaves OUT exactly as it was (a leftover staging directory is
+//! removed by the next build); killed during 3, every file is whole — old or new — and the
+//! journal says which may be which, so the next build (or plan) accepts either and finishes
+//! the job. Only the renames of step 3 happen after the point of no return; everything slow
+//! (compiling, rendering, writing, flushing) happens before it.
+
+mod commit;
+mod read;
+mod staging;
+mod streamed;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::plan::manifest;
+
+pub use commit::{Written, write};
+pub use read::{Existing, open, read_stale, read_unless_same, verify};
+pub use staging::Staging;
+pub use streamed::Streamed;
+
+/// Why the output directory could not be read or written.
+#[derive(Debug)]
+pub enum OutError {
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
+    /// The manifest is there but is not one this genops can read.
+    Manifest {
+        path: PathBuf,
+        problem: String,
+    },
+    NotADirectory(PathBuf),
+}
+
+impl std::fmt::Display for OutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            OutError::Manifest { path, problem } => write!(
+                f,
+                "{} is not a manifest this genops can read: {problem} (move it away, or build with --force to start a new one)",
+                path.display()
+            ),
+            OutError::NotADirectory(path) => write!(f, "{} exists and is not a directory", path.display()),
+        }
+    }
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutError + '_ {
+    move |error| OutError::Io { path: path.to_path_buf(), error }
+}
+
+/// Refuses a path outside OUT (checked again here, where files are written and deleted).
+fn safe(root: &Path, rel: &str) -> Result<(), OutError> {
+    manifest::check_path(rel).map_err(|problem| OutError::Io {
+        path: root.join(rel),
+        error: io::Error::new(io::ErrorKind::InvalidInput, problem),
+    })
+}
