@@ -170,6 +170,7 @@ impl Sink for Compare<'_> {
                     outdir::Existing::Same => Produced::unchanged(&artifact),
                     outdir::Existing::Absent => Produced::compare(&artifact, None, !self.building),
                     outdir::Existing::Different(bytes) => Produced::compare(&artifact, Some(&bytes), !self.building),
+                    outdir::Existing::NotAFile => Produced::not_a_file(&artifact, !self.building),
                 };
                 if let (Some(staging), true) = (self.staging, record.changes()) {
                     staging.stage(&artifact.path, contents).map_err(|e| ("write", e))?;

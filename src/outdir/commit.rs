@@ -8,8 +8,9 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::staging::{Staging, remove_leftovers, write_in_parts};
-use super::{OutError, io_at, safe};
+use super::read::read_file;
+use super::staging::{Staging, create_new, remove_leftovers, write_in_parts};
+use super::{OutError, genops_dir, io_at, safe};
 use crate::plan::manifest::{self, Manifest, Pending};
 use crate::plan::{Action, Disk, Plan, Produced};
 
@@ -24,8 +25,8 @@ pub struct Written {
 
 /// Carries out `plan` in OUT (see the module documentation for the steps): `produced` are the
 /// files of the build, each file the plan writes is in `staging`, and `final_manifest` is the
-/// JSON text of the finished build's manifest. The caller has checked the plan's conflicts. The staging
-/// directory is gone afterwards, whatever happened.
+/// JSON text of the finished build's manifest. The caller has checked the plan's conflicts.
+/// The staging directory is gone afterwards, whatever happened.
 pub fn write(
     root: &Path,
     produced: &[Produced],
@@ -34,17 +35,16 @@ pub fn write(
     final_manifest: &str,
     staging: Staging,
 ) -> Result<Written, OutError> {
-    let genops_dir = root.join(manifest::DIR);
-    let manifest_path = root.join(manifest::PATH);
     let mut written = Written {
         unchanged: produced.len() - plan.files.iter().filter(|f| f.action != Action::Delete).count(),
         ..Written::default()
     };
-    let manifest_is_current = fs::read(&manifest_path).is_ok_and(|m| m == final_manifest.as_bytes());
+    let manifest_is_current =
+        read_file(root, manifest::PATH).is_ok_and(|m| m.as_deref() == Some(final_manifest.as_bytes()));
     if plan.files.is_empty() && manifest_is_current {
         staging.discard();
-        if genops_dir.is_dir() {
-            remove_leftovers(&genops_dir)?;
+        if let Some(genops) = genops_dir(root)? {
+            remove_leftovers(&genops)?;
         }
         return Ok(written);
     }
@@ -75,7 +75,7 @@ fn commit(
     let mut moves: Vec<(&Path, &crate::plan::FileOp)> = Vec::new();
     for op in plan.files.iter().filter(|op| op.action != Action::Delete) {
         safe(root, &op.path)?;
-        check_parents(root, &op.path)?;
+        check_destination(root, &op.path)?;
         let Some(path) = staged.get(&op.path) else {
             return Err(OutError::Io {
                 path: root.join(&op.path),
@@ -116,12 +116,22 @@ fn commit(
             if same_filesystem(staging, &parent) {
                 fs::rename(staged_path, &dest).map_err(io_at(&dest))?;
             } else {
-                // OUT/terraform is a mount point or a link to another disk: copy beside the
-                // file, then rename.
+                // OUT/terraform is a mount point: copy beside the file, then rename. Whatever
+                // is at the temporary name (left by a killed build, or a link planted there)
+                // is removed first — a link itself, never what it points to — and the copy is
+                // a new file, so nothing is ever written through a link.
                 let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let tmp = parent.join(format!(".{name}.genops-tmp"));
-                fs::copy(staged_path, &tmp).map_err(io_at(&tmp))?;
-                File::open(&tmp).and_then(|f| f.sync_all()).map_err(io_at(&tmp))?;
+                match fs::remove_file(&tmp) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_at(&tmp)(e)),
+                    _ => {}
+                }
+                let copy = |mut to: File| {
+                    File::open(staged_path)
+                        .and_then(|mut from| io::copy(&mut from, &mut to))
+                        .and_then(|_| to.sync_all())
+                };
+                create_new(&tmp).and_then(copy).map_err(io_at(&tmp))?;
                 fs::rename(&tmp, &dest).map_err(io_at(&dest))?;
             }
             match op.action {
@@ -163,7 +173,7 @@ fn commit(
 
 /// Writes a file and flushes it to disk.
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), OutError> {
-    let mut file = File::create(path).map_err(io_at(path))?;
+    let mut file = create_new(path).map_err(io_at(path))?;
     write_in_parts(&mut file, bytes).and_then(|()| file.sync_all()).map_err(io_at(path))
 }
 
@@ -202,14 +212,20 @@ fn same_filesystem(_: &Path, _: &Path) -> bool {
     true
 }
 
-/// Refuses, before anything in OUT changes, a destination whose parent is not a directory.
-fn check_parents(root: &Path, rel: &str) -> Result<(), OutError> {
+/// Refuses, before anything in OUT changes, a destination a rename would not replace safely:
+/// one under a symbolic link (the file would land wherever the link points, even with
+/// `--force`) or under a file, or a directory. A link at the destination itself is fine: the
+/// rename replaces the link, not what it points to.
+fn check_destination(root: &Path, rel: &str) -> Result<(), OutError> {
     let mut path = root.to_path_buf();
-    let segments: Vec<&str> = rel.split('/').collect();
-    for segment in &segments[..segments.len().saturating_sub(1)] {
+    let mut segments = rel.split('/').peekable();
+    while let Some(segment) = segments.next() {
         path.push(segment);
-        match fs::metadata(&path) {
-            Ok(meta) if !meta.is_dir() => return Err(OutError::NotADirectory(path)),
+        let parent = segments.peek().is_some();
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if parent && meta.file_type().is_symlink() => return Err(OutError::Link(path)),
+            Ok(meta) if parent && !meta.is_dir() => return Err(OutError::NotADirectory(path)),
+            Ok(meta) if !parent && meta.is_dir() => return Err(OutError::NotAFile(path)),
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(io_at(&path)(e)),

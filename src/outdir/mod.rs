@@ -4,6 +4,12 @@
 //! plan compares with ([`read`]: the manifest, the bytes at each generated path, the files a
 //! build deletes), and OUT changed to match the plan ([`staging`], [`streamed`], [`commit`]).
 //!
+//! Inside OUT genops follows no symbolic link: it reads
+//! regular files only ([`nofollow`]; anything else at a generated path is a conflict, shown
+//! without being read), refuses a linked `.genops` or staging directory, never writes under a
+//! linked directory, and creates each of its temporary files anew (never opening one a link
+//! may stand at).
+//!
 //! A build hands each file that changes to its [`Staging`] the moment it is emitted, so its
 //! contents need not stay in memory, and the largest files a megabyte at a time while they are
 //! made ([`Streamed`]: compared with OUT part by part, staged only from their first
@@ -22,16 +28,18 @@
 //! 4. the final manifest replaces the journal (write, flush, rename) and staging is removed.
 //!
 //! A build killed during 1 leaves OUT exactly as it was (a leftover staging directory is
-//! removed by the next build); killed during 3, every file is whole — old or new — and the
-//! journal says which may be which, so the next build (or plan) accepts either and finishes
-//! the job. Only the renames of step 3 happen after the point of no return; everything slow
-//! (compiling, rendering, writing, flushing) happens before it.
+//! removed by the next build); killed during 3, every file is whole — old or
+//! new — and the journal says which may be which, so the next build (or plan) accepts either
+//! and finishes the job. Only the renames of step 3 happen after the point of no return;
+//! everything slow (compiling, rendering, writing, flushing) happens before it.
 
 mod commit;
+mod nofollow;
 mod read;
 mod staging;
 mod streamed;
 
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +63,10 @@ pub enum OutError {
         problem: String,
     },
     NotADirectory(PathBuf),
+    /// A symbolic link inside OUT where genops reads or writes: never followed.
+    Link(PathBuf),
+    /// A directory, FIFO, socket or device where genops reads or writes a file.
+    NotAFile(PathBuf),
 }
 
 impl std::fmt::Display for OutError {
@@ -67,6 +79,16 @@ impl std::fmt::Display for OutError {
                 path.display()
             ),
             OutError::NotADirectory(path) => write!(f, "{} exists and is not a directory", path.display()),
+            OutError::Link(path) => write!(
+                f,
+                "{} is a symbolic link: genops never reads or writes through a link inside the output directory (remove the link)",
+                path.display()
+            ),
+            OutError::NotAFile(path) => write!(
+                f,
+                "{} is not a regular file (a directory, FIFO, socket or device): move it out of the output directory",
+                path.display()
+            ),
         }
     }
 }
@@ -81,4 +103,26 @@ fn safe(root: &Path, rel: &str) -> Result<(), OutError> {
         path: root.join(rel),
         error: io::Error::new(io::ErrorKind::InvalidInput, problem),
     })
+}
+
+/// `OUT/.genops` if it is a directory (`None`: there is none). A link there is refused: genops
+/// writes its manifest and deletes leftover staging directories inside it.
+fn genops_dir(root: &Path) -> Result<Option<PathBuf>, OutError> {
+    let dir = root.join(manifest::DIR);
+    match fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(OutError::Link(dir)),
+        Ok(meta) if !meta.is_dir() => Err(OutError::NotADirectory(dir)),
+        Ok(_) => Ok(Some(dir)),
+        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => Ok(None),
+        Err(e) => Err(io_at(&dir)(e)),
+    }
+}
+
+/// Why genops will not read or replace what is at `path`: a link, or another kind of file.
+fn not_a_file(path: PathBuf) -> OutError {
+    if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        OutError::Link(path)
+    } else {
+        OutError::NotAFile(path)
+    }
 }

@@ -7,16 +7,17 @@
 //! ([`read_stale`]). Nothing here writes.
 
 use std::fs::{self, File};
-use std::io;
+use std::io::{self, Read, Seek};
 use std::path::Path;
 
-use super::{OutError, io_at};
+use super::nofollow::{self, Found};
+use super::{OutError, genops_dir, io_at, not_a_file};
 use crate::plan::manifest::{self, Manifest};
 use crate::plan::{Disk, OnDisk, Produced};
 
 /// Reads OUT's manifest: what a plan needs before anything is emitted. A missing OUT is an
 /// empty one. With `ignore_bad_manifest` (`build --force`), an unreadable manifest is treated
-/// as absent.
+/// as absent; a linked `OUT/.genops` is refused even so.
 pub fn open(root: &Path, ignore_bad_manifest: bool) -> Result<Disk, OutError> {
     let mut disk = Disk::default();
     match fs::metadata(root) {
@@ -25,30 +26,43 @@ pub fn open(root: &Path, ignore_bad_manifest: bool) -> Result<Disk, OutError> {
         Ok(meta) if !meta.is_dir() => return Err(OutError::NotADirectory(root.to_path_buf())),
         Ok(_) => {}
     }
+    if genops_dir(root)?.is_none() {
+        return Ok(disk);
+    }
     let manifest_path = root.join(manifest::PATH);
-    match fs::read_to_string(&manifest_path) {
+    let text = match nofollow::open(root, manifest::PATH) {
+        Ok(Found::Absent) => return Ok(disk),
+        Ok(Found::File(mut file)) => {
+            let mut text = String::new();
+            file.read_to_string(&mut text).map(|_| text)
+        }
+        Ok(Found::NotAFile) if ignore_bad_manifest => return Ok(disk),
+        Ok(Found::NotAFile) => return Err(not_a_file(manifest_path)),
+        Err(e) => Err(e),
+    };
+    match text {
         Ok(text) => match Manifest::parse(&text) {
             Ok(m) => disk.manifest = Some(m),
             Err(_) if ignore_bad_manifest => {}
             Err(problem) => return Err(OutError::Manifest { path: manifest_path, problem }),
         },
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(_) if ignore_bad_manifest => {}
         Err(e) => return Err(io_at(&manifest_path)(e)),
     }
     Ok(disk)
 }
 
-/// The bytes at `rel` in OUT; `None` when there is no file there.
-pub fn read_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, OutError> {
+/// The bytes of the regular file at `rel` in OUT; `None` when there is none (nothing, or
+/// something genops does not read: see [`nofollow`]).
+pub(super) fn read_file(root: &Path, rel: &str) -> Result<Option<Vec<u8>>, OutError> {
     let path = root.join(rel);
-    match fs::read(&path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        // A parent that is a file (`terraform` is a file) reads as "not a directory"; the
-        // write refuses it before touching anything.
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => Ok(None),
-        Err(e) => Err(io_at(&path)(e)),
+    let read = |mut file: File| {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map(|_| bytes)
+    };
+    match nofollow::open(root, rel).map_err(io_at(&path))? {
+        Found::File(file) => read(file).map(Some).map_err(io_at(&path)),
+        Found::Absent | Found::NotAFile => Ok(None),
     }
 }
 
@@ -60,20 +74,19 @@ pub enum Existing {
     Same,
     /// Other bytes, read whole: a plan cuts them into addressed changes.
     Different(Vec<u8>),
+    /// A link, or something else that is not a regular file: not read, a conflict.
+    NotAFile,
 }
 
 /// The file at `rel` in OUT compared with `contents`. A file that is the same is read a
 /// megabyte at a time and let go, so that comparing a 77 MB `monitoring.tf` that did not change
 /// does not hold a second copy of it; only a file that differs is read whole.
 pub fn read_unless_same(root: &Path, rel: &str, contents: &[u8]) -> Result<Existing, OutError> {
-    use std::io::Read;
     let path = root.join(rel);
-    let mut file = match File::open(&path) {
-        Ok(file) => file,
-        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
-            return Ok(Existing::Absent);
-        }
-        Err(e) => return Err(io_at(&path)(e)),
+    let mut file = match nofollow::open(root, rel).map_err(io_at(&path))? {
+        Found::File(file) => file,
+        Found::Absent => return Ok(Existing::Absent),
+        Found::NotAFile => return Ok(Existing::NotAFile),
     };
     let same_length = file.metadata().map_err(io_at(&path))?.len() == contents.len() as u64;
     if same_length {
@@ -93,8 +106,10 @@ pub fn read_unless_same(root: &Path, rel: &str, contents: &[u8]) -> Result<Exist
             at += n;
         }
     }
-    // Different: the whole of it, from the start.
-    Ok(read_file(root, rel)?.map_or(Existing::Absent, Existing::Different))
+    // Different: the whole of it, from the start, from the file already open.
+    let mut bytes = Vec::new();
+    file.seek(io::SeekFrom::Start(0)).and_then(|_| file.read_to_end(&mut bytes)).map_err(io_at(&path))?;
+    Ok(Existing::Different(bytes))
 }
 
 /// The files a finished build listed in `manifest`, each hashed on disk, as what a build would
@@ -106,14 +121,16 @@ pub fn read_unless_same(root: &Path, rel: &str, contents: &[u8]) -> Result<Exist
 /// nothing to emit.
 pub fn verify(root: &Path, manifest: &Manifest, stop: &std::sync::atomic::AtomicBool) -> Option<Vec<Produced>> {
     use sha2::{Digest, Sha256};
-    use std::io::Read;
     if !manifest.pending.is_empty() {
         return None;
     }
     let mut buffer = vec![0u8; 1 << 20];
     let mut produced = Vec::with_capacity(manifest.files.len());
     for (path, sha) in &manifest.files {
-        let mut file = File::open(root.join(path)).ok()?;
+        // A link, or anything but a regular file, is not as recorded: the full plan reports it.
+        let Ok(Found::File(mut file)) = nofollow::open(root, path) else {
+            return None;
+        };
         let mut hash = Sha256::new();
         loop {
             if stop.load(std::sync::atomic::Ordering::Relaxed) {

@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::streamed::Streamed;
-use super::{OutError, io_at, safe};
+use super::{OutError, genops_dir, io_at, safe};
 use crate::plan::manifest;
 
 /// Step 1 of a write: the new files, written into `OUT/.genops/staging-PID/` as they are
 /// emitted (from several threads), and the directories made for them. Nothing is created
-/// before the first file comes. Each staged file is flushed to disk by a background thread
-/// while the next ones are emitted ([`Flusher`]), so that the commit finds them on disk.
+/// before the first file comes. Each staged file is flushed to disk by a background thread while the next ones are emitted
+/// ([`Flusher`]), so that the commit finds them on disk.
 pub struct Staging {
     pub(super) root: PathBuf,
     pub(super) dir: PathBuf,
@@ -83,24 +83,27 @@ impl Staging {
         crate::parallel::lock(&self.state)
     }
 
-    /// Makes the staging directory (and OUT and `OUT/.genops` if need be) once.
+    /// Makes the staging directory (and OUT and `OUT/.genops` if need be) once, after removing
+    /// those of builds that were killed. A linked `OUT/.genops` is refused.
     pub(super) fn make(&self) -> Result<(), OutError> {
         let mut state = self.lock();
         if state.made {
             return Ok(());
         }
-        let genops_dir = self.root.join(manifest::DIR);
-        // OUT/.genops and every missing directory above it, outermost first.
-        let missing: Vec<&Path> =
-            genops_dir.ancestors().take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists()).collect();
-        for dir in missing.into_iter().rev() {
-            match fs::create_dir(dir) {
-                Ok(()) => state.created.push(dir.to_path_buf()),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(io_at(dir)(e)),
+        let genops = self.root.join(manifest::DIR);
+        if genops_dir(&self.root)?.is_none() {
+            // OUT/.genops and every missing directory above it, outermost first.
+            let missing: Vec<&Path> =
+                genops.ancestors().take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists()).collect();
+            for dir in missing.into_iter().rev() {
+                match fs::create_dir(dir) {
+                    Ok(()) => state.created.push(dir.to_path_buf()),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io_at(dir)(e)),
+                }
             }
         }
-        remove_leftovers(&genops_dir)?;
+        remove_leftovers(&genops)?;
         fs::create_dir(&self.dir).map_err(io_at(&self.dir))?;
         state.made = true;
         state.flusher = Some(Flusher::start());
@@ -112,7 +115,7 @@ impl Staging {
     pub fn stage(&self, rel: &str, bytes: &[u8]) -> Result<(), OutError> {
         safe(&self.root, rel)?;
         let path = self.new_file()?;
-        File::create(&path).and_then(|mut file| write_in_parts(&mut file, bytes)).map_err(io_at(&path))?;
+        create_new(&path).and_then(|mut file| write_in_parts(&mut file, bytes)).map_err(io_at(&path))?;
         self.staged(rel, path);
         Ok(())
     }
@@ -167,12 +170,21 @@ pub(super) fn write_in_parts(file: &mut File, bytes: &[u8]) -> io::Result<()> {
     bytes.chunks(crate::emit::sink::PART).try_for_each(|part| file.write_all(part))
 }
 
-/// Staging directories left by killed builds.
+/// Removes the staging directories left by killed builds. A link among them is refused: what it points to is not genops's.
 pub(super) fn remove_leftovers(genops_dir: &Path) -> Result<(), OutError> {
     for entry in fs::read_dir(genops_dir).map_err(io_at(genops_dir))?.flatten() {
         if entry.file_name().to_string_lossy().starts_with("staging-") {
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                return Err(OutError::Link(entry.path()));
+            }
             let _ = fs::remove_dir_all(entry.path());
         }
     }
     Ok(())
+}
+
+/// Creates a new file, failing if anything is at `path` already: a link planted there is
+/// never followed.
+pub(super) fn create_new(path: &Path) -> io::Result<File> {
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
 }

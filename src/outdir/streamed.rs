@@ -8,7 +8,8 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::staging::Staging;
+use super::nofollow::{self, Found};
+use super::staging::{Staging, create_new};
 use super::{OutError, io_at, safe};
 use crate::plan::{OnDisk, Produced};
 
@@ -44,6 +45,9 @@ pub struct Streamed<'a> {
 /// it.
 enum Old {
     Absent,
+    /// A link, or something else that is not a regular file: never read; the new text is
+    /// staged whole, as for an absent file, and the file is a conflict.
+    NotAFile,
     /// The same as the new text so far.
     SameSoFar(File),
     /// Different: the rest is read only to hash it, at the end.
@@ -69,12 +73,12 @@ impl<'a> Streamed<'a> {
             streamed.error = Some(("write", e));
             return streamed;
         }
-        let path = staging.root.join(rel);
-        match File::open(&path) {
-            Ok(file) => streamed.old = Old::SameSoFar(file),
-            // A parent that is a file reads as "not a directory": the write refuses it later.
-            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {}
-            Err(e) => streamed.error = Some(("read", io_at(&path)(e))),
+        match nofollow::open(&staging.root, rel) {
+            Ok(Found::File(file)) => streamed.old = Old::SameSoFar(file),
+            // A parent that is a file reads as absent: the write refuses it later.
+            Ok(Found::Absent) => {}
+            Ok(Found::NotAFile) => streamed.old = Old::NotAFile,
+            Err(e) => streamed.error = Some(("read", io_at(&staging.root.join(rel))(e))),
         }
         streamed
     }
@@ -113,14 +117,17 @@ impl<'a> Streamed<'a> {
     fn write(&mut self, text: &[u8]) -> Result<(), (&'static str, OutError)> {
         if self.staged.is_none() {
             let path = self.staging.new_file().map_err(|e| ("write", e))?;
-            let mut file = File::create(&path).map_err(|e| ("write", io_at(&path)(e)))?;
+            let mut file = create_new(&path).map_err(|e| ("write", io_at(&path)(e)))?;
             if self.len > 0 {
                 let old = self.staging.root.join(&self.rel);
-                let mut same = File::open(&old).map_err(|e| ("read", io_at(&old)(e)))?;
+                let changed = || ("read", io_at(&old)(io::Error::other("the file changed while genops read it")));
+                let Ok(Found::File(mut same)) = nofollow::open(&self.staging.root, &self.rel) else {
+                    return Err(changed());
+                };
                 let copied = io::copy(&mut io::Read::take(&mut same, self.len), &mut file)
                     .map_err(|e| ("write", io_at(&path)(e)))?;
                 if copied != self.len {
-                    return Err(("read", io_at(&old)(io::Error::other("the file changed while genops read it"))));
+                    return Err(changed());
                 }
             }
             self.staged = Some((path, file));
@@ -143,6 +150,10 @@ impl<'a> Streamed<'a> {
                 // An empty file is staged too.
                 self.write(b"")?;
                 OnDisk::Absent
+            }
+            Old::NotAFile => {
+                self.write(b"")?;
+                OnDisk::NotAFile
             }
             Old::SameSoFar(file) => {
                 if self.hash_rest(file).map_err(|e| ("read", e))? == 0 {
@@ -257,6 +268,7 @@ mod tests {
                 fs::write(root.join(name), old).expect("written");
             }
         }
+        fs::create_dir(root.join(crate::plan::manifest::DIR)).expect("OUT/.genops");
         let staging = Staging::new(root);
         for part in [1, 7, 4096, 30_000, 1 << 20] {
             for (name, old, new) in &cases {

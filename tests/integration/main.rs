@@ -6,6 +6,7 @@ mod cli;
 mod examples;
 mod hostile;
 mod litellm;
+mod out_safety;
 mod plan;
 mod runbooks;
 mod schema;

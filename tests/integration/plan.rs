@@ -11,7 +11,7 @@ use crate::snapshot;
 use crate::support::{Run, copy_dir, genops_in, root};
 
 /// A copy of an example (spec, prompts, datasets) in a temporary directory, so tests may edit it.
-fn copy_example(name: &str) -> tempfile::TempDir {
+pub(crate) fn copy_example(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     copy_dir(&root().join("examples").join(name), dir.path());
     dir
@@ -45,14 +45,14 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-fn manifest(out: &Path) -> serde_json::Value {
+pub(crate) fn manifest(out: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(out.join(".genops/manifest.json")).expect("manifest");
     serde_json::from_str(&text).expect("manifest JSON")
 }
 
 /// Every file the manifest lists is there with its hash; a pending file (a build interrupted
 /// between renames) has one of its two hashes. Returns the problems.
-fn whole(out: &Path) -> Vec<String> {
+pub(crate) fn whole(out: &Path) -> Vec<String> {
     let m = manifest(out);
     let mut problems = Vec::new();
     let hash_of = |rel: &str| std::fs::read_to_string(out.join(rel)).ok().map(|t| genops::conventions::sha256_hex(&t));
