@@ -4,7 +4,9 @@
 //! plan compares with ([`read`]: the manifest, the bytes at each generated path, the files a
 //! build deletes), and OUT changed to match the plan ([`staging`], [`streamed`], [`commit`]).
 //!
-//! Inside OUT genops follows no symbolic link: it reads
+//! OUT is genops's alone while it works: a build holds OUT's [`Lock`] from before it reads
+//! the manifest until its commit is done, and a plan holds it shared ([`lock`]); `/` and
+//! `$HOME` are refused as OUT ([`place`]). Inside OUT genops follows no symbolic link: it reads
 //! regular files only ([`nofollow`]; anything else at a generated path is a conflict, shown
 //! without being read), refuses a linked `.genops` or staging directory, never writes under a
 //! linked directory, and creates each of its temporary files anew (never opening one a link
@@ -19,7 +21,8 @@
 //!
 //! 1. every new file is written into `OUT/.genops/staging-PID/` (same filesystem as OUT) as it
 //!    is emitted, and all are flushed to disk before step 2 — OUT itself is untouched so far
-//!    (a build that fails or refuses removes its staging, and the directories it made for it);
+//!    (a build that fails or refuses removes its staging, and its lock the directories it
+//!    made);
 //! 2. the manifest is rewritten (write, flush, rename) as a journal: the files that stay as
 //!    they are under `files`, the ones about to be replaced or deleted under `pending` with
 //!    their old and new hashes;
@@ -27,14 +30,16 @@
 //!    files are deleted; the directories are flushed;
 //! 4. the final manifest replaces the journal (write, flush, rename) and staging is removed.
 //!
-//! A build killed during 1 leaves OUT exactly as it was (a leftover staging directory is
-//! removed by the next build); killed during 3, every file is whole — old or
+//! A build killed during 1 leaves OUT as it was, but for its pid in the lock file and a
+//! staging directory the next build removes; killed during 3, every file is whole — old or
 //! new — and the journal says which may be which, so the next build (or plan) accepts either
 //! and finishes the job. Only the renames of step 3 happen after the point of no return;
 //! everything slow (compiling, rendering, writing, flushing) happens before it.
 
 mod commit;
+mod lock;
 mod nofollow;
+mod place;
 mod read;
 mod staging;
 mod streamed;
@@ -46,6 +51,7 @@ use std::path::{Path, PathBuf};
 use crate::plan::manifest;
 
 pub use commit::{Written, write};
+pub use lock::Lock;
 pub use read::{Existing, open, read_stale, read_unless_same, verify};
 pub use staging::Staging;
 pub use streamed::Streamed;
@@ -67,6 +73,16 @@ pub enum OutError {
     Link(PathBuf),
     /// A directory, FIFO, socket or device where genops reads or writes a file.
     NotAFile(PathBuf),
+    /// Another genops holds OUT's lock: a build (whose pid it wrote into the lock) or a plan.
+    Busy {
+        root: PathBuf,
+        pid: Option<u32>,
+    },
+    /// OUT is a directory genops must not fill: the filesystem root, or the home directory.
+    Refused {
+        root: PathBuf,
+        why: &'static str,
+    },
 }
 
 impl std::fmt::Display for OutError {
@@ -88,6 +104,21 @@ impl std::fmt::Display for OutError {
                 f,
                 "{} is not a regular file (a directory, FIFO, socket or device): move it out of the output directory",
                 path.display()
+            ),
+            OutError::Busy { root, pid: Some(pid) } => write!(
+                f,
+                "another genops (pid {pid}) is writing {}: wait for it to finish, then run this again",
+                root.display()
+            ),
+            OutError::Busy { root, pid: None } => write!(
+                f,
+                "another genops is reading {} (`genops plan`): wait for it to finish, then run this again",
+                root.display()
+            ),
+            OutError::Refused { root, why } => write!(
+                f,
+                "refusing {} as the output directory: it is {why}, and genops would mix its files with everything else there (give genops a directory of its own, such as `-o out`)",
+                root.display()
             ),
         }
     }

@@ -15,8 +15,9 @@ use super::{OutError, genops_dir, io_at, safe};
 use crate::plan::manifest;
 
 /// Step 1 of a write: the new files, written into `OUT/.genops/staging-PID/` as they are
-/// emitted (from several threads), and the directories made for them. Nothing is created
-/// before the first file comes. Each staged file is flushed to disk by a background thread while the next ones are emitted
+/// emitted (from several threads). `OUT/.genops` is there already (the build's
+/// [`super::Lock`] made it); the staging directory is made when the first file comes. Each
+/// staged file is flushed to disk by a background thread while the next ones are emitted
 /// ([`Flusher`]), so that the commit finds them on disk.
 pub struct Staging {
     pub(super) root: PathBuf,
@@ -28,9 +29,6 @@ pub struct Staging {
 pub(super) struct StagingState {
     /// Whether `dir` exists.
     made: bool,
-    /// Directories this build created for its staging (OUT and those above it, `.genops`),
-    /// outermost first.
-    created: Vec<PathBuf>,
     /// Relative path in OUT → its staged file.
     pub(super) files: crate::hash::HashMap<String, PathBuf>,
     /// The number of the next staged file's name.
@@ -83,26 +81,15 @@ impl Staging {
         crate::parallel::lock(&self.state)
     }
 
-    /// Makes the staging directory (and OUT and `OUT/.genops` if need be) once, after removing
-    /// those of builds that were killed. A linked `OUT/.genops` is refused.
+    /// Makes the staging directory once, after removing those of builds that were killed.
     pub(super) fn make(&self) -> Result<(), OutError> {
         let mut state = self.lock();
         if state.made {
             return Ok(());
         }
-        let genops = self.root.join(manifest::DIR);
-        if genops_dir(&self.root)?.is_none() {
-            // OUT/.genops and every missing directory above it, outermost first.
-            let missing: Vec<&Path> =
-                genops.ancestors().take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists()).collect();
-            for dir in missing.into_iter().rev() {
-                match fs::create_dir(dir) {
-                    Ok(()) => state.created.push(dir.to_path_buf()),
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                    Err(e) => return Err(io_at(dir)(e)),
-                }
-            }
-        }
+        let Some(genops) = genops_dir(&self.root)? else {
+            return Err(io_at(&self.root.join(manifest::DIR))(io::ErrorKind::NotFound.into()));
+        };
         remove_leftovers(&genops)?;
         fs::create_dir(&self.dir).map_err(io_at(&self.dir))?;
         state.made = true;
@@ -149,7 +136,7 @@ impl Staging {
         flusher.map_or(Ok(()), Flusher::finish)
     }
 
-    /// Removes the staging directory and the directories made for it, leaving OUT as it was.
+    /// Removes the staging directory, leaving OUT as it was.
     pub fn discard(self) {
         let mut state = self.state.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(flusher) = state.flusher.take() {
@@ -157,9 +144,6 @@ impl Staging {
         }
         if state.made {
             let _ = fs::remove_dir_all(&self.dir);
-        }
-        for dir in state.created.iter().rev() {
-            let _ = fs::remove_dir(dir);
         }
     }
 }
@@ -170,7 +154,8 @@ pub(super) fn write_in_parts(file: &mut File, bytes: &[u8]) -> io::Result<()> {
     bytes.chunks(crate::emit::sink::PART).try_for_each(|part| file.write_all(part))
 }
 
-/// Removes the staging directories left by killed builds. A link among them is refused: what it points to is not genops's.
+/// Removes the staging directories left by killed builds (the build holds OUT's lock: no other
+/// build is staging). A link among them is refused: what it points to is not genops's.
 pub(super) fn remove_leftovers(genops_dir: &Path) -> Result<(), OutError> {
     for entry in fs::read_dir(genops_dir).map_err(io_at(genops_dir))?.flatten() {
         if entry.file_name().to_string_lossy().starts_with("staging-") {

@@ -1,6 +1,7 @@
 //! The output directory is genops's alone (issue #25): a plan or a build never reads or
-//! writes through a symbolic link in OUT, and a linked `.genops` or staging directory is
-//! refused.
+//! writes through a symbolic link in OUT, a linked `.genops` or staging directory is refused,
+//! one build writes OUT at a time, `/` and `$HOME` are refused as OUT, and a full disk leaves a
+//! fresh OUT as it was.
 #![cfg(unix)]
 
 use std::collections::BTreeMap;
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::plan::{copy_example, whole};
+use crate::plan::{copy_example, large_spec, manifest, tree, whole};
 use crate::support::{Run, genops_in};
 
 const SECRET: &str = "TOP-SECRET token=ghp_not_for_a_pr_comment";
@@ -238,4 +239,158 @@ fn the_copy_onto_another_filesystem_never_follows_a_planted_link() {
     assert!(fs::read_to_string(out.join("terraform/logging.tf")).expect("logging.tf").contains("60"));
     assert!(!out.join("terraform/.logging.tf.genops-tmp").exists(), "a temporary file is left");
     assert!(whole(&out).is_empty(), "{:?}", whole(&out));
+}
+
+/// While a genops holds OUT's lock, another build (and a plan) says who is writing and changes
+/// nothing.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_build_while_another_genops_writes_says_who_and_changes_nothing() {
+    let dir = copy_example("support-assistant");
+    let out = dir.path().join("out");
+    assert_eq!(genops_in(dir.path(), &["build", "genops.yaml", "-o", "out"]).code, 0);
+    let spec = dir.path().join("genops.yaml");
+    let text = fs::read_to_string(&spec).expect("spec");
+    fs::write(&spec, text.replacen("    traces: 30d ", "    traces: 60d ", 1)).expect("write");
+
+    let lock = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(out.join(".genops/lock"))
+        .expect("lock file");
+    // SAFETY: flock takes a descriptor `lock` owns and an integer; the lock goes with `lock`.
+    let locked = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(locked, 0, "the lock is free");
+    fs::write(out.join(".genops/lock"), "4242\n").expect("the holder's pid");
+    let before = tree(&out);
+    for command in ["build", "plan"] {
+        let run = genops_in(dir.path(), &[command, "genops.yaml", "-o", "out"]);
+        assert_eq!(run.code, 3, "{command}: {}", run.stderr);
+        assert!(run.stderr.contains("another genops (pid 4242) is writing"), "{command}: {}", run.stderr);
+        assert!(tree(&out) == before, "{command} changed OUT");
+    }
+    drop(lock);
+    let build = genops_in(dir.path(), &["build", "genops.yaml", "-o", "out"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert!(whole(&out).is_empty());
+}
+
+/// Two builds started together into one OUT: one writes it, the other either waits its turn
+/// by failing with a clear message or builds after it; OUT ends whole, with no file the
+/// manifest does not list.
+#[cfg(target_os = "linux")]
+#[test]
+fn concurrent_builds_into_one_output_leave_it_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for round in 0..3 {
+        for (i, tag) in ["a", "b"].iter().enumerate() {
+            fs::write(dir.path().join(format!("spec-{i}.yaml")), large_spec(600, &format!("{tag}{round}")))
+                .expect("spec");
+        }
+        let spawn = |spec: &str| {
+            Command::new(env!("CARGO_BIN_EXE_genops"))
+                .args(["build", spec, "-o", "out"])
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn genops")
+        };
+        let children = [spawn("spec-0.yaml"), spawn("spec-1.yaml")];
+        let runs: Vec<(i32, String)> = children
+            .into_iter()
+            .map(|c| {
+                let output = c.wait_with_output().expect("wait");
+                (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+            })
+            .collect();
+        for (code, stderr) in &runs {
+            assert!(
+                *code == 0 || (*code == 3 && stderr.contains("another genops (pid ") && stderr.contains("is writing")),
+                "round {round}: exit {code}: {stderr}"
+            );
+        }
+        assert!(runs.iter().any(|(code, _)| *code == 0), "round {round}: {runs:?}");
+        let out = dir.path().join("out");
+        assert!(whole(&out).is_empty(), "round {round}: {:?}", whole(&out));
+        let on_disk: Vec<String> = tree(&out).into_keys().filter(|p| !p.starts_with(".genops/")).collect();
+        let m = manifest(&out);
+        let listed: Vec<String> = m["files"].as_object().expect("files").keys().cloned().collect();
+        assert_eq!(on_disk, listed, "round {round}: files the manifest does not list");
+        let genops: Vec<String> = tree(&out).into_keys().filter(|p| p.starts_with(".genops/")).collect();
+        assert!(genops.iter().all(|p| p == ".genops/manifest.json" || p == ".genops/lock"), "{genops:?}");
+    }
+}
+
+/// `/` and `$HOME` (however they are spelled) are refused as OUT, by `plan` and `build`.
+#[test]
+fn the_filesystem_root_and_home_are_refused_as_the_output() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let project = home.path().join("project");
+    crate::support::copy_dir(&crate::support::root().join("examples/support-assistant"), &project);
+    let home_path = home.path().to_string_lossy().into_owned();
+    for (command, out) in [("build", ".."), ("plan", ".."), ("build", home_path.as_str()), ("build", "../project/..")] {
+        let output = Command::new(env!("CARGO_BIN_EXE_genops"))
+            .args([command, "genops.yaml", "-o", out])
+            .current_dir(&project)
+            .env("HOME", home.path())
+            .output()
+            .expect("genops runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{command} -o {out}: {stderr}");
+        assert!(stderr.contains("home directory"), "{command} -o {out}: {stderr}");
+        let names: Vec<_> = fs::read_dir(home.path()).expect("home").flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names, ["project"], "{command} -o {out} wrote into HOME");
+    }
+    // `plan` first: before the refusal existed, a `build -o /` would have written into `/`.
+    for command in ["plan", "build"] {
+        for out in ["/", "/.", "/tmp/.."] {
+            let run = genops_in(&project, &[command, "genops.yaml", "-o", out]);
+            assert_eq!(run.code, 3, "{command} -o {out}: {}", run.stderr);
+            assert!(run.stderr.contains("filesystem root"), "{command} -o {out}: {}", run.stderr);
+        }
+    }
+    assert!(!Path::new("/.genops").exists());
+}
+
+/// A disk that fills up at any point of a build into a fresh OUT leaves either nothing (the
+/// build removes what it created) or, once files were moved into place, a whole OUT that the
+/// journal describes. Swept page by page over the sizes where the build runs out of space.
+#[test]
+fn a_full_disk_leaves_a_fresh_output_as_it_was_or_whole() {
+    let dir = copy_example("support-assistant");
+    let disk = dir.path().join("disk");
+    let page = 4096;
+    let build = |pages: usize| -> Option<Run> {
+        let _mounted = Tmpfs::mount(&disk, pages * page)?;
+        let run = genops_in(dir.path(), &["build", "genops.yaml", "-o", "disk/out"]);
+        let out = disk.join("out");
+        if run.code != 0 {
+            assert_eq!(run.code, 3, "{pages} pages: {}", run.stderr);
+            assert!(run.stderr.contains("No space left on device"), "{pages} pages: {}", run.stderr);
+            if out.join(".genops/manifest.json").exists() {
+                assert!(whole(&out).is_empty(), "{pages} pages: {:?}", whole(&out));
+            } else {
+                assert!(entries(&disk).is_empty(), "{pages} pages: left behind {:?}", entries(&disk).keys());
+            }
+        }
+        Some(run)
+    };
+    let mut pages = 8;
+    let enough = loop {
+        let Some(run) = build(pages) else {
+            eprintln!("skipped: mounting a tmpfs needs root");
+            return;
+        };
+        if run.code == 0 {
+            break pages;
+        }
+        assert!(pages < 4096, "no build fits in 16 MiB");
+        pages += 8;
+    };
+    let failed = (enough.saturating_sub(16).max(1)..enough).filter(|&p| build(p).is_some_and(|r| r.code != 0)).count();
+    assert!(failed > 0, "no size just under {enough} pages made the build run out of space");
 }
