@@ -7,7 +7,7 @@
 //! `check` and the emitters compute from a system (cost, worst-case latency, gateways, the
 //! alert catalogue) lives in `model`, so no stage depends on a later one.
 //! Every stage after loading is a pure function; `cli` is the only code that touches argv,
-//! the filesystem, stdout and exit codes.
+//! stdout and exit codes, and `outdir` the only code that reads or writes the output directory.
 
 pub mod check;
 pub mod cli;
@@ -20,6 +20,7 @@ pub mod graph;
 pub mod hash;
 pub mod load;
 pub mod model;
+pub mod outdir;
 pub mod parallel;
 pub mod plan;
 pub mod schema;

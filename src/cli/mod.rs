@@ -1,10 +1,9 @@
-//! The command line: the only code that touches argv, stdout/stderr, exit codes and the output
-//! directory. Each command is a small function over the library's pure stages.
+//! The command line: the only code that touches argv, stdout/stderr and exit codes. Each
+//! command is a small function over the library's pure stages and `outdir`.
 
 mod args;
 mod disk;
 mod init;
-mod outdir;
 mod plan;
 mod templates;
 

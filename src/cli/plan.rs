@@ -2,14 +2,15 @@
 //! print the plan or carry it out.
 //!
 //! Both run the same steps up to the plan, so a plan shows exactly what a build would do:
-//! read OUT's manifest (`outdir::open`) → compile (spec errors: exit 1, OUT untouched), while
-//! another thread hashes the files the manifest lists (`outdir::verify`) → if the manifest's
-//! input fingerprint matches and the files are as it lists them, nothing to emit; else emit,
-//! comparing each file with OUT as it comes (a build also stages it) → `plan::compute_from`.
-//! `plan` renders the plan (text, JSON or Markdown) and exits 0, or 2 with
-//! `--detailed-exitcode` when there are changes. `build` refuses (exit 1) when it would
-//! overwrite or delete a file genops did not leave as it is, unless `--force`, then writes
-//! (`outdir::write`); an I/O error is exit 3.
+//! take OUT's lock (`outdir::Lock`: shared for a plan, exclusive for a build; exit 3 when
+//! another genops holds it or OUT is `/` or `$HOME`) → read OUT's manifest (`outdir::open`) →
+//! compile (spec errors: exit 1, OUT untouched), while another thread hashes the files the
+//! manifest lists (`outdir::verify`) → if the manifest's input fingerprint matches and the
+//! files are as it lists them, nothing to emit; else emit, comparing each file with OUT as it
+//! comes (a build also stages it) → `plan::compute_from`. `plan` renders the plan (text, JSON
+//! or Markdown) and exits 0, or 2 with `--detailed-exitcode` when there are changes. `build`
+//! refuses (exit 1) when it would overwrite or delete a file genops did not leave as it is,
+//! unless `--force`, then writes (`outdir::write`); an I/O error is exit 3.
 
 use std::io::{self, IsTerminal};
 use std::path::Path;
@@ -18,11 +19,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::args::{DiagFormat, PlanFormat};
-use super::outdir;
 use super::{Output, compile_path, count, exit};
 use crate::compile::Compilation;
 use crate::emit::Artifact;
 use crate::emit::sink::{Parts, Sink};
+use crate::outdir;
 use crate::parallel::lock;
 use crate::plan::manifest::{Manifest, ModelJson};
 use crate::plan::render_text::TextOptions;
@@ -170,6 +171,7 @@ impl Sink for Compare<'_> {
                     outdir::Existing::Same => Produced::unchanged(&artifact),
                     outdir::Existing::Absent => Produced::compare(&artifact, None, !self.building),
                     outdir::Existing::Different(bytes) => Produced::compare(&artifact, Some(&bytes), !self.building),
+                    outdir::Existing::NotAFile => Produced::not_a_file(&artifact, !self.building),
                 };
                 if let (Some(staging), true) = (self.staging, record.changes()) {
                     staging.stage(&artifact.path, contents).map_err(|e| ("write", e))?;
@@ -249,6 +251,11 @@ pub(super) fn plan(
     options: &crate::emit::Options,
     out: &Output,
 ) -> i32 {
+    // Shared with other plans: no build changes OUT while this one reads it.
+    let _lock = match outdir::Lock::read(dir) {
+        Ok(lock) => lock,
+        Err(e) => return refused(&e, out),
+    };
     let (c, snapshot) = compile_with_snapshot(spec, dir, false, options, out);
     let diag_format = if format == PlanFormat::Json && c.has_errors() { DiagFormat::Json } else { DiagFormat::Human };
     out.diagnostics(&c, diag_format);
@@ -280,6 +287,11 @@ pub(super) fn build(
     options: &crate::emit::Options,
     out: &Output,
 ) -> i32 {
+    // Held until OUT is written: the plan below is made against the OUT this build writes.
+    let lock = match outdir::Lock::write(dir) {
+        Ok(lock) => lock,
+        Err(e) => return refused(&e, out),
+    };
     let (c, snapshot) = compile_with_snapshot(spec, dir, force, options, out);
     out.diagnostics(&c, format);
     let mut p = match prepare(&c, dir, snapshot, true, options, out) {
@@ -317,6 +329,7 @@ pub(super) fn build(
     let plan = p.plan;
     match written {
         Ok(w) => {
+            lock.keep();
             out.info(&format!("wrote {} in {} ms", dir.display(), started.elapsed().as_millis()));
             if human {
                 for change in plan.semantic.iter().filter(|s| s.warning) {
@@ -344,6 +357,12 @@ pub(super) fn build(
             exit::INTERNAL
         }
     }
+}
+
+/// OUT cannot be used (another genops holds it, it is `/` or `$HOME`, its `.genops` is a link).
+fn refused(e: &outdir::OutError, out: &Output) -> i32 {
+    out.stderr(&format!("error: {e}\n"));
+    exit::INTERNAL
 }
 
 /// Colour in a text plan: only on a terminal, and never with `NO_COLOR` set.

@@ -3,8 +3,8 @@
 //! In: a [`System`] and the sources (prompt texts). Out: [`Artifact`]s, each a relative path
 //! and its full contents, sorted by path; pure and deterministic. [`emit_each`] hands them to a
 //! [`sink::Sink`] as they are made instead (the largest in parts, to a sink that takes parts).
-//! `plan` compares them with the output directory and `cli::outdir` is the only code that puts
-//! them on disk.
+//! `plan` compares them with the output directory and `outdir` is the only code that puts them
+//! on disk.
 
 pub mod alarms;
 pub mod derived;

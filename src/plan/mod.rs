@@ -9,7 +9,7 @@
 //! in (Terraform resource addresses, LiteLLM model groups, Prometheus rules, else file paths),
 //! the file operations a build performs, and the files it would refuse to touch. Computing a
 //! plan is pure; rendering it (`render_text`, `render_json`, `render_markdown`) and writing it
-//! (`cli::outdir`) are elsewhere, as in Terraform's `plans` package.
+//! (`outdir`) are elsewhere, as in Terraform's `plans` package.
 
 pub mod address;
 pub mod diff;
@@ -85,6 +85,9 @@ pub enum ConflictReason {
     /// Not listed in the manifest (and not a genops file from before manifests): a user's file
     /// where genops now wants to write.
     NotGenerated,
+    /// A symbolic link, a linked directory on the way, or a directory, FIFO, socket or device
+    /// where genops writes a file: genops neither reads nor writes through it.
+    NotAFile,
 }
 
 impl ConflictReason {
@@ -92,6 +95,7 @@ impl ConflictReason {
         match self {
             ConflictReason::HandEdited => "hand-edited",
             ConflictReason::NotGenerated => "not-generated",
+            ConflictReason::NotAFile => "not-a-file",
         }
     }
 
@@ -99,6 +103,9 @@ impl ConflictReason {
         match self {
             ConflictReason::HandEdited => "edited since genops wrote it (its SHA-256 differs from the manifest)",
             ConflictReason::NotGenerated => "not written by genops (not in the manifest)",
+            ConflictReason::NotAFile => {
+                "a symbolic link (or under one), or not a regular file: genops does not read or write through it"
+            }
         }
     }
 }
@@ -239,10 +246,16 @@ pub fn compute_from(produced: &[Produced], model: &Summary, disk: &Disk, address
             before: file.before(),
             after: Some(file.sha256.clone()),
         });
-        if let OnDisk::Different { sha256, genops_header } = &file.on_disk {
-            if let Some(reason) = ownership(manifest, &file.path, sha256, *genops_header) {
-                plan.conflicts.push(Conflict { file: file.path.clone(), reason });
+        match &file.on_disk {
+            OnDisk::Different { sha256, genops_header } => {
+                if let Some(reason) = ownership(manifest, &file.path, sha256, *genops_header) {
+                    plan.conflicts.push(Conflict { file: file.path.clone(), reason });
+                }
             }
+            OnDisk::NotAFile => {
+                plan.conflicts.push(Conflict { file: file.path.clone(), reason: ConflictReason::NotAFile })
+            }
+            OnDisk::Absent | OnDisk::Same => {}
         }
     }
     // Files genops wrote before and no longer produces.

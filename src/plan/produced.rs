@@ -29,6 +29,9 @@ pub enum OnDisk {
         /// before manifests is recognised as genops's).
         genops_header: bool,
     },
+    /// A symbolic link (at the path, or a linked directory on the way to it), or another file
+    /// that is not a regular one: never read, so a plan shows nothing of what a link points to.
+    NotAFile,
 }
 
 /// An emitted file as a plan needs it.
@@ -55,6 +58,12 @@ impl Produced {
         produced
     }
 
+    /// `artifact`, where OUT holds something that is not a regular file: compared as with
+    /// nothing there, and recorded as a conflict.
+    pub fn not_a_file(artifact: &Artifact, addresses: bool) -> Produced {
+        Produced { on_disk: OnDisk::NotAFile, ..Produced::compare(artifact, None, addresses) }
+    }
+
     /// `artifact`, found in OUT as it is (compared by the caller without holding the file).
     pub fn unchanged(artifact: &Artifact) -> Produced {
         let sha256 = sha256(artifact.contents.as_bytes());
@@ -79,7 +88,7 @@ impl Produced {
     /// SHA-256 of what is on disk now (`None`: nothing).
     pub fn before(&self) -> Option<String> {
         match &self.on_disk {
-            OnDisk::Absent => None,
+            OnDisk::Absent | OnDisk::NotAFile => None,
             OnDisk::Same => Some(self.sha256.clone()),
             OnDisk::Different { sha256, .. } => Some(sha256.clone()),
         }

@@ -7,6 +7,7 @@ mod docs;
 mod examples;
 mod hostile;
 mod litellm;
+mod out_safety;
 mod plan;
 mod roundtrip;
 mod runbooks;
