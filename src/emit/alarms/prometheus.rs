@@ -62,16 +62,22 @@ pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
     // Each document becomes text and is let go before the next is made: for a large system
     // each is a tree of tens of megabytes.
     let rules = {
-        let rules = object([("groups", Value::Array(groups(system, slo_alerts, &burn, threshold_alerts, &shared)))]);
-        yaml::document(&[&header], &rules)
+        let groups = groups(system, slo_alerts, &burn, threshold_alerts, &shared);
+        yaml::to_string(|y| {
+            y.comment(&header);
+            y.document(|m| m.seq("groups", |s| groups.iter().for_each(|g| s.json(g))));
+        })
     };
     let tests = {
-        let tests = object([
-            ("rule_files", json!([rules_file])),
-            ("evaluation_interval", Value::from("1m")),
-            ("tests", Value::Array(tests(system, slo_alerts, &burn, threshold_alerts, &shared))),
-        ]);
-        yaml::document(&[&test_header], &tests)
+        let tests = tests(system, slo_alerts, &burn, threshold_alerts, &shared);
+        yaml::to_string(|y| {
+            y.comment(&test_header);
+            y.document(|m| {
+                m.seq("rule_files", |s| s.str(&rules_file));
+                m.str("evaluation_interval", "1m");
+                m.seq("tests", |s| tests.iter().for_each(|t| s.json(t)));
+            });
+        })
     };
     vec![
         Artifact { path: rules_path(system), contents: rules },
