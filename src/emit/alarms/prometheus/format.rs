@@ -39,7 +39,6 @@ pub(super) fn pq(s: &str) -> String {
     out
 }
 
-
 /// How `$value` is printed.
 #[derive(Clone, Copy)]
 pub(super) enum Fmt {
