@@ -228,9 +228,8 @@ fn compile_with_snapshot(
     let manifest = disk.as_ref().ok().and_then(|d| d.manifest.as_ref());
     let stop = AtomicBool::new(false);
     let (c, as_recorded, inputs) = std::thread::scope(|scope| {
-        let verified = manifest.filter(|m| m.inputs_sha256.is_some()).map(|m| {
-            scope.spawn(|| outdir::verify(dir, m, &stop))
-        });
+        let verified =
+            manifest.filter(|m| m.inputs_sha256.is_some()).map(|m| scope.spawn(|| outdir::verify(dir, m, &stop)));
         let c = compile_path(spec, out);
         let recorded = manifest.and_then(|m| m.inputs_sha256.as_deref());
         let inputs = recorded.map(|_| plan::fingerprint::of(&c.sources, &options.templates));
