@@ -49,26 +49,20 @@ pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
         system.name
     );
     let test_header = format!("{HEADER}\npromtool unit tests: `promtool test rules {}.rules.test.yaml`", system.name);
-    // Each document becomes text and is let go before the next is made: for a large system
-    // each is a tree of tens of megabytes.
-    let rules = {
-        let groups = rules::groups(system, slo_alerts, &burn, threshold_alerts, &shared);
-        yaml::to_string(|y| {
-            y.comment(&header);
-            y.document(|m| m.seq("groups", |s| groups.iter().for_each(|g| s.json(g))));
-        })
-    };
-    let tests = {
-        let tests = promtool::tests(system, slo_alerts, &burn, threshold_alerts, &shared);
-        yaml::to_string(|y| {
-            y.comment(&test_header);
-            y.document(|m| {
-                m.seq("rule_files", |s| s.str(&rules_file));
-                m.str("evaluation_interval", "1m");
-                m.seq("tests", |s| tests.iter().for_each(|t| s.json(t)));
-            });
-        })
-    };
+    // Each rule and test is written as soon as it is made: for a large system the whole of
+    // either file as a tree would be tens of megabytes.
+    let rules = yaml::to_string(|y| {
+        y.comment(&header);
+        y.document(|m| m.seq("groups", |s| rules::groups(s, system, slo_alerts, &burn, threshold_alerts, &shared)));
+    });
+    let tests = yaml::to_string(|y| {
+        y.comment(&test_header);
+        y.document(|m| {
+            m.seq("rule_files", |s| s.str(&rules_file));
+            m.str("evaluation_interval", "1m");
+            m.seq("tests", |s| promtool::tests(s, system, slo_alerts, &burn, threshold_alerts, &shared));
+        });
+    });
     vec![
         Artifact { path: rules_path(system), contents: rules },
         Artifact { path: format!("alarms/prometheus/{}.rules.test.yaml", system.name), contents: tests },

@@ -15,7 +15,7 @@ use super::rules::{
 };
 use crate::emit::alarms::metrics::{self, le};
 use crate::emit::alarms::{SloAlert, ThresholdAlert, Watch};
-use crate::emit::yaml::object;
+use crate::emit::yaml::{Seq, object};
 use crate::model::{Slo, System};
 use crate::spec::units::Duration;
 
@@ -148,8 +148,7 @@ fn burn_expected(
     out
 }
 
-fn burn_tests(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup]) -> Vec<Value> {
-    let mut out = Vec::new();
+fn burn_tests(s: &mut Seq, system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup]) {
     for group in burn {
         let rep = group.slos[0];
         let slo = &system.slos[rep];
@@ -173,7 +172,7 @@ fn burn_tests(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup])
                 })
             })
             .collect();
-        out.push(json!({
+        s.json(&json!({
             "name": format!("{what}: healthy traffic fires nothing"),
             "interval": "1m",
             "input_series": slo_series(system, slo, normal, normal, 240, 0),
@@ -193,7 +192,7 @@ fn burn_tests(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup])
             let Some(first) = (BEFORE + 1..=horizon).find(|&t| traffic.fires(alert, t)) else { continue };
             let by = first + 1;
             let name = alert.prometheus_rule();
-            out.push(json!({
+            s.json(&json!({
                 "name": format!("{what}: a burn fires {name} within {} minutes", by - BEFORE),
                 "interval": "1m",
                 "input_series": slo_series(system, slo, normal, burning, BEFORE, by - BEFORE + 1),
@@ -204,7 +203,6 @@ fn burn_tests(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup])
             }));
         }
     }
-    out
 }
 
 /// One `promql_expr_test` per SLO: its data series holds the value the spec implies.
@@ -277,15 +275,17 @@ fn threshold_expected(system: &System, alerts: &[ThresholdAlert], rep: &Threshol
 }
 
 pub(super) fn tests(
+    s: &mut Seq,
     system: &System,
     slo_alerts: &[Vec<SloAlert>],
     burn: &[BurnGroup],
     threshold_alerts: &[ThresholdAlert],
     shared: &[usize],
-) -> Vec<Value> {
-    let mut out = Vec::new();
-    out.extend(data_tests(system, slo_alerts, threshold_alerts));
-    out.extend(burn_tests(system, slo_alerts, burn));
+) {
+    if let Some(data) = data_tests(system, slo_alerts, threshold_alerts) {
+        s.json(&data);
+    }
+    burn_tests(s, system, slo_alerts, burn);
     for &i in shared {
         let alert = &threshold_alerts[i];
         let name = alert.prometheus_rule();
@@ -301,13 +301,13 @@ pub(super) fn tests(
         let held = in_minutes(alert.hold) + 10;
         let ((healthy, calm), (breaching, bad)) = threshold_series(alert, held);
         let at = minutes(held);
-        out.push(json!({
+        s.json(&json!({
             "name": format!("{name}{via}: quiet when healthy"),
             "interval": "1m",
             "input_series": healthy,
             "alert_rule_test": [{ "eval_time": at, "alertname": name, "exp_alerts": threshold_expected(system, threshold_alerts, alert, calm).into_iter().filter(|_| is_slo_kind(&alert.watch)).collect::<Vec<_>>() }],
         }));
-        out.push(json!({
+        s.json(&json!({
             "name": format!("{name}{via}: fires when breached"),
             "interval": "1m",
             "input_series": breaching,
@@ -316,7 +316,6 @@ pub(super) fn tests(
             ],
         }));
     }
-    out
 }
 
 /// Healthy and breaching input series for a threshold alert, `n` minutes each, with the value

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::format::{Fmt, Part, lit, pq, prom_duration, ratio, template, templates};
 use crate::emit::alarms::metrics::{self, le};
 use crate::emit::alarms::{SloAlert, ThresholdAlert, Watch, burn_windows};
-use crate::emit::yaml::object;
+use crate::emit::yaml::{Seq, object};
 use crate::model::{Slo, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Threshold, format_number};
@@ -155,8 +155,7 @@ pub(super) fn burn_rule_labels(alert: &SloAlert) -> Map<String, Value> {
     labels
 }
 
-fn burn_rules(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup]) -> Vec<Value> {
-    let mut rules = Vec::new();
+fn burn_rules(s: &mut Seq, system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup]) {
     for sli in [Sli::Availability, Sli::Latency] {
         let mut les: Vec<(f64, String)> = burn
             .iter()
@@ -174,14 +173,14 @@ fn burn_rules(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup])
         les.dedup_by(|a, b| a.1 == b.1);
         let les: Vec<String> = les.into_iter().map(|(_, l)| l).collect();
         for w in ratio_windows() {
-            rules.push(json!({ "record": ratio_record(sli, w), "expr": ratio_expr(sli, w, &les) }));
+            s.json(&json!({ "record": ratio_record(sli, w), "expr": ratio_expr(sli, w, &les) }));
         }
     }
     for group in burn {
         for &i in &group.slos {
             let slo = &system.slos[i];
             let alert = &slo_alerts[i][0];
-            rules.push(object([
+            s.json(&object([
                 ("record", Value::from(BUDGET)),
                 ("expr", Value::from(format!("vector({})", ratio(1.0 - slo.objective.unwrap_or(0.0))))),
                 ("labels", Value::Object(data_labels(system, slo, &alert.runbook, true))),
@@ -193,7 +192,7 @@ fn burn_rules(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup])
         let on = join_labels(group.sli);
         for alert in &slo_alerts[group.slos[0]] {
             let burn = ratio(alert.burn);
-            rules.push(json!({
+            s.json(&json!({
                 "alert": alert.prometheus_rule(),
                 "expr": format!(
                     "({long} / on({on}) group_right {budget}) > {burn} and ({short} / on({on}) group_right {budget}) > {burn}",
@@ -205,7 +204,6 @@ fn burn_rules(system: &System, slo_alerts: &[Vec<SloAlert>], burn: &[BurnGroup])
             }));
         }
     }
-    rules
 }
 
 /// Static alert-rule labels: Prometheus expands them as templates too.
@@ -356,11 +354,10 @@ pub(super) fn threshold_annotations(system: &System, alert: &ThresholdAlert) -> 
     vec![("summary", summary), ("runbook_url", vec![runbook])]
 }
 
-fn threshold_rules(system: &System, alerts: &[ThresholdAlert], shared: &[usize]) -> Vec<Value> {
-    let mut rules = Vec::new();
+fn threshold_rules(s: &mut Seq, system: &System, alerts: &[ThresholdAlert], shared: &[usize]) {
     for a in alerts.iter().filter(|a| is_slo_kind(&a.watch)) {
         let slo = &system.slos[a.slo_index.unwrap_or_default()];
-        rules.push(object([
+        s.json(&object([
             ("record", Value::from(THRESHOLD)),
             ("expr", Value::from(format!("vector({})", ratio(threshold_value(&a.watch))))),
             ("labels", Value::Object(data_labels(system, slo, &a.runbook, false))),
@@ -368,7 +365,7 @@ fn threshold_rules(system: &System, alerts: &[ThresholdAlert], shared: &[usize])
     }
     for &i in shared {
         let a = &alerts[i];
-        rules.push(json!({
+        s.json(&json!({
             "alert": a.prometheus_rule(),
             "expr": threshold_expr(a),
             "for": prom_duration(a.hold),
@@ -376,30 +373,28 @@ fn threshold_rules(system: &System, alerts: &[ThresholdAlert], shared: &[usize])
             "annotations": templates(&threshold_annotations(system, a)),
         }));
     }
-    rules
 }
 
 pub(super) fn groups(
+    s: &mut Seq,
     system: &System,
     slo_alerts: &[Vec<SloAlert>],
     burn: &[BurnGroup],
     threshold_alerts: &[ThresholdAlert],
     shared: &[usize],
-) -> Vec<Value> {
-    let mut groups = Vec::new();
+) {
     if !burn.is_empty() {
-        groups.push(object([
-            ("name", Value::from(format!("genops-{}-slo-burn-rates", system.name))),
-            ("interval", Value::from("1m")),
-            ("rules", Value::Array(burn_rules(system, slo_alerts, burn))),
-        ]));
+        s.map(|m| {
+            m.str("name", &format!("genops-{}-slo-burn-rates", system.name));
+            m.str("interval", "1m");
+            m.seq("rules", |s| burn_rules(s, system, slo_alerts, burn));
+        });
     }
     if !threshold_alerts.is_empty() {
-        groups.push(object([
-            ("name", Value::from(format!("genops-{}-thresholds-and-incidents", system.name))),
-            ("interval", Value::from("1m")),
-            ("rules", Value::Array(threshold_rules(system, threshold_alerts, shared))),
-        ]));
+        s.map(|m| {
+            m.str("name", &format!("genops-{}-thresholds-and-incidents", system.name));
+            m.str("interval", "1m");
+            m.seq("rules", |s| threshold_rules(s, system, threshold_alerts, shared));
+        });
     }
-    groups
 }
