@@ -105,7 +105,14 @@ impl<'w> Writer<'w> {
     }
 
     fn pad(&mut self, indent: usize) {
-        self.out.text().extend(std::iter::repeat_n(' ', indent));
+        const SPACES: &str = "                                ";
+        let out = self.out.text();
+        let mut left = indent;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            out.push_str(&SPACES[..n]);
+            left -= n;
+        }
     }
 
     /// Starts a line of content at `indent`, after whatever is pending.

@@ -81,11 +81,7 @@ pub fn key(k: &str) -> String {
 pub fn key_into(out: &mut String, k: &str) {
     let plain = k.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
         && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
-        && !(k.len() <= 5
-            && matches!(
-                k.to_ascii_lowercase().as_str(),
-                "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
-            ));
+        && !["true", "false", "null", "yes", "no", "on", "off", "y", "n"].iter().any(|w| k.eq_ignore_ascii_case(w));
     if plain { out.push_str(k) } else { quote_into(out, k) }
 }
 
