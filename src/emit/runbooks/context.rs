@@ -28,22 +28,25 @@ use crate::spec::oncall::Coverage;
 use crate::spec::slos::Sli;
 use crate::spec::units::{Duration, Percent, Threshold, format_number};
 
-/// Variables every template gets.
-#[derive(Clone, Debug, Serialize)]
-pub struct Base {
-    pub system: SystemCtx,
-    pub files: Files,
-    pub oncall: Option<OncallCtx>,
-    pub routes: Vec<RouteCtx>,
-    pub budgets: Vec<BudgetCtx>,
-    pub evaluations: Vec<EvaluationCtx>,
-    pub compliance: ComplianceCtx,
-    /// The JWT issuers of the routes, each once in route order, with the routes that trust it.
-    pub issuers: Vec<IssuerCtx>,
-    /// Every runbook of the system, SLOs first, in spec order.
-    pub runbooks: Vec<RunbookCtx>,
-    /// The burn-rate windows of the SLO alarms, fastest first.
-    pub burn_windows: Vec<BurnWindowCtx>,
+template_struct! {
+    /// The variables every template gets, shared and read in place (the runbook being rendered
+    /// and `routes_by_name` are added by [`super::variables`]).
+    #[derive(Clone, Debug, Serialize)]
+    pub struct Context {
+        pub system: Arc<SystemCtx>,
+        pub files: Arc<Files>,
+        pub oncall: Option<Arc<OncallCtx>>,
+        pub routes: List<Arc<RouteCtx>>,
+        pub budgets: List<Arc<BudgetCtx>>,
+        pub evaluations: List<Arc<EvaluationCtx>>,
+        pub compliance: Arc<ComplianceCtx>,
+        /// The JWT issuers of the routes, each once in route order, with the routes that trust it.
+        pub issuers: List<Arc<IssuerCtx>>,
+        /// Every runbook of the system, SLOs first, in spec order.
+        pub runbooks: List<Arc<RunbookCtx>>,
+        /// The burn-rate windows of the SLO alarms, fastest first.
+        pub burn_windows: List<Arc<BurnWindowCtx>>,
+    }
 }
 
 template_struct! {
@@ -622,92 +625,54 @@ fn percent(fraction: f64) -> String {
     Percent { fraction }.to_string()
 }
 
-pub fn build(derived: &Derived) -> Base {
+/// The context of every runbook of the system.
+pub fn build(derived: &Derived) -> Context {
     let system = derived.system;
     let compliance = &system.compliance;
     let frameworks: Vec<String> = compliance.frameworks.iter().map(|f| f.to_string()).collect();
     let has = |name: &str| frameworks.iter().any(|f| f == name);
-    let mut base = Base {
-        system: SystemCtx {
-            name: system.name.to_string(),
-            owner: system.owner.to_string(),
-            region: system.region.clone(),
-            currency: system.currency.clone(),
-            description: system.description.clone(),
-            tags: system.tags.iter().map(|(k, v)| KeyValue { key: k.clone(), value: v.clone() }).collect(),
-        },
-        files: Files {
-            prometheus_rules: alarms::prometheus::rules_path(system),
-            prometheus_tests: format!("alarms/prometheus/{}.rules.test.yaml", system.name),
-            openslo: alarms::openslo::path(system),
-            monitoring_tf: "terraform/monitoring.tf".into(),
-            gateway_tf: "terraform/gateway.tf".into(),
-            budgets_tf: "terraform/budgets.tf".into(),
-            notifications_tf: "terraform/notifications.tf".into(),
-            logging_tf: "terraform/logging.tf".into(),
-            security_tf: "terraform/security.tf".into(),
-            storage_tf: "terraform/storage.tf".into(),
-            litellm_config: litellm::PATH.into(),
-        },
-        oncall: system.oncall.as_ref().map(|o| oncall(system, o)),
-        routes: Vec::new(),
-        budgets: Vec::new(),
-        evaluations: system
-            .evaluations
-            .iter()
-            .map(|e| {
-                let t = e.thresholds;
-                let thresholds = [
-                    ("relevance", t.relevance.map(format_number)),
-                    ("groundedness", t.groundedness.map(format_number)),
-                    ("completeness", t.completeness.map(format_number)),
-                    ("harmful_rate", t.harmful_rate.map(percent)),
-                ]
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|value| KeyValue { key: k.into(), value }))
-                .collect();
-                EvaluationCtx {
-                    name: e.name.to_string(),
-                    dataset: e.dataset.clone(),
-                    cases: e.cases,
-                    min_cases: e.min_cases,
-                    routes: e.routes.iter().map(|r| system.route(*r).name.to_string()).collect(),
-                    thresholds,
-                    gate: e.gate.to_string(),
-                    grader: e.grader.map(|m| system.model(m).name.to_string()),
-                }
-            })
-            .collect(),
-        compliance: ComplianceCtx {
-            gdpr: has("gdpr"),
-            hipaa: has("hipaa"),
-            soc2: has("soc2"),
-            pci_dss: has("pci-dss"),
-            frameworks: frameworks.iter().cloned().collect(),
-            traces_retention: compliance.traces_retention.map(|d| d.to_string()),
-            audit_retention: compliance.audit_retention.map(|d| d.to_string()),
-            decision_logging: compliance.decision_logging,
-            encryption: compliance.encryption.map(|e| e.to_string()),
-        },
-        runbooks: Vec::new(),
-        issuers: Vec::new(),
-        burn_windows: alarms::burn_windows()
-            .iter()
-            .map(|w| BurnWindowCtx {
-                name: w.name.clone(),
-                severity: w.severity.as_str().into(),
-                long: w.long.to_string(),
-                short: w.short.to_string(),
-                budget: percent(w.budget),
-                burn_30d: format_number((w.budget * 30.0 * 86_400_000.0 / w.long.millis as f64 * 10.0).round() / 10.0),
-            })
-            .collect(),
-    };
+    let evaluations = system
+        .evaluations
+        .iter()
+        .map(|e| {
+            let t = e.thresholds;
+            let thresholds = [
+                ("relevance", t.relevance.map(format_number)),
+                ("groundedness", t.groundedness.map(format_number)),
+                ("completeness", t.completeness.map(format_number)),
+                ("harmful_rate", t.harmful_rate.map(percent)),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|value| KeyValue { key: k.into(), value }))
+            .collect();
+            EvaluationCtx {
+                name: e.name.to_string(),
+                dataset: e.dataset.clone(),
+                cases: e.cases,
+                min_cases: e.min_cases,
+                routes: e.routes.iter().map(|r| system.route(*r).name.to_string()).collect(),
+                thresholds,
+                gate: e.gate.to_string(),
+                grader: e.grader.map(|m| system.model(m).name.to_string()),
+            }
+        })
+        .collect();
+    let burn_windows = alarms::burn_windows()
+        .iter()
+        .map(|w| BurnWindowCtx {
+            name: w.name.clone(),
+            severity: w.severity.as_str().into(),
+            long: w.long.to_string(),
+            short: w.short.to_string(),
+            budget: percent(w.budget),
+            burn_30d: format_number((w.budget * 30.0 * 86_400_000.0 / w.long.millis as f64 * 10.0).round() / 10.0),
+        })
+        .collect();
     // Everything below is linear in the size of the system: one LiteLLM plan, one cost model,
     // and indexes by route instead of searches.
     let plan = derived.routing();
     let costs = Costs::new(system);
-    base.runbooks = runbooks(derived);
+    let runbooks = runbooks(derived);
     let mut by_route: Vec<Vec<&litellm::Deployment>> = vec![Vec::new(); system.routes.len()];
     for d in &plan.deployments {
         if let Some(r) = d.route {
@@ -715,7 +680,7 @@ pub fn build(derived: &Derived) -> Base {
         }
     }
     let with_runbook: HashMap<&str, &str> =
-        base.runbooks.iter().flat_map(|r| r.sections.iter()).map(|s| (s.slo.name.as_str(), s.link.as_str())).collect();
+        runbooks.iter().flat_map(|r| r.sections.iter()).map(|s| (s.slo.name.as_str(), s.link.as_str())).collect();
     let mut slos: Vec<Vec<SloLink>> = vec![Vec::new(); system.routes.len()];
     for slo in &system.slos {
         slos[slo.route.0].push(SloLink {
@@ -725,10 +690,10 @@ pub fn build(derived: &Derived) -> Base {
     }
     // What covers each route, in spec order, found once for all routes (a search of every
     // evaluation and budget for every route grew with the square of the system).
-    let mut evaluations: Vec<Vec<String>> = vec![Vec::new(); system.routes.len()];
+    let mut covering_evaluations: Vec<Vec<String>> = vec![Vec::new(); system.routes.len()];
     for e in &system.evaluations {
         for r in first_seen(e.routes.iter().copied()) {
-            evaluations[r.0].push(e.name.to_string());
+            covering_evaluations[r.0].push(e.name.to_string());
         }
     }
     let mut budgets: Vec<Vec<String>> = vec![Vec::new(); system.routes.len()];
@@ -747,24 +712,23 @@ pub fn build(derived: &Derived) -> Base {
             retry_groups.entry(route).or_default().push(group.clone());
         }
     }
-    base.routes = system
+    let routes: Vec<RouteCtx> = system
         .routes
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let covered = Covered {
                 slos: std::mem::take(&mut slos[i]),
-                evaluations: std::mem::take(&mut evaluations[i]),
+                evaluations: std::mem::take(&mut covering_evaluations[i]),
                 budgets: std::mem::take(&mut budgets[i]),
                 retry_groups: retry_groups.remove(r.name.as_str()).unwrap_or_default(),
             };
             route(system, &by_route[i], &costs, RouteId(i), r, covered)
         })
         .collect();
-    base.budgets = system.budgets.iter().map(|b| budget(system, plan, &costs, b)).collect();
     let mut issuers: Vec<(String, Vec<String>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::default();
-    for r in &base.routes {
+    for r in &routes {
         if let Some(auth) = &r.auth {
             let i = *index.entry(auth.issuer.clone()).or_insert_with(|| {
                 issuers.push((auth.issuer.clone(), Vec::new()));
@@ -773,8 +737,47 @@ pub fn build(derived: &Derived) -> Base {
             issuers[i].1.push(r.name.clone());
         }
     }
-    base.issuers = issuers.into_iter().map(|(issuer, routes)| IssuerCtx { issuer, routes: routes.into() }).collect();
-    base
+    Context {
+        system: Arc::new(SystemCtx {
+            name: system.name.to_string(),
+            owner: system.owner.to_string(),
+            region: system.region.clone(),
+            currency: system.currency.clone(),
+            description: system.description.clone(),
+            tags: system.tags.iter().map(|(k, v)| KeyValue { key: k.clone(), value: v.clone() }).collect(),
+        }),
+        files: Arc::new(Files {
+            prometheus_rules: alarms::prometheus::rules_path(system),
+            prometheus_tests: format!("alarms/prometheus/{}.rules.test.yaml", system.name),
+            openslo: alarms::openslo::path(system),
+            monitoring_tf: "terraform/monitoring.tf".into(),
+            gateway_tf: "terraform/gateway.tf".into(),
+            budgets_tf: "terraform/budgets.tf".into(),
+            notifications_tf: "terraform/notifications.tf".into(),
+            logging_tf: "terraform/logging.tf".into(),
+            security_tf: "terraform/security.tf".into(),
+            storage_tf: "terraform/storage.tf".into(),
+            litellm_config: litellm::PATH.into(),
+        }),
+        oncall: system.oncall.as_ref().map(|o| Arc::new(oncall(system, o))),
+        routes: routes.into_iter().collect(),
+        budgets: system.budgets.iter().map(|b| budget(system, plan, &costs, b)).collect(),
+        evaluations,
+        compliance: Arc::new(ComplianceCtx {
+            gdpr: has("gdpr"),
+            hipaa: has("hipaa"),
+            soc2: has("soc2"),
+            pci_dss: has("pci-dss"),
+            frameworks: frameworks.iter().cloned().collect(),
+            traces_retention: compliance.traces_retention.map(|d| d.to_string()),
+            audit_retention: compliance.audit_retention.map(|d| d.to_string()),
+            decision_logging: compliance.decision_logging,
+            encryption: compliance.encryption.map(|e| e.to_string()),
+        }),
+        issuers: issuers.into_iter().map(|(issuer, routes)| IssuerCtx { issuer, routes: routes.into() }).collect(),
+        runbooks: runbooks.into_iter().collect(),
+        burn_windows,
+    }
 }
 
 fn channel(system: &System, role: &str, c: &Channel) -> ChannelCtx {
