@@ -26,6 +26,7 @@ pub mod markdown;
 pub mod object;
 mod output;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -137,8 +138,10 @@ fn environment(overrides: &BTreeMap<String, String>) -> Environment<'static> {
     env.set_debug(true);
     env.set_auto_escape_callback(|_| AutoEscape::Custom("markdown".into()));
     env.set_formatter(format_markdown);
-    env.add_filter("code", |text: String| Value::from_safe_string(markdown::code(&text)));
-    env.add_filter("code_cell", |text: String| Value::from_safe_string(markdown::code_cell(&text)));
+    // The filters borrow the string they are given (`Cow`: a string value as it is, anything
+    // else as it prints, as `String` would), since a runbook calls them for nearly every value.
+    env.add_filter("code", |text: Cow<'_, str>| Value::from_safe_string(markdown::code(&text)));
+    env.add_filter("code_cell", |text: Cow<'_, str>| Value::from_safe_string(markdown::code_cell(&text)));
     // The built-in `indent` returns plain text, which would then be escaped a second time.
     env.add_filter("indent", |value: Value, width: usize| {
         let text = if value.is_safe() {
@@ -446,6 +449,16 @@ oncall:
             assert!(a.contents.starts_with(&format!("<!-- {HEADER} -->\n")), "{}", a.path);
         }
         assert!(files[0].contents.contains(r"a \*starred\* \<b\>system\</b\>"), "{}", files[0].contents);
+    }
+
+    /// The code filters print any value as it prints, not only strings: an override may put a
+    /// number or a boolean in a code span.
+    #[test]
+    fn code_filters_take_any_value() {
+        let env = environment(&BTreeMap::new());
+        let text = "{{ 3 | code }} {{ true | code_cell }} {{ \"a|b\" | code_cell }} {{ routes | length | code }}";
+        let out = env.render_str(text, minijinja::context! { routes => vec![1, 2] }).expect("renders");
+        assert_eq!(out, "`3` `True` `a\\|b` `2`");
     }
 
     #[test]
