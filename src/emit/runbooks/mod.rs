@@ -201,10 +201,10 @@ fn render(
 /// copied here. The routes are also given by name, for templates that go through a runbook's
 /// routes.
 fn template_values(context: Context) -> (Value, Value) {
-    let by_name: BTreeMap<String, Value> = context.routes.iter().map(|r| (r.name.clone(), r.value())).collect();
+    let by_name = context::RoutesByName::new(&context.routes);
     let runbooks = context.runbooks.value();
     let values = minijinja::context! {
-        routes_by_name => Value::from(by_name),
+        routes_by_name => Value::from_object(by_name),
         ..Value::from_object(context)
     };
     (values, runbooks)
@@ -426,6 +426,13 @@ oncall:
                 let name = route.get_attr("name").expect("a name");
                 same(&format!("routes_by_name[{name}]"), &by_name.get_item(&name).expect("readable"), &route);
             }
+            // Its names iterate in order, as those of a map by name do.
+            let names: Vec<Value> = by_name.try_iter().expect("a mapping").collect();
+            let mut sorted = names.clone();
+            sorted.sort();
+            assert_eq!(names, sorted);
+            assert_eq!(names.len(), routes.len().expect("a list"));
+            assert!(by_name.get_item(&Value::from("no-such-route")).expect("readable").is_undefined());
         }
     }
 

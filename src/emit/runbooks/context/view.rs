@@ -586,3 +586,32 @@ template_struct! {
         pub action: String,
     }
 }
+
+/// `routes_by_name`: the routes of a [`Context`] by name, to a template a mapping whose keys
+/// iterate in name order. A runbook looks a route up for each of its SLOs and each route of an
+/// incident type, so a name is found through an index made once, not by a search.
+#[derive(Debug)]
+pub struct RoutesByName {
+    routes: List<Arc<RouteCtx>>,
+    index: crate::hash::HashMap<String, usize>,
+}
+
+impl RoutesByName {
+    pub fn new(routes: &List<Arc<RouteCtx>>) -> RoutesByName {
+        let index = routes.iter().enumerate().map(|(i, r)| (r.name.clone(), i)).collect();
+        RoutesByName { routes: routes.clone(), index }
+    }
+}
+
+impl minijinja::value::Object for RoutesByName {
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let i = *self.index.get(key.as_str()?)?;
+        Some(super::super::object::Field::value(&self.routes[i]))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        let mut names: Vec<&str> = self.index.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        minijinja::value::Enumerator::Values(names.into_iter().map(minijinja::Value::from).collect())
+    }
+}
