@@ -16,15 +16,15 @@
 //! ([`context`]), which templates read in place as minijinja objects ([`object`]). Every value
 //! a template prints is escaped for Markdown by the formatter unless a filter made it Markdown
 //! on purpose (`code`, `code_cell`); printing `none` or a list is an error too. The rendered
-//! text goes through [`markdown::reflow`] (prose wrapped at 80 columns) while it is rendered,
-//! into a file that starts with the generated-file header and a markdownlint directive that
-//! lets tables run long (`output`), so every runbook passes markdownlint's defaults wherever
-//! it is linted.
+//! text then goes through [`markdown::reflow`] (prose wrapped at 80 columns) and gets the
+//! generated-file header and a markdownlint directive that lets tables run long, so every
+//! runbook passes markdownlint's defaults wherever it is linted. A runbook is handed on whole:
+//! rendering it into its file in parts, reflowed as it went, cost more time than it saved
+//! memory.
 
 pub mod context;
 pub mod markdown;
 pub mod object;
-mod output;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -36,12 +36,12 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, Undefi
 
 use super::Artifact;
 use super::derived::Derived;
-use super::sink::{FileOut, Sink};
+use super::sink::Sink;
+use crate::conventions::HEADER;
 use crate::hash::HashMap;
 use crate::model::System;
 use context::Context;
 use object::Field;
-use output::Reflowed;
 
 /// The embedded templates, by file name (`targets/runbooks/`).
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -68,6 +68,13 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub const INDEX: &str = "README.md.j2";
 /// Where the index goes.
 const INDEX_PATH: &str = "runbooks/README.md";
+
+/// The markdownlint settings every runbook carries: tables hold alarm names and paths, and code
+/// blocks hold queries and commands to copy whole, so neither can wrap and MD013 (line length)
+/// does not apply to them; prose is wrapped at 80.
+const LINT: &str = r#"<!-- markdownlint-configure-file {
+  "MD013": { "tables": false, "code_blocks": false }
+} -->"#;
 
 /// A template that does not parse or render.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,23 +184,34 @@ fn environment(overrides: &BTreeMap<String, String>) -> Environment<'static> {
     env
 }
 
-/// Renders `template` into `file`, reflowed as it is rendered (`output`). On an error the
-/// file is dropped unfinished: the sink gets none of it.
 fn render(
     env: &Environment<'static>,
     overrides: &BTreeMap<String, String>,
     template: &str,
     ctx: Value,
-    file: FileOut,
-) -> Result<(), TemplateError> {
+) -> Result<String, TemplateError> {
     let error = |e: Error| {
         // The failing template may be one the first includes or extends.
         let name = e.name().unwrap_or(template).to_string();
         TemplateError { overridden: overrides.contains_key(&name), template: name, message: format!("{e:#}") }
     };
-    let mut out = Reflowed::new(file);
-    env.get_template(template).map_err(error)?.render_captured_to(ctx, &mut out).map_err(error)?;
-    out.end().map_err(|e| error(Error::new(ErrorKind::WriteFailure, "the rendered text").with_source(e)))
+    let text = env.get_template(template).map_err(error)?.render(ctx).map_err(error)?;
+    Ok(finish(&text))
+}
+
+/// A runbook's file from its rendered text: the generated-file header and the lint settings,
+/// then the reflowed text, in one buffer (a runbook of a large system is tens of megabytes, so
+/// no copy more than needed).
+fn finish(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16 + LINT.len() + 64);
+    out.push_str("<!-- ");
+    out.push_str(HEADER);
+    out.push_str(" -->\n");
+    out.push_str(LINT);
+    out.push_str("\n\n");
+    markdown::reflow_into(&mut out, text.trim());
+    out.push('\n');
+    out
 }
 
 /// The variables of the index, and the list of runbooks whose items are each runbook's own
@@ -259,7 +277,9 @@ fn emit_in_order(
                 }
             }
         };
-        render(&env, overrides, template, ctx, FileOut::to(sink, path.clone()))
+        let contents = render(&env, overrides, template, ctx)?;
+        sink.file(Artifact { path: path.clone(), contents });
+        Ok(())
     });
     rendered.into_iter().collect::<Result<(), _>>()?;
     Ok(files.into_iter().map(|(_, path)| path).collect())
@@ -269,7 +289,6 @@ fn emit_in_order(
 mod tests {
     use super::*;
     use crate::compile::compile;
-    use crate::conventions::HEADER;
     use crate::load::MemoryFiles;
 
     fn system() -> System {
