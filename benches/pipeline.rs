@@ -122,27 +122,12 @@ fn emit_litellm(bencher: Bencher, routes: usize) {
     bencher.bench(|| genops::emit::litellm::emit(system));
 }
 
-/// The runbooks: their context, and every runbook written (the built-in runbooks are written
-/// by Rust, following their templates).
+/// The runbooks: their context, and every runbook rendered from its template.
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn emit_runbooks(bencher: Bencher, routes: usize) {
     let c = compiled(routes);
     let system = c.system.as_ref().expect("system");
     bencher.bench(|| genops::emit::runbooks::emit(system, &Default::default()).expect("renders"));
-}
-
-/// The same runbooks rendered by minijinja from the templates, as when a user overrides them:
-/// the index and the layout are "overridden" with their built-in text, so every runbook goes
-/// through the templates and the output is the same.
-#[divan::bench(args = SIZES, sample_count = 10)]
-fn emit_runbooks_from_templates(bencher: Bencher, routes: usize) {
-    let c = compiled(routes);
-    let system = c.system.as_ref().expect("system");
-    let overrides = ["README.md.j2", "layout.md.j2"]
-        .map(|name| (name.to_string(), genops::emit::runbooks::embedded(name).expect("built in").to_string()))
-        .into_iter()
-        .collect();
-    bencher.bench(|| genops::emit::runbooks::emit(system, &overrides).expect("renders"));
 }
 
 #[divan::bench(args = SIZES, sample_count = 10)]

@@ -56,7 +56,7 @@ pub fn emit_with(
 /// Emits every target and hands each file to `sink` as soon as it is made, on the thread that
 /// made it, in no particular order — so a build can write and forget each file while the
 /// others are still being emitted; a sink that takes files in parts gets the largest
-/// (Terraform, LiteLLM, OpenSLO, the runbooks) a megabyte at a time while they are made
+/// (Terraform, LiteLLM, OpenSLO) a megabyte at a time while they are made
 /// ([`sink`]). Fails
 /// only when a runbook template does not parse or render (the sink may have had other
 /// targets' files by then).
@@ -126,8 +126,7 @@ mod tests {
 
     /// A sink that takes files in parts gets the same bytes as one that takes them whole, the
     /// files that are written in parts cut at boundaries into many (4 KB parts here): the
-    /// Terraform files, the LiteLLM config, the OpenSLO file and the runbooks written by Rust,
-    /// their reflow carried from one part to the next.
+    /// Terraform files, the LiteLLM config and the OpenSLO file.
     #[test]
     fn files_handed_on_in_parts_are_the_files_handed_on_whole() {
         let mut compilations: Vec<_> =
@@ -144,7 +143,7 @@ mod tests {
                 assert_eq!(rejoined.path, file.path);
                 let what = format!("{}: {} differs in parts", system.name, file.path);
                 crate::testing::assert_same_text(&what, &file.contents, &rejoined.contents);
-                let streamed = ["terraform/", "gateway/litellm/", "alarms/openslo/", "runbooks/"];
+                let streamed = ["terraform/", "gateway/litellm/", "alarms/openslo/"];
                 if streamed.iter().any(|p| file.path.starts_with(p)) && file.contents.len() > 3 * 4096 {
                     assert!(*count >= 3, "{}: {} came in {count} parts", system.name, file.path);
                 }

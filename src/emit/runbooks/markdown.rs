@@ -224,7 +224,7 @@ pub fn reflow_into(out: &mut String, text: &str) {
 /// What [`reflow`] carries from one line to the next: the fence of an open code block, whether
 /// the last line was blank, and the ordered lists being numbered.
 #[derive(Default)]
-pub struct Reflow {
+struct Reflow {
     fence: Option<String>,
     blank: bool,
     /// Ordered lists being numbered: (indent of the marker, next number).
@@ -232,16 +232,15 @@ pub struct Reflow {
 }
 
 impl Reflow {
-    /// Reflows the lines of `text` into `out`, going on from the lines before: text given in
-    /// pieces of whole lines comes out as the whole text would.
-    pub fn lines(&mut self, out: &mut String, text: &str) {
+    /// Reflows the lines of `text` into `out`.
+    fn lines(&mut self, out: &mut String, text: &str) {
         for line in text.split_inclusive('\n') {
             self.line(out, line);
         }
     }
 
     /// Reflows one line (with its newline, if it has one) into `out`.
-    pub fn line(&mut self, out: &mut String, line: &str) {
+    fn line(&mut self, out: &mut String, line: &str) {
         let body = line.strip_suffix('\n').unwrap_or(line).trim_end();
         let newline = if line.ends_with('\n') { "\n" } else { "" };
         let mut body = std::borrow::Cow::Borrowed(body);
@@ -280,52 +279,6 @@ impl Reflow {
             wrap_into(out, body);
         }
         out.push_str(newline);
-    }
-}
-
-/// The reflow of a document trimmed as a whole (`reflow(text.trim())` and a final newline),
-/// for a document that comes in pieces of whole lines: its leading blank lines and indentation
-/// are dropped, and blank lines are held back until a line with text follows them, so that
-/// the ones at the end are dropped too.
-#[derive(Default)]
-pub struct TrimmedReflow {
-    reflow: Reflow,
-    /// Whether a line with text has come.
-    started: bool,
-    /// Blank lines since the last line with text.
-    held: String,
-    /// Whether the last line with text had no newline (the end of the text).
-    open: bool,
-}
-
-impl TrimmedReflow {
-    /// The next whole lines of the document (the last piece may end without a newline).
-    pub fn push(&mut self, out: &mut String, text: &str) {
-        for line in text.split_inclusive('\n') {
-            // Most lines start with a visible ASCII character: only the others need trimming.
-            let visible = line.as_bytes().first().is_some_and(|b| b.is_ascii_graphic());
-            if !visible && line.trim().is_empty() {
-                if self.started {
-                    self.held.push_str(line);
-                }
-                continue;
-            }
-            let line = if self.started { line } else { line.trim_start() };
-            self.started = true;
-            if !self.held.is_empty() {
-                self.reflow.lines(out, &self.held);
-                self.held.clear();
-            }
-            self.reflow.line(out, line);
-            self.open = !line.ends_with('\n');
-        }
-    }
-
-    /// The end of the document: its final newline.
-    pub fn end(self, out: &mut String) {
-        if !self.started || self.open {
-            out.push('\n');
-        }
     }
 }
 
@@ -587,34 +540,6 @@ mod tests {
     /// reflowed, with a final newline: blank lines at either end dropped (in a code block
     /// too), the first line's indentation dropped, blank lines inside kept as the reflow keeps
     /// them, fences and numbered lists carried across pieces.
-    #[test]
-    fn a_document_reflowed_in_pieces_is_the_document_reflowed_whole() {
-        let long = "word ".repeat(30);
-        let documents = [
-            String::new(),
-            "\n\n  \n".to_string(),
-            "one line".to_string(),
-            "one line\n".to_string(),
-            format!("\n\n   # Title\n\n\n{long}\n\n1. a\n1. b\n\n\n9. c\n   {long}\n\n\n"),
-            format!("text\n```\ncode\n\n\n  more code {long}\n```\n\n\nafter\n  \n\t\n"),
-            format!("- {long}\n- b\n\n~~~\nunclosed\n\n\n"),
-            "| a | b |\n| --- | --- |\n\n\n<!-- c -->\n   trailing spaces   \n\n".to_string(),
-        ];
-        for document in &documents {
-            let expected = reflow(document.trim()) + "\n";
-            let lines: Vec<&str> = document.split_inclusive('\n').collect();
-            for size in 1..=lines.len().max(1) {
-                let mut out = String::new();
-                let mut reflow = TrimmedReflow::default();
-                for piece in lines.chunks(size) {
-                    reflow.push(&mut out, &piece.concat());
-                }
-                reflow.end(&mut out);
-                assert_eq!(out, expected, "{document:?} in pieces of {size} lines");
-            }
-        }
-    }
-
     #[test]
     fn reflow_never_starts_a_line_with_a_block_marker() {
         let line = format!("{} - + # > 1. = x end", "aaaa ".repeat(15));

@@ -11,24 +11,24 @@
 //! this stays pure). Out: Markdown artifacts as the minijinja templates of `targets/runbooks/`
 //! define them (embedded with `include_str!`; an override of the same file name wins),
 //! rendered under [`UndefinedBehavior::Strict`], so a misspelt variable fails the build instead
-//! of printing nothing. A runbook none of whose templates is overridden is written by Rust
-//! instead ([`native`]), to the same bytes; a test holds the two together. The context is
-//! plain pre-formatted data ([`context`]), which templates read in place as minijinja objects
-//! ([`object`]). Every value a template prints is escaped for
-//! Markdown by the formatter unless a filter made it Markdown on purpose (`code`,
-//! `code_cell`); printing `none` or a list is an error too. The rendered text then goes through
-//! [`markdown::reflow`] (prose wrapped at 80 columns) and gets the generated-file header and a
-//! markdownlint directive that lets tables run long, so every runbook passes markdownlint's
-//! defaults wherever it is linted.
+//! of printing nothing. The templates are the only definition of what a runbook says; the
+//! index and each runbook are rendered in parallel. The context is plain pre-formatted data
+//! ([`context`]), which templates read in place as minijinja objects ([`object`]). Every value
+//! a template prints is escaped for Markdown by the formatter unless a filter made it Markdown
+//! on purpose (`code`, `code_cell`); printing `none` or a list is an error too. The rendered
+//! text then goes through [`markdown::reflow`] (prose wrapped at 80 columns) and gets the
+//! generated-file header and a markdownlint directive that lets tables run long, so every
+//! runbook passes markdownlint's defaults wherever it is linted. A runbook is handed on whole:
+//! rendering it into its file in parts, reflowed as it went, cost more time than it saved
+//! memory.
 
 pub mod context;
 pub mod markdown;
-mod native;
 pub mod object;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Value;
@@ -36,11 +36,12 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, Undefi
 
 use super::Artifact;
 use super::derived::Derived;
-use super::sink::{FileOut, Sink};
+use super::sink::Sink;
 use crate::conventions::HEADER;
 use crate::hash::HashMap;
 use crate::model::System;
-use object::{Field, List};
+use context::Context;
+use object::Field;
 
 /// The embedded templates, by file name (`targets/runbooks/`).
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -144,8 +145,10 @@ fn environment(overrides: &BTreeMap<String, String>) -> Environment<'static> {
     env.set_debug(true);
     env.set_auto_escape_callback(|_| AutoEscape::Custom("markdown".into()));
     env.set_formatter(format_markdown);
-    env.add_filter("code", |text: String| Value::from_safe_string(markdown::code(&text)));
-    env.add_filter("code_cell", |text: String| Value::from_safe_string(markdown::code_cell(&text)));
+    // The filters borrow the string they are given (`Cow`: a string value as it is, anything
+    // else as it prints, as `String` would), since a runbook calls them for nearly every value.
+    env.add_filter("code", |text: Cow<'_, str>| Value::from_safe_string(markdown::code(&text)));
+    env.add_filter("code_cell", |text: Cow<'_, str>| Value::from_safe_string(markdown::code_cell(&text)));
     // The built-in `indent` returns plain text, which would then be escaped a second time.
     env.add_filter("indent", |value: Value, width: usize| {
         let text = if value.is_safe() {
@@ -196,161 +199,81 @@ fn render(
     Ok(finish(&text))
 }
 
-/// A runbook's file from its rendered text: the header, then the reflowed text, in one buffer
-/// (a runbook of a large system is tens of megabytes, so no copy more than needed).
+/// A runbook's file from its rendered text: the generated-file header and the lint settings,
+/// then the reflowed text, in one buffer (a runbook of a large system is tens of megabytes, so
+/// no copy more than needed).
 fn finish(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16 + LINT.len() + 64);
-    header_into(&mut out);
-    markdown::reflow_into(&mut out, text.trim());
-    out.push('\n');
-    out
-}
-
-/// What every runbook starts with: the generated-file header and the lint settings.
-fn header_into(out: &mut String) {
     out.push_str("<!-- ");
     out.push_str(HEADER);
     out.push_str(" -->\n");
     out.push_str(LINT);
     out.push_str("\n\n");
+    markdown::reflow_into(&mut out, text.trim());
+    out.push('\n');
+    out
 }
 
-/// The variables every template gets, as Rust values: what the runbooks written directly read,
-/// and what [`template_values`] hands the templates.
-fn vars(base: context::Base) -> native::Vars {
-    let context::Base {
-        system,
-        files,
-        oncall,
-        routes,
-        budgets,
-        evaluations,
-        compliance,
-        issuers,
-        runbooks,
-        burn_windows,
-    } = base;
-    let routes: List<Arc<context::RouteCtx>> = routes.into_iter().collect();
-    native::Vars {
-        system: Arc::new(system),
-        files: Arc::new(files),
-        oncall: oncall.map(Arc::new),
-        by_name: routes.iter().enumerate().map(|(i, r)| (r.name.clone(), i)).collect(),
-        routes,
-        budgets: budgets.into_iter().collect(),
-        evaluations: evaluations.into_iter().collect(),
-        compliance: Arc::new(compliance),
-        issuers: issuers.into_iter().collect(),
-        burn_windows: burn_windows.into_iter().collect(),
-        runbooks: runbooks.into_iter().collect(),
-    }
-}
-
-/// The variables every template gets, and the runbooks among them. The context's structs are
-/// template objects read in place ([`object`]): nothing is copied here. The routes are also
-/// given by name, for templates that go through a runbook's routes; the runbooks are the
-/// index's list and each runbook's own context.
-fn template_values(vars: &native::Vars) -> (Value, Value) {
-    let by_name: BTreeMap<String, Value> = vars.routes.iter().map(|r| (r.name.clone(), r.value())).collect();
+/// The variables of the index, and the list of runbooks whose items are each runbook's own
+/// variable. The context's structs are template objects read in place ([`object`]): nothing is
+/// copied here. The routes are also given by name, for templates that go through a runbook's
+/// routes.
+fn template_values(context: Context) -> (Value, Value) {
+    let by_name = context::RoutesByName::new(&context.routes);
+    let runbooks = context.runbooks.value();
     let values = minijinja::context! {
-        system => vars.system.value(),
-        files => vars.files.value(),
-        oncall => vars.oncall.value(),
-        routes => vars.routes.value(),
-        routes_by_name => Value::from(by_name),
-        budgets => vars.budgets.value(),
-        evaluations => vars.evaluations.value(),
-        compliance => vars.compliance.value(),
-        issuers => vars.issuers.value(),
-        burn_windows => vars.burn_windows.value(),
-        runbooks => vars.runbooks.value(),
+        routes_by_name => Value::from_object(by_name),
+        ..Value::from_object(context)
     };
-    (values, vars.runbooks.value())
+    (values, runbooks)
 }
 
 /// Every runbook of the system and the index, rendered with the embedded templates and any
 /// `overrides` (template file name → text); the index first, then the runbooks in the order
 /// of the context's `runbooks`.
 pub fn emit(system: &System, overrides: &BTreeMap<String, String>) -> Result<Vec<Artifact>, TemplateError> {
-    emit_by(system, overrides, Renderer::Fastest)
-}
-
-/// [`emit`] by `renderer`.
-fn emit_by(
-    system: &System,
-    overrides: &BTreeMap<String, String>,
-    renderer: Renderer,
-) -> Result<Vec<Artifact>, TemplateError> {
     let derived = Derived::new(system);
-    let (files, order) =
-        crate::parallel::gather(|sink| emit_each_by(&derived, overrides, &|file| sink(file), renderer));
+    let (files, order) = crate::parallel::gather(|sink| emit_in_order(&derived, overrides, &|file| sink(file)));
     let order: HashMap<String, usize> = order?.into_iter().enumerate().map(|(i, path)| (path, i)).collect();
     let mut files: Vec<(usize, Artifact)> = files.into_iter().map(|f| (order[&f.path], f)).collect();
     files.sort_by_key(|(i, _)| *i);
     Ok(files.into_iter().map(|(_, file)| file).collect())
 }
 
-/// [`emit`], handing each file to `sink` on the thread that made it, as soon as it is made;
-/// the runbooks written by [`native`] go to a sink that takes parts a megabyte at a time while
-/// they are written, reflowed as they go. A template that fails stops nothing else: the sink
-/// may have had other files by the time the error returns.
+/// [`emit`], handing each file to `sink` on the thread that rendered it, as soon as it is
+/// rendered. A template that fails stops nothing else: the sink may have had other files by
+/// the time the error returns.
 pub fn emit_each(
     derived: &Derived,
     overrides: &BTreeMap<String, String>,
     sink: &dyn Sink,
 ) -> Result<(), TemplateError> {
-    emit_each_by(derived, overrides, sink, Renderer::Fastest).map(|_| ())
+    emit_in_order(derived, overrides, sink).map(|_| ())
 }
 
-/// Which renderer makes the files [`native`] has a writer for.
-#[derive(Clone, Copy, PartialEq)]
-enum Renderer {
-    /// The writer, unless a template it follows is overridden.
-    Fastest,
-    /// Always the templates (the tests compare the two).
-    #[cfg_attr(not(test), allow(dead_code))]
-    Templates,
-}
-
-/// [`emit_each`] by `renderer`; returns the paths of the files in [`emit`]'s order.
-fn emit_each_by(
+/// [`emit_each`]; returns the paths of the files in [`emit`]'s order.
+fn emit_in_order(
     derived: &Derived,
     overrides: &BTreeMap<String, String>,
     sink: &dyn Sink,
-    renderer: Renderer,
 ) -> Result<Vec<String>, TemplateError> {
     let env = environment(overrides);
-    let base = context::build(derived);
+    let context = context::build(derived);
     let mut files: Vec<(String, String)> = vec![(INDEX.to_string(), INDEX_PATH.to_string())];
-    files.extend(base.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())));
-    let vars = vars(base);
-    // The template values are made only if a template runs (an override, or a value a writer
-    // hands back).
-    let values = std::sync::OnceLock::new();
-    let values = || values.get_or_init(|| template_values(&vars));
-    // Written by Rust into the sink, unless a template it follows is overridden or the writer
-    // meets a value the template would refuse (then what it wrote is abandoned).
-    let written = |template: &str, runbook: Option<&context::RunbookCtx>, path: &str| {
-        let applies = renderer == Renderer::Fastest && native::applies(template, |name| overrides.contains_key(name));
-        applies && native::write(template, &vars, runbook, FileOut::to(sink, path.to_string())).is_ok()
-    };
-    // The index and each runbook are made on their own, in parallel.
+    files.extend(context.runbooks.iter().map(|r| (r.template.clone(), r.path.clone())));
+    let (values, runbooks) = template_values(context);
+    // The index and each runbook are rendered on their own, in parallel.
     let jobs: Vec<usize> = (0..files.len()).collect();
     let rendered = crate::parallel::map(jobs, |job| {
         let (template, path) = &files[job];
-        let runbook = job.checked_sub(1).map(|i| &*vars.runbooks[i]);
-        if written(template, runbook, path) {
-            return Ok(());
-        }
         let ctx = match job.checked_sub(1) {
-            None => values().0.clone(),
+            None => values.clone(),
             Some(i) => {
-                let (base, runbooks) = values();
                 let runbook = runbooks.get_item_by_index(i).unwrap_or_default();
                 minijinja::context! {
                     incident => runbook.get_attr("incident").unwrap_or_default(),
                     runbook => runbook,
-                    ..base.clone()
+                    ..values.clone()
                 }
             }
         };
@@ -413,16 +336,56 @@ oncall:
         )
     }
 
-    /// The built-in runbooks take every branch without failing: no on-call, no SLO, no budget;
-    /// external models, fallback routes, tiers, blue-green and shadow prompt rollouts, canaries,
-    /// budgets with a downgrade and a rate limit, incident types that do not page; and a
-    /// synthetic system of many routes. (These are the written runbooks; the templates give the
-    /// same text, `written_runbooks_are_what_their_templates_render`.)
+    /// An evaluated route with a blue-green rollout, PCI DSS, and a support channel reached by
+    /// HTTPS only: branches of `m.stop_rollout`, the data-breach runbook and `m.communication`
+    /// the other systems leave out.
+    fn blue_green() -> System {
+        compile_with(
+            "version: genops/v1
+system: { name: bg, owner: o, region: us-chicago-1 }
+models:
+  m: { provider: oci-genai, id: cohere.command-r-08-2024, price: { input_per_1k: 0.001, output_per_1k: 0.002 } }
+prompts:
+  p: { version: 1.0.0, file: prompts/p.md }
+  q: { version: 1.1.0, file: prompts/q.md }
+routes:
+  a: { path: /a, data_class: internal, model: m, prompt: p, rollout: { strategy: blue-green, candidate: { prompt: q }, active: candidate } }
+evaluations:
+  e: { dataset: evals/e.jsonl, min_cases: 1, routes: [a], thresholds: { relevance: 0.5 }, gate: block }
+compliance: { frameworks: [pci-dss] }
+oncall:
+  rotations:
+    only: { members: [x@example.com], coverage: 24x7 }
+  escalation: [ { rotation: only } ]
+  channels:
+    alerts: { email: alerts@example.com }
+    support: { https: \"https://support.example.com/hook\" }
+",
+            MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q").with(
+                "evals/e.jsonl",
+                "{\"input\": \"q\", \"expected\": \"a\"}\n",
+            ),
+        )
+    }
+
+    /// The built-in runbooks take every branch without failing (a misspelt variable or an
+    /// absent value printed fails the render): no on-call, no SLO, no budget; external models,
+    /// fallback routes, tiers, blue-green and shadow prompt rollouts, canaries, budgets with a
+    /// downgrade and a rate limit, incident types that do not page; the examples; and synthetic
+    /// systems of several sizes.
     #[test]
     fn built_in_runbooks_render_every_kind_of_system() {
-        let minimal = minimal();
         let (rich, synthetic) = rich_and_synthetic();
-        for system in [&minimal, &rich, &synthetic] {
+        let mut systems = vec![minimal(), system(), rich, synthetic, blue_green()];
+        for name in crate::testing::EXAMPLES {
+            let c = crate::testing::example(name);
+            assert!(!c.has_errors(), "{name}: {:#?}", c.diagnostics);
+            systems.push(c.system.expect("system"));
+        }
+        for n in [1, 7, 120] {
+            systems.push(crate::testing::synthetic(n).system.expect("a valid synthetic system"));
+        }
+        for system in &systems {
             let files = emit(system, &BTreeMap::new()).unwrap_or_else(|e| panic!("{}: {e}", system.name));
             assert_eq!(files.iter().filter(|a| a.path.starts_with("runbooks/incident-")).count(), 6);
             for a in &files {
@@ -464,9 +427,9 @@ oncall:
         }
         let (rich, synthetic) = rich_and_synthetic();
         for system in [&system(), &rich, &synthetic] {
-            let base = context::build(&Derived::new(system));
-            let serialised = Value::from(minijinja::value::Serde(&base));
-            let (values, runbooks) = template_values(&vars(base));
+            let context = context::build(&Derived::new(system));
+            let serialised = Value::from(minijinja::value::Serde(&context));
+            let (values, runbooks) = template_values(context);
             let mut parts = 0;
             for key in serialised.try_iter().expect("a struct") {
                 let part = values.get_item(&key).expect("readable");
@@ -482,6 +445,13 @@ oncall:
                 let name = route.get_attr("name").expect("a name");
                 same(&format!("routes_by_name[{name}]"), &by_name.get_item(&name).expect("readable"), &route);
             }
+            // Its names iterate in order, as those of a map by name do.
+            let names: Vec<Value> = by_name.try_iter().expect("a mapping").collect();
+            let mut sorted = names.clone();
+            sorted.sort();
+            assert_eq!(names, sorted);
+            assert_eq!(names.len(), routes.len().expect("a list"));
+            assert!(by_name.get_item(&Value::from("no-such-route")).expect("readable").is_undefined());
         }
     }
 
@@ -507,6 +477,16 @@ oncall:
         assert!(files[0].contents.contains(r"a \*starred\* \<b\>system\</b\>"), "{}", files[0].contents);
     }
 
+    /// The code filters print any value as it prints, not only strings: an override may put a
+    /// number or a boolean in a code span.
+    #[test]
+    fn code_filters_take_any_value() {
+        let env = environment(&BTreeMap::new());
+        let text = "{{ 3 | code }} {{ true | code_cell }} {{ \"a|b\" | code_cell }} {{ routes | length | code }}";
+        let out = env.render_str(text, minijinja::context! { routes => vec![1, 2] }).expect("renders");
+        assert_eq!(out, "`3` `True` `a\\|b` `2`");
+    }
+
     #[test]
     fn an_override_wins_and_a_misspelt_variable_fails() {
         let mut overrides = BTreeMap::new();
@@ -527,99 +507,5 @@ oncall:
         overrides.insert("README.md.j2".to_string(), "{% if %}\n".to_string());
         let err = emit(&system(), &overrides).expect_err("syntax error");
         assert!(err.message.contains("syntax error"), "{err}");
-    }
-
-    /// Every file of `system`, in order, by `renderer`.
-    fn files_by(system: &System, overrides: &BTreeMap<String, String>, renderer: Renderer) -> Vec<Artifact> {
-        emit_by(system, overrides, renderer).unwrap_or_else(|e| panic!("{}: {e}", system.name))
-    }
-
-    /// Each shipped example, compiled with its prompt and dataset files.
-    fn examples() -> Vec<System> {
-        crate::testing::EXAMPLES
-            .iter()
-            .map(|name| {
-                let c = crate::testing::example(name);
-                assert!(!c.has_errors(), "{name}: {:#?}", c.diagnostics);
-                c.system.expect("system")
-            })
-            .collect()
-    }
-
-    /// The runbooks written by Rust ([`native`]) are byte for byte what their templates render,
-    /// on systems that take every branch: minimal (no on-call, no SLO), small, rich, the
-    /// examples and synthetic systems of several sizes; and the writers do write them (none
-    /// hands the file back to the template). Overriding a template the writer follows, or the
-    /// layout, hands the file back to the templates.
-    #[test]
-    fn written_runbooks_are_what_their_templates_render() {
-        let (rich, synthetic) = rich_and_synthetic();
-        // An evaluated route with a blue-green rollout, PCI DSS, and a support channel reached by
-        // HTTPS only: branches of `m.stop_rollout`, the data-breach runbook and
-        // `m.communication` the others leave out.
-        let blue_green = compile_with(
-            "version: genops/v1
-system: { name: bg, owner: o, region: us-chicago-1 }
-models:
-  m: { provider: oci-genai, id: cohere.command-r-08-2024, price: { input_per_1k: 0.001, output_per_1k: 0.002 } }
-prompts:
-  p: { version: 1.0.0, file: prompts/p.md }
-  q: { version: 1.1.0, file: prompts/q.md }
-routes:
-  a: { path: /a, data_class: internal, model: m, prompt: p, rollout: { strategy: blue-green, candidate: { prompt: q }, active: candidate } }
-evaluations:
-  e: { dataset: evals/e.jsonl, min_cases: 1, routes: [a], thresholds: { relevance: 0.5 }, gate: block }
-compliance: { frameworks: [pci-dss] }
-oncall:
-  rotations:
-    only: { members: [x@example.com], coverage: 24x7 }
-  escalation: [ { rotation: only } ]
-  channels:
-    alerts: { email: alerts@example.com }
-    support: { https: \"https://support.example.com/hook\" }
-",
-            MemoryFiles::default().with("prompts/p.md", "p").with("prompts/q.md", "q").with(
-                "evals/e.jsonl",
-                "{\"input\": \"q\", \"expected\": \"a\"}\n",
-            ),
-        );
-        let mut systems = vec![minimal(), system(), rich, synthetic, blue_green];
-        systems.extend(examples());
-        for n in [1, 7, 120] {
-            systems.push(crate::testing::synthetic(n).system.expect("a valid synthetic system"));
-        }
-        let none = BTreeMap::new();
-        for system in &systems {
-            let vars = vars(context::build(&Derived::new(system)));
-            assert!(native::render(INDEX, &vars, None).is_some(), "{}: the index was not written", system.name);
-            for rb in vars.runbooks.iter().filter(|rb| native::writes(&rb.template)) {
-                assert!(
-                    native::render(&rb.template, &vars, Some(rb)).is_some(),
-                    "{}: {} was not written",
-                    system.name,
-                    rb.path
-                );
-            }
-            let written = files_by(system, &none, Renderer::Fastest);
-            let rendered = files_by(system, &none, Renderer::Templates);
-            assert_eq!(written.len(), rendered.len());
-            for (w, r) in written.iter().zip(&rendered) {
-                assert_eq!(w.path, r.path);
-                let what = format!("{}: {} differs from its template (expected: the template)", system.name, w.path);
-                crate::testing::assert_same_text(&what, &r.contents, &w.contents);
-            }
-        }
-        // An override of the layout reaches the SLO runbooks, which the writer then leaves alone.
-        let layout = embedded("layout.md.j2").expect("built in").replace("## Meaning", "## What it means");
-        let overrides = BTreeMap::from([("layout.md.j2".to_string(), layout)]);
-        let files = files_by(&systems[1], &overrides, Renderer::Fastest);
-        let availability =
-            files.iter().find(|a| a.path == "runbooks/slo-availability.md").expect("an availability runbook");
-        assert!(availability.contents.contains("## What it means"), "{}", availability.contents);
-        assert!(native::applies(INDEX, |name| name == "layout.md.j2"));
-        assert!(!native::applies("slo-latency.md.j2", |name| name == "macros.md.j2"));
-        assert!(!native::applies("slo-latency.md.j2", |name| name == "slo-latency.md.j2"));
-        assert!(native::applies("incident-data-breach.md.j2", |name| name == "README.md.j2"));
-        assert!(!native::applies("incident-data-breach.md.j2", |name| name == "layout.md.j2"));
     }
 }
