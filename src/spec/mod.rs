@@ -96,9 +96,9 @@ pub fn parse(file: &SourceFile, id: FileId, diags: &mut Diagnostics) -> Option<D
     document
 }
 
-/// The most routes a spec may define: what a build writes grows with them (a 10,000-route
-/// system is 250 MB of output and about 300 MiB of memory at its peak), so a larger system is
-/// refused before it is decoded instead of exhausting a CI runner (docs/hostile-input.md).
+/// The most routes a spec may define: what a build writes, and the memory it takes, grow with
+/// them (BENCHMARKS.md), so a larger system is refused before it is decoded instead of
+/// exhausting a CI runner (docs/hostile-input.md).
 pub const MAX_ROUTES: usize = 20_000;
 /// The most definitions of any other section (SLOs, prompts, models …): a route has a few SLOs.
 pub const MAX_DEFINITIONS: usize = 50_000;
