@@ -1,7 +1,9 @@
 //! Spec strings are inert in the Terraform genops writes: any string, written as an attribute
 //! value, an object key and a comment through genops's HCL writer, reads back
 //! through a real HCL parser and evaluator (hcl-rs) as exactly that string, and the comment
-//! never becomes code. (The YAML writer has its own round-trip property test beside it.)
+//! never becomes code; and any string escaped for a runbook reads back through a real
+//! CommonMark parser as its text, with no Markdown structure. (The YAML writer has its own
+//! round-trip property test beside it, `src/emit/yaml/roundtrip.rs`.)
 
 use genops::emit::hcl::{Block, Value, file};
 use hcl::eval::{Context, Evaluate};
@@ -76,5 +78,61 @@ proptest! {
         let (key, value) = metadata.iter().next().expect("one entry");
         prop_assert_eq!(key.as_str(), s.as_str());
         prop_assert_eq!(value, &hcl::Value::String(s.clone()));
+    }
+}
+
+/// Strings that stress Markdown: emphasis, code, links, autolinks, HTML, entities, headings,
+/// lists, tables, escapes and line breaks, and any Unicode besides.
+fn hostile_markdown() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("*".to_string()),
+        Just("_".to_string()),
+        Just("`".to_string()),
+        Just("~~".to_string()),
+        Just("[a](b)".to_string()),
+        Just("![i](x.png)".to_string()),
+        Just("<https://x.example>".to_string()),
+        Just("<b>".to_string()),
+        Just("&amp;".to_string()),
+        Just("&#35;".to_string()),
+        Just("\\".to_string()),
+        Just("# ".to_string()),
+        Just("- ".to_string()),
+        Just("1. ".to_string()),
+        Just("> ".to_string()),
+        Just("|".to_string()),
+        Just("---".to_string()),
+        Just("\n".to_string()),
+        Just("  \n".to_string()),
+        Just("{{ x }}".to_string()),
+        any::<char>().prop_filter("printable", |c| !c.is_control()).prop_map(String::from),
+        "[a-z ]{0,6}",
+    ];
+    proptest::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Any spec string, escaped by the runbooks' Markdown escape in the middle of a sentence,
+    /// reads back through a real CommonMark parser (pulldown-cmark, with GitHub's tables) as
+    /// exactly its text, whitespace squeezed, and makes no structure: no emphasis, link, image,
+    /// HTML, code span, heading, list or table.
+    #[test]
+    fn any_string_reads_back_from_the_markdown_genops_writes(s in hostile_markdown()) {
+        use pulldown_cmark::{Event, Options, Parser, Tag};
+        let escaped = genops::emit::runbooks::markdown::escape(&s);
+        let document = format!("Route: {escaped} (end)\n");
+        let mut text = String::new();
+        for event in Parser::new_ext(&document, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+            match event {
+                Event::Text(t) => text.push_str(&t),
+                Event::SoftBreak | Event::HardBreak => text.push(' '),
+                Event::Start(Tag::Paragraph) | Event::End(_) => {}
+                other => prop_assert!(false, "{:?} from {:?}\n{}", other, s, document),
+            }
+        }
+        let squeeze = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        prop_assert_eq!(squeeze(&text), squeeze(&format!("Route: {s} (end)")), "{}", document);
     }
 }
