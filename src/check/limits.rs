@@ -29,7 +29,7 @@ pub const ALARM_OPERATIONS_WARNED_SECONDS: usize = 600;
 
 impl Checker<'_> {
     pub(super) fn check_gateway_limits(&mut self, system: &System) {
-        let assigned = gateways::assign(system);
+        let assigned = &system.analysis.gateways;
         let needed = gateways::count(&assigned);
         let Some(&limit) = DEFAULT_GATEWAY_LIMITS.iter().rev().find(|&&limit| needed > limit) else {
             return;
@@ -37,7 +37,7 @@ impl Checker<'_> {
         // The route whose deployment needs the first gateway over the limit.
         let mut opened = crate::hash::HashSet::default();
         let Some((route, gateway)) =
-            system.routes.iter().zip(&assigned).find(|(_, g)| opened.insert(**g) && opened.len() > limit)
+            system.routes.iter().zip(assigned).find(|(_, g)| opened.insert(**g) && opened.len() > limit)
         else {
             return;
         };

@@ -358,25 +358,29 @@ pub(super) fn lower(c: &Checker) -> Option<System> {
         })
         .collect();
 
-    Some(System {
-        name: sys.name.value.clone(),
-        owner: sys.owner.value.clone(),
-        region,
-        currency: sys.currency.as_ref().map_or_else(|| "USD".to_string(), |cur| cur.value.0.clone()),
-        description: text(&sys.description),
-        tags: sys.tags.0.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect(),
-        models,
-        clusters,
-        prompts,
-        routes,
-        slos,
-        budgets,
-        evaluations,
-        data_classes: c.classes.clone(),
-        compliance,
-        oncall,
-        incidents,
-    })
+    Some(
+        System {
+            name: sys.name.value.clone(),
+            owner: sys.owner.value.clone(),
+            region,
+            currency: sys.currency.as_ref().map_or_else(|| "USD".to_string(), |cur| cur.value.0.clone()),
+            description: text(&sys.description),
+            tags: sys.tags.0.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect(),
+            models,
+            clusters,
+            prompts,
+            routes,
+            slos,
+            budgets,
+            evaluations,
+            data_classes: c.classes.clone(),
+            compliance,
+            oncall,
+            incidents,
+            analysis: Default::default(),
+        }
+        .analysed(),
+    )
 }
 
 fn channel(c: &spec::oncall::Channel) -> Channel {

@@ -29,47 +29,51 @@ pub enum CostUnknown {
     Unpriced(ModelId),
 }
 
-/// Cost arithmetic over one system: the planned load of every dedicated cluster is computed
-/// once, so estimating every route is linear in the number of routes.
+/// Cost arithmetic over one system: the planned load of every dedicated cluster is the
+/// system's [`crate::model::Analysis`], so estimating every route is linear in the routes.
 pub struct Costs<'a> {
     system: &'a System,
-    /// Requests a day planned on each cluster (see [`Costs::cluster_requests_per_day`]).
-    cluster_per_day: Vec<f64>,
+}
+
+/// Requests a day each dedicated cluster serves by plan, in cluster order: each route's traffic
+/// split between its primary model and its rollout candidate (canary and A/B by weight, shadow
+/// adds the mirrored share, blue-green the active side). Fallbacks and tiers are not planned
+/// traffic. Made once per system ([`System::analysed`]).
+pub fn cluster_requests_per_day(system: &System) -> Vec<f64> {
+    let mut cluster_per_day = vec![0.0; system.clusters.len()];
+    for r in &system.routes {
+        let Some(t) = r.traffic else { continue };
+        let per_day = t.per_day as f64;
+        let (primary_share, candidate) = match r.rollout {
+            Some(ro) => {
+                let primary_share = match (ro.strategy, ro.candidate_model) {
+                    (Strategy::Shadow, _) | (_, None) => 1.0,
+                    _ => 1.0 - ro.weight,
+                };
+                (primary_share, ro.candidate_model.map(|m| (m, ro.weight)))
+            }
+            None => (1.0, None),
+        };
+        if let Serving::Dedicated(c) = system.model(r.model).serving {
+            cluster_per_day[c.0] += primary_share * per_day;
+        }
+        if let Some((m, share)) = candidate {
+            if let Serving::Dedicated(c) = system.model(m).serving {
+                cluster_per_day[c.0] += share * per_day;
+            }
+        }
+    }
+    cluster_per_day
 }
 
 impl<'a> Costs<'a> {
     pub fn new(system: &'a System) -> Costs<'a> {
-        let mut cluster_per_day = vec![0.0; system.clusters.len()];
-        for r in &system.routes {
-            let Some(t) = r.traffic else { continue };
-            let per_day = t.per_day as f64;
-            let (primary_share, candidate) = match r.rollout {
-                Some(ro) => {
-                    let primary_share = match (ro.strategy, ro.candidate_model) {
-                        (Strategy::Shadow, _) | (_, None) => 1.0,
-                        _ => 1.0 - ro.weight,
-                    };
-                    (primary_share, ro.candidate_model.map(|m| (m, ro.weight)))
-                }
-                None => (1.0, None),
-            };
-            if let Serving::Dedicated(c) = system.model(r.model).serving {
-                cluster_per_day[c.0] += primary_share * per_day;
-            }
-            if let Some((m, share)) = candidate {
-                if let Serving::Dedicated(c) = system.model(m).serving {
-                    cluster_per_day[c.0] += share * per_day;
-                }
-            }
-        }
-        Costs { system, cluster_per_day }
+        Costs { system }
     }
 
-    /// Requests a day a dedicated cluster serves by plan: each route's traffic split between its
-    /// primary model and its rollout candidate (canary and A/B by weight, shadow adds the mirrored
-    /// share, blue-green the active side). Fallbacks and tiers are not planned traffic.
+    /// Requests a day `cluster` serves by plan ([`cluster_requests_per_day`]).
     pub fn cluster_requests_per_day(&self, cluster: super::ClusterId) -> f64 {
-        self.cluster_per_day[cluster.0]
+        self.system.analysis.cluster_requests_per_day[cluster.0]
     }
 
     /// Estimated cost of one query on `route` (and per month at its expected traffic).

@@ -59,9 +59,31 @@ pub struct System {
     pub oncall: Option<Oncall>,
     /// All six standard incident types, with the spec's overrides applied.
     pub incidents: Vec<Incident>,
+    /// Analyses that the checks, the emitters and the plan all read, computed once when the
+    /// system is made ([`System::analysed`]).
+    pub analysis: Analysis,
+}
+
+/// What several stages derive from a system, made once by [`System::analysed`].
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    /// The API gateway of each route, in route order ([`gateways::assign`]).
+    pub gateways: Vec<gateways::Gateway>,
+    /// Requests a day planned on each dedicated cluster, in cluster order
+    /// ([`cost::cluster_requests_per_day`]).
+    pub cluster_requests_per_day: Vec<f64>,
 }
 
 impl System {
+    /// The system with its [`Analysis`] made: the last step of making a system.
+    pub fn analysed(mut self) -> System {
+        self.analysis = Analysis {
+            gateways: gateways::assign(&self),
+            cluster_requests_per_day: cost::cluster_requests_per_day(&self),
+        };
+        self
+    }
+
     pub fn model(&self, id: ModelId) -> &Model {
         &self.models[id.0]
     }

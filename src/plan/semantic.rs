@@ -227,8 +227,7 @@ impl Summary {
             );
         }
 
-        let gateways = crate::model::gateways::assign(system);
-        for (route, gateway) in system.routes.iter().zip(&gateways) {
+        for (route, gateway) in system.routes.iter().zip(&system.analysis.gateways) {
             let fallbacks = route
                 .fallbacks
                 .iter()

@@ -28,7 +28,7 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
     file.reserve(system.routes.len() * 2560);
     // Each gateway once, private ones first, in order, with the routes it serves.
     let mut served: std::collections::BTreeMap<(bool, usize), (Gateway, Vec<&str>)> = Default::default();
-    for (route, gateway) in system.routes.iter().zip(&tf.gateways) {
+    for (route, gateway) in system.routes.iter().zip(tf.gateways) {
         let key = (gateway.network == Network::Public, gateway.number);
         served.entry(key).or_insert_with(|| (*gateway, Vec::new())).1.push(route.name.as_str());
     }

@@ -39,14 +39,14 @@ pub(crate) struct Tf<'a, 's> {
     /// Route name → index, for lookups by name in linear time over many routes.
     routes: crate::hash::HashMap<&'a str, usize>,
     /// The API gateway of each route, in route order.
-    gateways: Vec<crate::model::gateways::Gateway>,
+    gateways: &'s [crate::model::gateways::Gateway],
 }
 
 impl<'a, 's> Tf<'a, 's> {
     pub fn new(derived: &'a Derived<'s>, sources: &'a SourceMap) -> Tf<'a, 's> {
         let system = derived.system;
         let routes = system.routes.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
-        Tf { system, derived, sources, routes, gateways: crate::model::gateways::assign(system) }
+        Tf { system, derived, sources, routes, gateways: &system.analysis.gateways }
     }
 }
 
