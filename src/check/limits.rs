@@ -30,7 +30,7 @@ pub const ALARM_OPERATIONS_WARNED_SECONDS: usize = 600;
 impl Checker<'_> {
     pub(super) fn check_gateway_limits(&mut self, system: &System) {
         let assigned = &system.analysis.gateways;
-        let needed = gateways::count(&assigned);
+        let needed = gateways::count(assigned);
         let Some(&limit) = DEFAULT_GATEWAY_LIMITS.iter().rev().find(|&&limit| needed > limit) else {
             return;
         };
