@@ -22,19 +22,9 @@ fn pages() -> Vec<PathBuf> {
     pages
 }
 
-/// GitHub's anchor for a heading's text: lower case, letters, digits, `-` and `_` kept, spaces
-/// become `-`, everything else dropped; a repeated anchor gets `-1`, `-2`, … .
+/// GitHub's anchor for a heading's text (`support::slug`); a repeated anchor gets `-1`, `-2`, … .
 fn slug(text: &str, seen: &mut BTreeMap<String, usize>) -> String {
-    let base: String = text
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-            _ => None,
-        })
-        .collect();
+    let base = crate::support::slug(text);
     let n = seen.entry(base.clone()).or_insert(0);
     let anchor = if *n == 0 { base.clone() } else { format!("{base}-{n}") };
     *n += 1;

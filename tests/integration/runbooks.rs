@@ -10,7 +10,7 @@ use hcl::eval::{Context, Evaluate};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use crate::snapshot;
-use crate::support::{examples, genops};
+use crate::support::{examples, genops, slug};
 
 fn build(spec: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -36,20 +36,6 @@ fn code_spans(markdown: &str) -> BTreeSet<String> {
     Parser::new_ext(markdown, Options::ENABLE_TABLES)
         .filter_map(|e| match e {
             Event::Code(c) => Some(c.to_string()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// GitHub's anchor of a Markdown heading: lower case, spaces to `-`, punctuation dropped.
-fn slug(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
             _ => None,
         })
         .collect()

@@ -33,6 +33,21 @@ pub fn genops_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// GitHub's anchor of a Markdown heading: lower case, letters, digits, `-` and `_` kept,
+/// spaces to `-`, everything else dropped (a repeated heading's `-1`, `-2` … is the caller's).
+pub fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Snapshots live in the top-level `snapshots/` directory.
 #[macro_export]
 macro_rules! snapshot {
