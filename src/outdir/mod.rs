@@ -112,7 +112,7 @@ impl std::fmt::Display for OutError {
             ),
             OutError::Busy { root, pid: None } => write!(
                 f,
-                "another genops is reading {} (`genops plan`): wait for it to finish, then run this again",
+                "another genops is using {} (a `genops plan` reading it, or a build just starting): wait for it to finish, then run this again",
                 root.display()
             ),
             OutError::Refused { root, why } => write!(
