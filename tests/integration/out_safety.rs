@@ -163,9 +163,7 @@ fn a_linked_genops_directory_or_staging_directory_is_refused() {
     let dir = copy_example("support-assistant");
     let out = dir.path().join("out");
     assert_eq!(genops_in(dir.path(), &["build", "genops.yaml", "-o", "out"]).code, 0);
-    let spec = dir.path().join("genops.yaml");
-    let text = fs::read_to_string(&spec).expect("spec");
-    fs::write(&spec, text.replacen("    traces: 30d ", "    traces: 60d ", 1)).expect("write");
+    change_the_spec(dir.path());
 
     let elsewhere = tempfile::tempdir().expect("temp dir");
     fs::create_dir(elsewhere.path().join("staging-1")).expect("mkdir");
@@ -230,9 +228,7 @@ fn the_copy_onto_another_filesystem_never_follows_a_planted_link() {
     let victim = dir.path().join("victim.txt");
     fs::write(&victim, "victim\n").expect("write");
     symlink(&victim, out.join("terraform/.logging.tf.genops-tmp")).expect("symlink");
-    let spec = dir.path().join("genops.yaml");
-    let text = fs::read_to_string(&spec).expect("spec");
-    fs::write(&spec, text.replacen("    traces: 30d ", "    traces: 60d ", 1)).expect("write");
+    change_the_spec(dir.path());
     let build = genops_in(dir.path(), &["build", "genops.yaml", "-o", "out"]);
     assert_eq!(build.code, 0, "{}", build.stderr);
     assert_eq!(fs::read_to_string(&victim).expect("victim"), "victim\n", "written through a planted link");
@@ -249,9 +245,7 @@ fn a_build_while_another_genops_writes_says_who_and_changes_nothing() {
     let dir = copy_example("support-assistant");
     let out = dir.path().join("out");
     assert_eq!(genops_in(dir.path(), &["build", "genops.yaml", "-o", "out"]).code, 0);
-    let spec = dir.path().join("genops.yaml");
-    let text = fs::read_to_string(&spec).expect("spec");
-    fs::write(&spec, text.replacen("    traces: 30d ", "    traces: 60d ", 1)).expect("write");
+    change_the_spec(dir.path());
 
     let lock = fs::OpenOptions::new()
         .read(true)
@@ -399,4 +393,12 @@ fn a_full_disk_leaves_a_fresh_output_as_it_was_or_whole() {
     };
     let failed = (enough.saturating_sub(16).max(1)..enough).filter(|&p| build(p).is_some_and(|r| r.code != 0)).count();
     assert!(failed > 0, "no size just under {enough} pages made the build run out of space");
+}
+
+/// Changes one thing in the support-assistant spec copied into `dir` (the trace retention), so
+/// that the next build has a file to replace.
+fn change_the_spec(dir: &Path) {
+    let spec = dir.join("genops.yaml");
+    let text = fs::read_to_string(&spec).expect("spec");
+    fs::write(&spec, text.replacen("    traces: 30d ", "    traces: 60d ", 1)).expect("write");
 }

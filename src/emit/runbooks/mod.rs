@@ -307,9 +307,7 @@ oncall:
   channels:
     alerts: { email: alerts@example.com }
 ";
-        let c = compile("genops.yaml", spec.as_bytes().to_vec(), &MemoryFiles::default());
-        assert!(!c.has_errors(), "{:#?}", c.diagnostics);
-        c.system.expect("system")
+        compile_with(spec, MemoryFiles::default())
     }
 
     fn compile_with(spec: &str, files: MemoryFiles) -> System {
