@@ -98,6 +98,63 @@ impl<'a> Costs<'a> {
         Ok(CostEstimate { per_query, per_month: per_query * traffic.per_day as f64 * DAYS_PER_MONTH })
     }
 
+    /// The hourly cost of dedicated capacity that falls on `route`, in the system's currency:
+    /// for each dedicated cluster that serves the route by plan (its primary model, its rollout
+    /// candidate), the cluster's hourly cost times the route's share of the cluster's planned
+    /// requests ([`cluster_requests_per_day`]). A cluster with no planned traffic is shared
+    /// evenly by the routes it serves. LiteLLM reports a dedicated deployment's spend as 0, so
+    /// cost-per-query SLIs add this, spread over the route's requests, to the metered spend.
+    /// 0 for a route served on demand only; unpriced clusters count 0.
+    pub fn dedicated_per_hour(&self, route: RouteId) -> f64 {
+        let system = self.system;
+        let r = system.route(route);
+        let mut shares: Vec<(super::ClusterId, f64)> = Vec::new();
+        let primary_share = match r.rollout {
+            Some(ro) => match (ro.strategy, ro.candidate_model) {
+                (Strategy::Shadow, _) | (_, None) => 1.0,
+                _ => 1.0 - ro.weight,
+            },
+            None => 1.0,
+        };
+        if let Serving::Dedicated(c) = system.model(r.model).serving {
+            shares.push((c, primary_share));
+        }
+        if let Some(ro) = r.rollout {
+            if let Some(m) = ro.candidate_model {
+                if let Serving::Dedicated(c) = system.model(m).serving {
+                    shares.push((c, ro.weight));
+                }
+            }
+        }
+        let mut total = 0.0;
+        for (cluster, share) in shares {
+            let c = system.cluster(cluster);
+            let Some(price) = c.price_per_unit_hour else { continue };
+            let hourly = price * c.units as f64;
+            let planned = self.cluster_requests_per_day(cluster);
+            let fraction = match r.traffic {
+                Some(t) if planned > 0.0 => share * t.per_day as f64 / planned,
+                // Nobody planned traffic on this cluster: share it evenly by the routes on it.
+                _ if planned <= 0.0 => {
+                    let routes = system
+                        .routes
+                        .iter()
+                        .filter(|o| {
+                            system.model(o.model).serving == Serving::Dedicated(cluster)
+                                || o.rollout
+                                    .and_then(|ro| ro.candidate_model)
+                                    .is_some_and(|m| system.model(m).serving == Serving::Dedicated(cluster))
+                        })
+                        .count();
+                    1.0 / routes.max(1) as f64
+                }
+                _ => 0.0,
+            };
+            total += hourly * fraction;
+        }
+        total
+    }
+
     /// Cost of one call to `model` with a route's average tokens.
     pub fn model(&self, model: ModelId, traffic: Traffic) -> Result<f64, CostUnknown> {
         let m = self.system.model(model);
@@ -125,4 +182,23 @@ impl<'a> Costs<'a> {
 /// it once and call [`Costs::route`].
 pub fn estimate_cost_per_query(system: &System, route: RouteId) -> Result<CostEstimate, CostUnknown> {
     Costs::new(system).route(route)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dedicated hourly cost of the routes adds up to the cost of the clusters they use.
+    #[test]
+    fn dedicated_hourly_cost_is_shared_by_the_routes_of_a_cluster() {
+        for name in crate::testing::EXAMPLES {
+            let compiled = crate::testing::example(name);
+            let system = compiled.system.as_ref().expect("example compiles");
+            let costs = Costs::new(system);
+            let routes: f64 = (0..system.routes.len()).map(|r| costs.dedicated_per_hour(RouteId(r))).sum();
+            let clusters: f64 =
+                system.clusters.iter().filter_map(|c| c.price_per_unit_hour.map(|p| p * c.units as f64)).sum();
+            assert!((routes - clusters).abs() <= 1e-9 * clusters.max(1.0), "{name}: {routes} vs {clusters}");
+        }
+    }
 }
