@@ -152,3 +152,38 @@ fn shared_rules_serve_several_slo_windows_and_several_slos_per_route() {
     let tests = std::fs::read_to_string(prom.join("support-assistant.rules.test.yaml")).expect("tests");
     assert!(tests.contains("slo: \"chat-availability-strict\""), "the strict SLO fires with chat-availability");
 }
+
+fn openslocheck(dir: &Path) -> std::process::Output {
+    let tool = root().join("../shared/tools/openslocheck");
+    assert!(tool.exists(), "../shared/tools/openslocheck is needed beside the repository");
+    Command::new("python3").arg(&tool).arg(dir).output().expect("openslocheck runs")
+}
+
+/// OpenSLO's own rules (v1 as its Go SDK enforces them, through `../shared/tools/openslocheck`)
+/// accept the OpenSLO of every example and of a synthetic system of 300 routes: alert policies
+/// by `alertPolicyRef`, every policy naming the targets its alerts really notify.
+#[test]
+fn openslo_is_valid_v1_for_every_example_and_a_synthetic_system() {
+    let mut outs = Vec::new();
+    for name in examples() {
+        outs.push((name.clone(), build(&name)));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let synth = Command::new(env!("CARGO_BIN_EXE_genops-synth"))
+        .args(["300", &dir.path().to_string_lossy()])
+        .output()
+        .expect("genops-synth runs");
+    assert!(synth.status.success(), "{}", String::from_utf8_lossy(&synth.stderr));
+    let out = dir.path().join("out");
+    let run = genops(&["build", &dir.path().join("genops.yaml").to_string_lossy(), "-o", &out.to_string_lossy()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut dirs: Vec<(String, PathBuf)> = outs.iter().map(|(n, (_, out))| (n.clone(), out.clone())).collect();
+    dirs.push(("synthetic-300".into(), out));
+    for (name, out) in dirs {
+        let checked = openslocheck(&out.join("alarms/openslo"));
+        let text = report(&checked);
+        assert!(checked.status.success() && text.contains(", 0 problems"), "{name}:\n{text}");
+        let openslo: String = files_under(&out.join("alarms/openslo")).into_values().collect();
+        assert!(openslo.contains("alertPolicyRef:") && openslo.contains("targetRef:"), "{name}");
+    }
+}

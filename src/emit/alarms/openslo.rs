@@ -1,7 +1,11 @@
 //! OpenSLO v1: `alarms/openslo/<system>.yaml`, one multi-document file for tools that speak
-//! OpenSLO: the alert policies first, shared by every SLO that alarms alike (one per burn-rate
-//! window and SLO window, one per breach severity and hold), then one SLO document per SLO with
-//! its indicator inline and its alert policies by name.
+//! OpenSLO: the notification targets first (the on-call channels and rotations the alarms
+//! really notify: pages the pager channel and the escalation ladder in order, tickets the
+//! alerts channel), then the alert policies, shared by every SLO that alarms alike (one per
+//! burn-rate window and SLO window, one per breach severity and hold), then one SLO document
+//! per SLO with its indicator inline and its alert policies by reference
+//! (`{alertPolicyRef: NAME}`, as v1 wants). A system without `oncall` notifies nobody, so its
+//! SLOs get no alert policies (v1 requires a policy to name at least one target).
 //!
 //! In: the checked SLOs and the alarm catalogue. Out: documents whose queries are the same
 //! PromQL the Prometheus rules use, so both agree on what "bad" means. One file, and policies
@@ -17,9 +21,10 @@ use crate::emit::Artifact;
 use crate::emit::derived::Derived;
 use crate::emit::sink::{FileOut, Sink};
 use crate::emit::yaml::{self, Map, Writer};
+use crate::model::alerts::Severity;
 use crate::model::alerts::ThresholdAlert;
 use crate::model::metrics::{self, le};
-use crate::model::{Slo, System};
+use crate::model::{Channel, Slo, System};
 use crate::spec::slos::Sli;
 use crate::spec::units::Threshold;
 
@@ -48,6 +53,7 @@ pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
     // Shared policies by name, in name order, first in the file; SLO documents in spec order
     // after them. The policies are known once every SLO's alerts are named: the names come
     // first, then the documents become text one by one (a large system has tens of thousands).
+    let targets = Targets::of(system);
     let mut policies: BTreeMap<String, Policy> = BTreeMap::new();
     let mut named = Vec::with_capacity(system.slos.len());
     for (slo, (burn, thresholds)) in system.slos.iter().zip(burn.iter().zip(&thresholds_by_slo)) {
@@ -64,7 +70,7 @@ pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
                     a.window.long,
                     a.window.short
                 ),
-                severity: a.window.severity.as_str(),
+                severity: a.window.severity,
                 threshold: a.burn,
                 lookback: a.window.long.to_string(),
                 after: a.window.short.to_string(),
@@ -76,13 +82,16 @@ pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
             let name = format!("breach-{}-{}", t.severity.as_str(), t.hold);
             policies.entry(name.clone()).or_insert_with(|| Policy {
                 description: format!("threshold breached over 1h, held {}", t.hold),
-                severity: t.severity.as_str(),
+                severity: t.severity,
                 threshold: 1.0,
                 lookback: "1h".into(),
                 after: t.hold.to_string(),
             });
             names.push(name);
             runbook = Some(t.runbook.as_str());
+        }
+        if targets.is_none() {
+            names.clear();
         }
         named.push((names, runbook));
     }
@@ -92,8 +101,14 @@ pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
     file.reserve(policies.len() * 512 + system.slos.len() * 1536);
     let mut y = Writer::new(&mut file);
     y.comment(&format!("{HEADER}\nOpenSLO v1: the SLOs of {} and their alert policies", system.name));
-    for (name, p) in &policies {
-        y.document(|m| policy(m, name, p));
+    if let Some(targets) = &targets {
+        for t in targets.page.iter().chain(&targets.ticket) {
+            y.document(|m| target(m, t));
+        }
+        for (name, p) in &policies {
+            let notified = if p.severity == Severity::Page { &targets.page } else { &targets.ticket };
+            y.document(|m| policy(m, name, p, notified));
+        }
     }
     for (slo, (names, runbook)) in system.slos.iter().zip(named) {
         y.document(|m| write_slo(m, system, slo, &names, runbook));
@@ -125,7 +140,7 @@ fn write_slo(m: &mut Map, system: &System, slo: &Slo, policies: &[String], runbo
             m.map("spec", |m| {
                 // The SLI's spec holds its `ratioMetric` or `thresholdMetric` beside the description.
                 m.str("description", &what);
-                match indicator(slo, route) {
+                match indicator(system, slo, route) {
                     Indicator::Ratio { events, events_query, total_query } => m.map("ratioMetric", |m| {
                         m.bool("counter", true);
                         m.map(events, |m| prometheus(m, &events_query));
@@ -141,7 +156,10 @@ fn write_slo(m: &mut Map, system: &System, slo: &Slo, policies: &[String], runbo
                 m.bool("isRolling", true);
             })
         });
-        m.str("budgetingMethod", "Occurrences");
+        // A latency SLO counts 5-minute slices in which p% of requests were good (see
+        // `objective`); every other SLO counts requests.
+        let slices = objective.time_slice_target;
+        m.str("budgetingMethod", if slices.is_some() { "Timeslices" } else { "Occurrences" });
         m.seq("objectives", |s| {
             s.map(|m| {
                 if let Some(name) = &objective.display_name {
@@ -152,9 +170,15 @@ fn write_slo(m: &mut Map, system: &System, slo: &Slo, policies: &[String], runbo
                     m.num("value", value);
                 }
                 m.num("target", objective.target);
+                if let Some(slice_target) = slices {
+                    m.num("timeSliceTarget", slice_target);
+                    m.str("timeSliceWindow", TIME_SLICE);
+                }
             })
         });
-        m.seq("alertPolicies", |s| policies.iter().for_each(|p| s.str(p)));
+        if !policies.is_empty() {
+            m.seq("alertPolicies", |s| policies.iter().for_each(|p| s.map(|m| m.str("alertPolicyRef", p))));
+        }
     });
 }
 
@@ -169,14 +193,14 @@ fn prometheus(m: &mut Map, query: &str) {
 /// An alert policy with one burn-rate condition, shared by the SLOs that alarm alike.
 struct Policy {
     description: String,
-    severity: &'static str,
+    severity: Severity,
     threshold: f64,
     lookback: String,
     after: String,
 }
 
 /// A policy's document.
-fn policy(m: &mut Map, name: &str, p: &Policy) {
+fn policy(m: &mut Map, name: &str, p: &Policy, targets: &[Target]) {
     m.str("apiVersion", "openslo/v1");
     m.str("kind", "AlertPolicy");
     m.map("metadata", |m| m.str("name", name));
@@ -190,7 +214,7 @@ fn policy(m: &mut Map, name: &str, p: &Policy) {
                 m.str("kind", "AlertCondition");
                 m.map("metadata", |m| m.str("name", &format!("{name}-condition")));
                 m.map("spec", |m| {
-                    m.str("severity", p.severity);
+                    m.str("severity", p.severity.as_str());
                     m.map("condition", |m| {
                         m.str("kind", "burnrate");
                         m.str("op", "gte");
@@ -201,7 +225,84 @@ fn policy(m: &mut Map, name: &str, p: &Policy) {
                 });
             })
         });
-        m.seq("notificationTargets", |_| {});
+        m.seq("notificationTargets", |s| targets.iter().for_each(|t| s.map(|m| m.str("targetRef", &t.name))));
+    });
+}
+
+/// An on-call destination an alert policy notifies.
+struct Target {
+    /// `channel-pager`, `rotation-primary`.
+    name: String,
+    /// How it is reached: `pagerduty`, `slack`, `email`, `https`.
+    target: &'static str,
+    description: String,
+}
+
+/// Who pages and tickets notify, as `emit/terraform/monitoring.rs` routes them.
+struct Targets {
+    page: Vec<Target>,
+    ticket: Vec<Target>,
+}
+
+impl Targets {
+    /// `None` without `oncall`: nobody is notified.
+    fn of(system: &System) -> Option<Targets> {
+        let oncall = system.oncall.as_ref()?;
+        let mut page = Vec::new();
+        if let Some(pager) = &oncall.channels.pager {
+            page.push(Target {
+                name: "channel-pager".into(),
+                target: channel_kind(pager),
+                description: "oncall.channels.pager: every page, at once".into(),
+            });
+        }
+        for (i, step) in oncall.escalation.iter().enumerate() {
+            let rotation = &oncall.rotations[step.rotation.0];
+            let name = format!("rotation-{}", rotation.name);
+            if page.iter().any(|t: &Target| t.name == name) {
+                continue;
+            }
+            let when = if i == 0 {
+                "at once".to_string()
+            } else {
+                format!("when the alarm still fires {} after the page", step.after)
+            };
+            page.push(Target {
+                name,
+                target: "email",
+                description: format!("escalation step {}: the {} rotation's members, {when}", i + 1, rotation.name),
+            });
+        }
+        let ticket = vec![Target {
+            name: "channel-alerts".into(),
+            target: channel_kind(&oncall.channels.alerts),
+            description: "oncall.channels.alerts: every ticket".into(),
+        }];
+        Some(Targets { page, ticket })
+    }
+}
+
+/// How a channel is reached, its most direct way first.
+fn channel_kind(channel: &Channel) -> &'static str {
+    if channel.pagerduty.is_some() {
+        "pagerduty"
+    } else if channel.webhook.is_some() || channel.slack.is_some() {
+        "slack"
+    } else if channel.email.is_some() {
+        "email"
+    } else {
+        "https"
+    }
+}
+
+/// A notification target's document.
+fn target(m: &mut Map, t: &Target) {
+    m.str("apiVersion", "openslo/v1");
+    m.str("kind", "AlertNotificationTarget");
+    m.map("metadata", |m| m.str("name", &t.name));
+    m.map("spec", |m| {
+        m.str("description", &t.description);
+        m.str("target", t.target);
     });
 }
 
@@ -213,22 +314,22 @@ enum Indicator {
     Threshold(String),
 }
 
-fn indicator(slo: &Slo, route: &str) -> Indicator {
-    let total = format!("{}{{requested_model=\"{route}\"}}", metrics::REQUESTS);
+fn indicator(system: &System, slo: &Slo, route: &str) -> Indicator {
+    let total = route_sum(metrics::REQUESTS, route, "");
     match (slo.sli, slo.threshold) {
         (Sli::Availability, _) => Indicator::Ratio {
             events: "bad",
-            events_query: format!("{}{{requested_model=\"{route}\",exception_status=~\"5..\"}}", metrics::FAILED),
+            events_query: route_sum(metrics::FAILED, route, &format!(",exception_status!~\"{CALLER_CAUSED}\"")),
             total_query: total,
         },
         (Sli::Latency, Some(Threshold::Duration(t))) => Indicator::Ratio {
             events: "good",
-            events_query: format!(
-                "{}_bucket{{requested_model=\"{route}\",le=\"{}\"}}",
-                metrics::LATENCY,
-                le(t.seconds())
+            events_query: route_sum(
+                &format!("{}_bucket", metrics::LATENCY),
+                route,
+                &format!(",le=\"{}\"", le(t.seconds())),
             ),
-            total_query: format!("{}_count{{requested_model=\"{route}\"}}", metrics::LATENCY),
+            total_query: total,
         },
         (Sli::Groundedness, _) => Indicator::Threshold(format!(
             "sum(rate({g}_sum{{route=\"{route}\"}}[1h])) / sum(rate({g}_count{{route=\"{route}\"}}[1h]))",
@@ -239,13 +340,43 @@ fn indicator(slo: &Slo, route: &str) -> Indicator {
             events_query: format!("{}{{route=\"{route}\"}}", metrics::HARMFUL),
             total_query: total,
         },
-        _ => Indicator::Threshold(format!(
-            "sum(rate({}{{requested_model=\"{route}\"}}[1h])) / sum(rate({}{{requested_model=\"{route}\"}}[1h]))",
-            metrics::SPEND,
-            metrics::REQUESTS
-        )),
+        _ => {
+            // LiteLLM reports a dedicated deployment's spend as 0: the route's share of its
+            // clusters' hourly cost is added, spread over the hour's requests.
+            let dedicated = crate::model::cost::Costs::new(system).dedicated_per_hour(slo.route);
+            let spend = format!("sum(rate({}[1h]))", route_selector(metrics::SPEND, route, ""));
+            let spend = if dedicated > 0.0 {
+                format!("({spend} + {} / 3600)", crate::spec::units::format_number(dedicated))
+            } else {
+                spend
+            };
+            Indicator::Threshold(format!("{spend} / sum(rate({}[1h]))", route_selector(metrics::REQUESTS, route, "")))
+        }
     }
 }
+
+/// Failure statuses the caller caused (bad request, authentication, permission, unknown model,
+/// oversized or unprocessable input): they burn no availability budget. Every other failure
+/// does, including timeouts (408), throttling (429) and failures LiteLLM records with no status
+/// at all (a circuit breaker turning requests away), because the user got no answer.
+const CALLER_CAUSED: &str = "400|401|403|404|413|422";
+
+/// A metric's series of one route, `extra` matchers appended. LiteLLM labels a request with the
+/// model group that served it (`chat--tier-2`, `chat--fallback--m`) or, failed, the group
+/// requested: the route is the group's name up to its first `--`, as the Prometheus rules'
+/// `label_replace(X, "route", "$1", "requested_model", "(.+?)(--.*)?")` takes it, so this
+/// matcher selects exactly the series those rules give `route="<route>"`.
+fn route_selector(metric: &str, route: &str, extra: &str) -> String {
+    format!("{metric}{{requested_model=~\"{route}(--.*)?\"{extra}}}")
+}
+
+/// The sum over a route's series ([`route_selector`]).
+fn route_sum(metric: &str, route: &str, extra: &str) -> String {
+    format!("sum({})", route_selector(metric, route, extra))
+}
+
+/// The slice a latency SLO is judged in.
+const TIME_SLICE: &str = "5m";
 
 /// An SLO's objective as OpenSLO writes it.
 struct Objective {
@@ -253,12 +384,19 @@ struct Objective {
     /// A threshold objective's operator and value.
     condition: Option<(&'static str, f64)>,
     target: f64,
+    /// A latency SLO's share of good requests that makes a slice good (`percentile` ÷ 100).
+    time_slice_target: Option<f64>,
 }
 
 /// The OpenSLO objective and a default description.
 fn objective(system: &System, slo: &Slo) -> (Objective, String) {
     let route = system.route(slo.route).name.as_str();
-    let named = |name: String, condition, target| Objective { display_name: Some(name), condition, target };
+    let named = |name: String, condition, target| Objective {
+        display_name: Some(name),
+        condition,
+        target,
+        time_slice_target: None,
+    };
     match (slo.sli, slo.threshold) {
         (Sli::Availability, _) => {
             let target = slo.objective.unwrap_or(0.0);
@@ -269,9 +407,17 @@ fn objective(system: &System, slo: &Slo) -> (Objective, String) {
         }
         (Sli::Latency, Some(Threshold::Duration(t))) => {
             let target = slo.objective.unwrap_or(0.0);
+            let percentile = slo.percentile.unwrap_or(95.0);
             (
-                named(format!("faster than {t}"), None, target),
-                format!("{route}: {} of requests faster than {t}", crate::spec::units::Percent { fraction: target }),
+                Objective {
+                    time_slice_target: Some(percentile / 100.0),
+                    ..named(format!("faster than {t}"), None, target)
+                },
+                format!(
+                    "{route}: in {} of {TIME_SLICE} slices, {}% of requests got a good answer within {t}",
+                    crate::spec::units::Percent { fraction: target },
+                    crate::spec::units::format_number(percentile)
+                ),
             )
         }
         (Sli::HarmfulRate, Some(Threshold::Percent(p))) => (
@@ -287,7 +433,12 @@ fn objective(system: &System, slo: &Slo) -> (Objective, String) {
             format!("{route}: cost per query at most {n} {}", system.currency),
         ),
         _ => (
-            Objective { display_name: None, condition: None, target: slo.objective.unwrap_or(0.99) },
+            Objective {
+                display_name: None,
+                condition: None,
+                target: slo.objective.unwrap_or(0.99),
+                time_slice_target: None,
+            },
             slo.sli.to_string(),
         ),
     }
