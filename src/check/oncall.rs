@@ -90,6 +90,18 @@ impl Checker<'_> {
                 ),
                 _ => {}
             }
+            // OCI escalates a page with an alarm held `after` longer, and holds an alarm for at
+            // most a day (`emit/terraform/monitoring.rs`).
+            if let Some(after) = s.after.as_ref().filter(|a| a.value.millis >= 86_400_000) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::EscalationTooLate,
+                        format!("escalation step {} waits {}, longer than an OCI alarm can", i + 1, after.value),
+                    )
+                    .label(after.span, "OCI holds an alarm for at most 1d")
+                    .help("escalate within a day (e.g. `after: 4h`); the step's OCI alarm is notified a day after the page's condition began"),
+                );
+            }
             if let Some(after) = &s.after {
                 previous = Some(after);
             }

@@ -90,13 +90,9 @@ pub struct SloAlert<'a> {
 }
 
 impl SloAlert<'_> {
-    /// Whether OCI Monitoring gets an alarm for this window. OCI cannot count slow requests, so
-    /// a latency SLO's OCI alarm watches the percentile itself; the four windows would then be
-    /// one query held for 5m, 30m, 2h and 6h, and the three slower ones could only ever fire
-    /// after the fastest: a latency SLO gets the fastest window's alarm alone (the Prometheus
-    /// rules keep every window).
+    /// Whether OCI Monitoring gets an alarm for this window ([`has_oci_alarm`]).
     pub fn has_oci_alarm(&self) -> bool {
-        self.slo.sli != Sli::Latency || std::ptr::eq(self.window, &burn_windows()[0])
+        has_oci_alarm(self.slo.sli, self.window)
     }
 
     /// Days until the whole budget is gone at this burn.
@@ -326,6 +322,20 @@ pub fn threshold_alerts(system: &System) -> Vec<ThresholdAlert> {
     out
 }
 
+/// Whether an SLO of this SLI gets an OCI Monitoring alarm for this burn window. OCI holds an
+/// alarm's condition for at most a day, so a longer window (the 3-day one) has no faithful
+/// alarm: held for a day it would ticket on a third of the budget it stands for; Prometheus
+/// keeps it. A latency SLO's OCI alarm counts bad 5-minute slices held back to back (OCI cannot
+/// count slices over a window), so every window would be the same query held for its share of
+/// the budget, and the slower ones could only fire after the fastest: it gets the fastest
+/// window's alarm alone.
+pub fn has_oci_alarm(sli: Sli, window: &BurnWindow) -> bool {
+    match sli {
+        Sli::Latency => std::ptr::eq(window, &burn_windows()[0]),
+        _ => window.long.millis <= 86_400_000,
+    }
+}
+
 /// What an OCI Monitoring alarm of `monitoring.tf` is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OciAlarmOwner {
@@ -341,49 +351,65 @@ pub enum OciAlarmOwner {
     System(IncidentKind),
 }
 
+/// The escalation steps (index in the ladder, step) that get an OCI alarm of their own for a
+/// page: every step after the first, in order; a page that goes first to `own` (the rotation
+/// its incident type names) skips the steps of that rotation. `monitoring.tf` writes one alarm
+/// per step and [`oci_alarm_counts`] counts them.
+pub fn oci_escalation_steps(
+    oncall: &crate::model::Oncall,
+    own: Option<crate::model::RotationId>,
+) -> impl Iterator<Item = (usize, crate::model::EscalationStep)> + '_ {
+    oncall.escalation.iter().copied().enumerate().skip(1).filter(move |(_, step)| Some(step.rotation) != own)
+}
+
 /// How many OCI Monitoring alarms `monitoring.tf` holds for each owner, in the order it writes
-/// them (every SLO's burn-rate alarms, then the threshold alarms of SLOs and incident types);
-/// empty without `oncall`, as alarms would notify nobody. It counts what [`slo_alerts`] and
-/// [`threshold_alerts`] name, without naming anything: the limit checks read it for systems
-/// with tens of thousands of alarms (a test of `emit/terraform/monitoring.rs` holds it to the
-/// emitted file).
+/// them (every SLO's burn-rate alarms, then the threshold alarms of SLOs and incident types),
+/// each page with its escalation alarms; empty without `oncall`, as alarms would notify nobody.
+/// It counts what [`slo_alerts`] and [`threshold_alerts`] name, without naming anything: the
+/// limit checks read it for systems with tens of thousands of alarms (a test of
+/// `emit/terraform/monitoring.rs` holds it to the emitted file).
 pub fn oci_alarm_counts(system: &System) -> Vec<(OciAlarmOwner, usize)> {
-    if system.oncall.is_none() {
+    let Some(oncall) = &system.oncall else {
         return Vec::new();
-    }
+    };
+    // A page and its escalation alarms; a ticket alone.
+    let alarms = |severity: Severity, own: Option<crate::model::RotationId>| match severity {
+        Severity::Page => 1 + oci_escalation_steps(oncall, own).count(),
+        Severity::Ticket => 1,
+    };
     let mut out = Vec::new();
     for (i, slo) in system.slos.iter().enumerate() {
-        let alarms = match (slo.sli, slo.objective) {
-            (Sli::Availability, Some(_)) => burn_windows().len(),
-            // The fastest window alone (`SloAlert::has_oci_alarm`).
-            (Sli::Latency, Some(_)) => 1,
-            _ => 0,
-        };
-        if alarms > 0 {
-            out.push((OciAlarmOwner::SloBurnRate(i), alarms));
+        if let (Sli::Availability | Sli::Latency, Some(_)) = (slo.sli, slo.objective) {
+            let n: usize =
+                burn_windows().iter().filter(|w| has_oci_alarm(slo.sli, w)).map(|w| alarms(w.severity, None)).sum();
+            if n > 0 {
+                out.push((OciAlarmOwner::SloBurnRate(i), n));
+            }
         }
     }
     for (i, slo) in system.slos.iter().enumerate() {
-        if matches!(
-            (slo.sli, slo.threshold),
-            (Sli::Groundedness, Some(Threshold::Number(_)))
-                | (Sli::HarmfulRate, Some(Threshold::Percent(_)))
-                | (Sli::CostPerQuery, Some(Threshold::Number(_)))
-        ) {
-            out.push((OciAlarmOwner::SloThreshold(i), 1));
+        match (slo.sli, slo.threshold) {
+            (Sli::Groundedness, Some(Threshold::Number(_))) | (Sli::CostPerQuery, Some(Threshold::Number(_))) => {
+                out.push((OciAlarmOwner::SloThreshold(i), alarms(Severity::Ticket, None)));
+            }
+            (Sli::HarmfulRate, Some(Threshold::Percent(_))) => {
+                out.push((OciAlarmOwner::SloThreshold(i), alarms(Severity::Page, None)));
+            }
+            _ => {}
         }
     }
     for incident in &system.incidents {
+        let n = alarms(if incident.page { Severity::Page } else { Severity::Ticket }, incident.rotation);
         match (incident.kind, incident.threshold) {
             (IncidentKind::ModelTimeout, Threshold::Duration(_))
             | (IncidentKind::ToolFailure, Threshold::Percent(_)) => {
-                out.extend((0..system.routes.len()).map(|r| (OciAlarmOwner::Route(r, incident.kind), 1)));
+                out.extend((0..system.routes.len()).map(|r| (OciAlarmOwner::Route(r, incident.kind), n)));
             }
             (IncidentKind::QualityDegradation, Threshold::Number(_)) => {
-                out.extend((0..system.evaluations.len()).map(|e| (OciAlarmOwner::Evaluation(e), 1)));
+                out.extend((0..system.evaluations.len()).map(|e| (OciAlarmOwner::Evaluation(e), n)));
             }
             (IncidentKind::PromptInjection | IncidentKind::DataBreach, Threshold::Number(_)) => {
-                out.push((OciAlarmOwner::System(incident.kind), 1));
+                out.push((OciAlarmOwner::System(incident.kind), n));
             }
             _ => {}
         }
