@@ -239,3 +239,50 @@ fn routes_fill_api_gateways_twenty_at_a_time() {
         assert!(files["outputs.tf"].contains(&url), "the URL of {deployment} uses {gateway}");
     }
 }
+
+/// (label, severity, destinations without spaces, query) of every OCI alarm of `monitoring.tf`.
+fn alarms(text: &str) -> Vec<(String, String, String, String)> {
+    let body: hcl::Body = hcl::parse(text).expect("monitoring.tf parses");
+    let attr = |block: &hcl::Block, key: &str| -> String {
+        let expr = block.body.attributes().find(|a| a.key.as_str() == key).map(|a| a.expr.clone());
+        match expr.map(|e| e.evaluate(&Context::new()).map_err(|_| e)) {
+            Some(Ok(hcl::Value::String(s))) => s,
+            Some(Ok(other)) => other.to_string(),
+            Some(Err(e)) => e.to_string().split_whitespace().collect(),
+            None => String::new(),
+        }
+    };
+    body.blocks()
+        .filter(|b| b.labels.first().is_some_and(|l| l.as_str() == "oci_monitoring_alarm"))
+        .map(|b| (b.labels[1].as_str().to_string(), attr(b, "severity"), attr(b, "destinations"), attr(b, "query")))
+        .collect()
+}
+
+/// support-assistant escalates primary → secondary (15m) → specialist (30m): every CRITICAL
+/// alarm that pages the first step has, for each later step, an alarm on the same query that
+/// notifies that step's rotation alone; the quality-degradation tickets (`rotation:
+/// specialist`) reach the specialists' topic, not only the alerts channel.
+#[test]
+fn every_page_of_an_example_climbs_the_escalation_ladder() {
+    let (_dir, files) = build("examples/support-assistant/genops.yaml");
+    let alarms = alarms(&files["monitoring.tf"]);
+    let pages: Vec<_> = alarms
+        .iter()
+        .filter(|(label, s, d, _)| s == "CRITICAL" && d.contains("page_destinations") && !label.contains("_step_"))
+        .collect();
+    assert!(pages.len() >= 5, "{pages:?}");
+    for (label, _, _, query) in pages {
+        for (step, rotation) in [(2, "secondary"), (3, "specialist")] {
+            let name = format!("{label}_step_{step}");
+            let escalation = alarms.iter().find(|(l, ..)| *l == name).unwrap_or_else(|| panic!("no {name}"));
+            assert_eq!(&escalation.3, query, "{name} watches what {label} watches");
+            assert_eq!(escalation.2, format!("[oci_ons_notification_topic.rotation_{rotation}.id]"), "{name}");
+        }
+    }
+    let quality: Vec<_> = alarms.iter().filter(|(l, ..)| l.starts_with("quality_degradation")).collect();
+    assert!(!quality.is_empty());
+    for (label, severity, destinations, _) in quality {
+        assert_eq!(severity, "WARNING", "{label}");
+        assert!(destinations.contains("rotation_specialist"), "{label}: {destinations}");
+    }
+}
