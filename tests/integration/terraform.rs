@@ -242,7 +242,110 @@ fn routes_fill_api_gateways_twenty_at_a_time() {
 
 // ---------------------------------------------------------------------------------------------
 // Issue #20 (IAM, keys, retention, decision logs, prompt versions): what `terraform validate`
-// cannot see. The tests below hold the emitters to the OCI facts docs/terraform.md lists.
+// cannot see. `tests/ocicheck/iam.py` checks the IAM offline; the tests below run it on every
+// example and show it catches each class of mistake, then hold the emitters to the OCI facts
+// docs/terraform.md lists.
+
+/// Runs the offline IAM checker on a build output: (exit code, its report).
+fn iam_check(out: &Path) -> (i32, String) {
+    let run = std::process::Command::new("python3")
+        .arg(root().join("tests/ocicheck/iam.py"))
+        .arg(out)
+        .output()
+        .expect("python3 runs tests/ocicheck/iam.py");
+    (run.status.code().unwrap_or(-1), String::from_utf8_lossy(&run.stdout).into_owned())
+}
+
+#[test]
+fn iam_checker_passes_every_example() {
+    let mut specs: Vec<String> = examples().iter().map(|n| format!("examples/{n}/genops.yaml")).collect();
+    specs.push("tests/cases/valid/escaping/genops.yaml".into());
+    for spec in specs {
+        let (dir, _) = build(&spec);
+        let (code, report) = iam_check(&dir.path().join("out"));
+        assert_eq!(code, 0, "{spec}:\n{report}");
+        assert!(report.contains(", 0 problems"), "{report}");
+    }
+}
+
+/// Each class of mistake the checker exists for, made by hand in a copy of a good build.
+#[test]
+fn iam_checker_catches_each_mistake_class() {
+    let (dir, _) = build("examples/support-assistant/genops.yaml");
+    let out = dir.path().join("out");
+    let tf = out.join("terraform");
+    let original: BTreeMap<&str, String> = ["security.tf", "storage.tf"]
+        .into_iter()
+        .map(|f| (f, std::fs::read_to_string(tf.join(f)).expect("tf")))
+        .collect();
+    let group = "Allow group support-assistant-llm-gateway";
+    let chat = format!("    \"{group} to use generative-ai-chat in compartment id ${{var.compartment_ocid}}\",\n");
+    let cases: Vec<(&str, &str, String, String, &str)> = vec![
+        ("verb", "security.tf", "to use metrics".into(), "to call metrics".into(), "verb `call` is none of"),
+        (
+            "resource type",
+            "security.tf",
+            "to use metrics".into(),
+            "to use metric".into(),
+            "unknown resource type `metric`",
+        ),
+        (
+            "syntax",
+            "security.tf",
+            format!("{group} to use metrics"),
+            "Permit group support-assistant-llm-gateway to use metrics".into(),
+            "not `Allow <subject> to <verb>",
+        ),
+        ("braces", "security.tf", "'OBJECT_INSPECT'}}".into(), "'OBJECT_INSPECT'}".into(), "unbalanced braces"),
+        (
+            "unknown group",
+            "security.tf",
+            format!("{group} to use metrics"),
+            "Allow group someone-else to use metrics".into(),
+            "group `someone-else` is not created here",
+        ),
+        ("gateway grant", "security.tf", chat, String::new(), "may not `use generative-ai-chat`"),
+        (
+            "secrets without a condition",
+            "security.tf",
+            "to use metrics in compartment id ${var.compartment_ocid} where target.metrics.namespace = 'genops'".into(),
+            "to read secret-bundles in compartment id ${var.compartment_ocid}".into(),
+            "secrets granted without `target.secret.id`",
+        ),
+        (
+            "lifecycle grant",
+            "security.tf",
+            "to manage object-family in".into(),
+            "to manage buckets in".into(),
+            "without `Allow service objectstorage-<region> to manage object-family`",
+        ),
+        ("key grant", "security.tf", "to use keys in".into(), "to use vaults in".into(), "may not `use keys`"),
+        (
+            "connector grant",
+            "security.tf",
+            "target.bucket.name = 'support-assistant-archive'".into(),
+            "target.bucket.name = 'support-assistant-traces'".into(),
+            "without the serviceconnector grant",
+        ),
+        (
+            "retention on a versioned bucket",
+            "storage.tf",
+            "versioning            = \"Disabled\"".into(),
+            "versioning            = \"Enabled\"".into(),
+            "has a retention rule and versioning enabled",
+        ),
+    ];
+    for (class, file, from, to, expected) in cases {
+        let text = &original[file];
+        assert!(text.contains(&from), "{class}: {from:?} not in {file}");
+        std::fs::write(tf.join(file), text.replacen(&from, &to, 1)).expect("write");
+        let (code, report) = iam_check(&out);
+        assert_eq!(code, 1, "{class}: not caught\n{report}");
+        assert!(report.contains(expected), "{class}: expected {expected:?} in\n{report}");
+        std::fs::write(tf.join(file), text).expect("restore");
+    }
+    assert_eq!(iam_check(&out).0, 0, "restored");
+}
 
 /// Auto-rotation exists only for keys in virtual private vaults: a DEFAULT vault's key claims
 /// none. And a spec whose data needs no customer-managed key gets none: no vault, no key.
