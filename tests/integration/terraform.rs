@@ -460,3 +460,44 @@ fn runbook_object_storage_commands_fit_the_generated_buckets() {
 fn bucket_id(block: &str) -> &str {
     block.trim_start().trim_start_matches('"').split('"').next().unwrap_or_default()
 }
+
+/// The gateway reads the vault secrets of its models' API keys and no other: the grant names
+/// them by `target.secret.id`, and the on-call channels' secrets (read by Terraform at apply)
+/// are not in it.
+#[test]
+fn the_gateway_reads_only_its_models_secrets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("genops.yaml");
+    std::fs::write(
+        &spec,
+        r#"version: genops/v1
+system: { name: demo, owner: ai-platform, region: us-chicago-1 }
+models:
+  command-r: { provider: oci-genai, id: cohere.command-r-08-2024 }
+  gpt: { provider: external, id: gpt-4o, endpoint: "https://api.openai.com/v1", api_key: "vault:ocid1.vaultsecret.oc1.iad.gptkey" }
+routes:
+  chat: { path: /v1/chat, data_class: public, model: command-r, fallbacks: [gpt] }
+budgets:
+  monthly: { amount: 1000, period: monthly, alerts: [{ at: 80% }] }
+oncall:
+  rotations:
+    primary: { members: [a@example.com, b@example.com], coverage: 24x7, length: 1w }
+  escalation: [{ rotation: primary, after: 0m }]
+  channels:
+    alerts: { email: ops@example.com, webhook: "vault:ocid1.vaultsecret.oc1.iad.hook" }
+"#,
+    )
+    .expect("spec");
+    let (out, files) = build(&spec.to_string_lossy());
+    let security = &files["security.tf"];
+    assert!(
+        security.contains(
+            "\"Allow group demo-llm-gateway to read secret-bundles in tenancy where target.secret.id = 'ocid1.vaultsecret.oc1.iad.gptkey'\""
+        ),
+        "{security}"
+    );
+    assert!(!security.contains("iad.hook"), "the channel's webhook secret is Terraform's, not the gateway's");
+    assert_eq!(security.matches("secret-bundles").count(), 1);
+    let (code, report) = iam_check(&out.path().join("out"));
+    assert_eq!(code, 0, "{report}");
+}
