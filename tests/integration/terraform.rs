@@ -429,15 +429,21 @@ fn a_new_prompt_version_keeps_the_old_one() {
 /// holds the traces by removing their lifecycle policy instead.
 #[test]
 fn runbook_object_storage_commands_fit_the_generated_buckets() {
+    let mut checked = 0;
     for name in examples() {
         let (dir, files) = build(&format!("examples/{name}/genops.yaml"));
         let storage = &files["storage.tf"];
         for entry in std::fs::read_dir(dir.path().join("out/runbooks")).expect("runbooks") {
             let path = entry.expect("entry").path();
             let text = std::fs::read_to_string(&path).expect("runbook");
-            for line in text.lines().filter(|l| l.contains("oci os ")) {
+            // Each command up to the end of its inline code or code block: prose wraps lines.
+            for command in text.split("oci os ").skip(1) {
+                let line =
+                    command.split(['`', '\\']).next().unwrap_or_default().split("\n\n").next().unwrap_or_default();
+                let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
                 let bucket = line.split("--bucket-name ").nth(1).and_then(|b| b.split_whitespace().next());
                 let Some(bucket) = bucket else { continue };
+                checked += 1;
                 let block = storage
                     .split("resource \"oci_objectstorage_bucket\"")
                     .find(|b| b.contains(&format!("name                  = \"{bucket}\"")))
@@ -454,6 +460,7 @@ fn runbook_object_storage_commands_fit_the_generated_buckets() {
             }
         }
     }
+    assert!(checked >= 6, "only {checked} bucket commands found in the runbooks");
 }
 
 /// The Terraform name of a bucket block's resource (`"traces" {` → `traces`).
