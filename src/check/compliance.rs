@@ -42,6 +42,7 @@ const SIX_YEARS: Duration = Duration { millis: 2190 * 86_400_000 };
 
 impl Checker<'_> {
     pub(super) fn check_compliance(&mut self) {
+        self.check_encryption();
         let Some(compliance) = &self.doc.compliance else { return };
         let c = &compliance.value;
         let mut seen: Vec<(Framework, Span)> = Vec::new();
@@ -74,6 +75,37 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+
+    /// `encryption: oracle-managed` covers the system's buckets and logs, which hold the traces
+    /// of every route: a route whose data class asks for customer-managed keys contradicts it.
+    /// genops does what the spec says or refuses it, never both (no vault while the spec says
+    /// Oracle-managed, no Oracle-managed bucket holding data that needs a customer key).
+    fn check_encryption(&mut self) {
+        let Some(e) = self.doc.compliance.as_ref().and_then(|c| c.value.encryption.as_ref()) else { return };
+        if e.value != Encryption::OracleManaged {
+            return;
+        }
+        let needing: Vec<(Span, String, String)> = self
+            .doc
+            .routes
+            .value
+            .valid()
+            .filter(|(_, r)| self.classes.get(r.data_class.value).encryption == Encryption::CustomerManaged)
+            .map(|(name, r)| (r.data_class.span, name.value.to_string(), r.data_class.value.to_string()))
+            .collect();
+        let Some((_, first, _)) = needing.first() else { return };
+        let mut d = Diagnostic::new(
+            Code::EncryptionConflict,
+            format!("`compliance.encryption` is oracle-managed, but route `{first}` needs customer-managed keys"),
+        )
+        .label(e.span, "the system's buckets and logs would use Oracle's keys");
+        for (span, route, class) in &needing {
+            d = d.label(*span, format!("route `{route}`: {class} data asks for customer-managed keys"));
+        }
+        self.diags.push(d.help(
+            "set `compliance.encryption: customer-managed` (genops then creates the vault and key the buckets use), or give those routes a data class whose `encryption` is oracle-managed",
+        ));
     }
 
     /// Where the spec falls short of a requirement: (span to point at, what is missing).

@@ -91,6 +91,7 @@ codes! {
     PagesOutOfHours = "GO0318", Error, "pages go to a rotation that is not on call around the clock";
     UnbudgetedFallback = "GO0319", Error, "a pay-per-token fallback is not covered by any budget";
     GatewayTimeout = "GO0320", Error, "a route's worst case outlasts the API gateway's backend timeout";
+    EncryptionConflict = "GO0321", Error, "Oracle-managed encryption for a system whose data needs customer-managed keys";
     EscalationTooLate = "GO0328", Warning, "an escalation step comes later than an OCI alarm can wait";
     // Advice.
     Unused = "GO0401", Warning, "defined but never used";

@@ -13,11 +13,11 @@ import sys
 RESOURCES = [
     "oci_apigateway_deployment", "oci_apigateway_gateway", "oci_audit_configuration",
     "oci_budget_alert_rule", "oci_budget_budget", "oci_generative_ai_dedicated_ai_cluster",
-    "oci_generative_ai_endpoint", "oci_identity_dynamic_group", "oci_identity_policy",
-    "oci_identity_tag", "oci_identity_tag_namespace", "oci_kms_key", "oci_kms_vault",
+    "oci_generative_ai_endpoint", "oci_identity_dynamic_group", "oci_identity_group", "oci_identity_policy",
+    "oci_identity_tag", "oci_identity_tag_namespace", "oci_identity_user_group_membership", "oci_kms_key", "oci_kms_vault",
     "oci_logging_log", "oci_logging_log_group", "oci_monitoring_alarm",
     "oci_objectstorage_bucket", "oci_objectstorage_object", "oci_objectstorage_object_lifecycle_policy",
-    "oci_ons_notification_topic", "oci_ons_subscription",
+    "oci_ons_notification_topic", "oci_ons_subscription", "oci_sch_service_connector",
 ]
 DATA_SOURCES = ["oci_generative_ai_models", "oci_objectstorage_namespace", "oci_secrets_secretbundle"]
 

@@ -207,7 +207,7 @@ fn json_plan_format() {
     let json = genops::plan::render_json::render(&plan);
     let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(doc["semantic_changes"][0]["message"], "compliance: traces retention 30d → 60d");
-    assert_eq!(doc["summary"]["change"], 6);
+    assert_eq!(doc["summary"]["change"], 7); // six logs of the routes, the decision log
     let json = json.replace(&format!("\"{}\"", env!("CARGO_PKG_VERSION")), "\"[version]\"");
     let sha = doc["previous"]["spec_sha256"].as_str().expect("previous build");
     snapshot!("plan__json", json.replace(sha, "[spec sha256]"));
@@ -394,7 +394,7 @@ fn a_prompt_edited_without_a_version_bump_is_reported() {
     let plan = run(dir.path(), &["plan", "genops.yaml", "-o", "out", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2);
     assert!(plan.stdout.contains("! prompt `answer`: file changed without a version bump"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("~ oci_objectstorage_object.prompt_answer_2_1_0"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("~ oci_objectstorage_object.prompt_answer\n"), "{}", plan.stdout);
     let json = run(dir.path(), &["plan", "genops.yaml", "-o", "out", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(doc["semantic_changes"][0]["warning"], true);
@@ -408,7 +408,9 @@ fn a_prompt_edited_without_a_version_bump_is_reported() {
     edit(&dir.path().join("genops.yaml"), "    version: 2.1.0\n", "    version: 2.2.0-rc.1\n");
     let plan = run(dir.path(), &["plan", "genops.yaml", "-o", "out"]);
     assert!(plan.stdout.contains("~ prompt `answer`: 2.1.0 → 2.2.0-rc.1 (minor)"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("+ oci_objectstorage_object.prompt_answer_2_2_0_rc_1"), "{}", plan.stdout);
+    // One resource per prompt: the new version changes it, the old version is not destroyed.
+    assert!(plan.stdout.contains("~ oci_objectstorage_object.prompt_answer\n"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("- oci_objectstorage_object"), "{}", plan.stdout);
 }
 
 #[test]

@@ -286,3 +286,272 @@ fn every_page_of_an_example_climbs_the_escalation_ladder() {
         assert!(destinations.contains("rotation_specialist"), "{label}: {destinations}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue #20 (IAM, keys, retention, decision logs, prompt versions): what `terraform validate`
+// cannot see. `tests/ocicheck/iam.py` checks the IAM offline; the tests below run it on every
+// example and show it catches each class of mistake, then hold the emitters to the OCI facts
+// docs/terraform.md lists.
+
+/// Runs the offline IAM checker on a build output: (exit code, its report).
+fn iam_check(out: &Path) -> (i32, String) {
+    let run = std::process::Command::new("python3")
+        .arg(root().join("tests/ocicheck/iam.py"))
+        .arg(out)
+        .output()
+        .expect("python3 runs tests/ocicheck/iam.py");
+    (run.status.code().unwrap_or(-1), String::from_utf8_lossy(&run.stdout).into_owned())
+}
+
+#[test]
+fn iam_checker_passes_every_example() {
+    let mut specs: Vec<String> = examples().iter().map(|n| format!("examples/{n}/genops.yaml")).collect();
+    specs.push("tests/cases/valid/escaping/genops.yaml".into());
+    for spec in specs {
+        let (dir, _) = build(&spec);
+        let (code, report) = iam_check(&dir.path().join("out"));
+        assert_eq!(code, 0, "{spec}:\n{report}");
+        assert!(report.contains(", 0 problems"), "{report}");
+    }
+}
+
+/// Each class of mistake the checker exists for, made by hand in a copy of a good build.
+#[test]
+fn iam_checker_catches_each_mistake_class() {
+    let (dir, _) = build("examples/support-assistant/genops.yaml");
+    let out = dir.path().join("out");
+    let tf = out.join("terraform");
+    let original: BTreeMap<&str, String> = ["security.tf", "storage.tf"]
+        .into_iter()
+        .map(|f| (f, std::fs::read_to_string(tf.join(f)).expect("tf")))
+        .collect();
+    let group = "Allow group support-assistant-llm-gateway";
+    let chat = format!("    \"{group} to use generative-ai-chat in compartment id ${{var.compartment_ocid}}\",\n");
+    let cases: Vec<(&str, &str, String, String, &str)> = vec![
+        ("verb", "security.tf", "to use metrics".into(), "to call metrics".into(), "verb `call` is none of"),
+        (
+            "resource type",
+            "security.tf",
+            "to use metrics".into(),
+            "to use metric".into(),
+            "unknown resource type `metric`",
+        ),
+        (
+            "syntax",
+            "security.tf",
+            format!("{group} to use metrics"),
+            "Permit group support-assistant-llm-gateway to use metrics".into(),
+            "not `Allow <subject> to <verb>",
+        ),
+        ("braces", "security.tf", "'OBJECT_INSPECT'}}".into(), "'OBJECT_INSPECT'}".into(), "unbalanced braces"),
+        (
+            "unknown group",
+            "security.tf",
+            format!("{group} to use metrics"),
+            "Allow group someone-else to use metrics".into(),
+            "group `someone-else` is not created here",
+        ),
+        ("gateway grant", "security.tf", chat, String::new(), "may not `use generative-ai-chat`"),
+        (
+            "secrets without a condition",
+            "security.tf",
+            "to use metrics in compartment id ${var.compartment_ocid} where target.metrics.namespace = 'genops'".into(),
+            "to read secret-bundles in compartment id ${var.compartment_ocid}".into(),
+            "secrets granted without `target.secret.id`",
+        ),
+        (
+            "lifecycle grant",
+            "security.tf",
+            "to manage object-family in".into(),
+            "to manage buckets in".into(),
+            "without `Allow service objectstorage-<region> to manage object-family`",
+        ),
+        ("key grant", "security.tf", "to use keys in".into(), "to use vaults in".into(), "may not `use keys`"),
+        (
+            "connector grant",
+            "security.tf",
+            "target.bucket.name = 'support-assistant-archive'".into(),
+            "target.bucket.name = 'support-assistant-traces'".into(),
+            "without the serviceconnector grant",
+        ),
+        (
+            "retention on a versioned bucket",
+            "storage.tf",
+            "versioning            = \"Disabled\"".into(),
+            "versioning            = \"Enabled\"".into(),
+            "has a retention rule and versioning enabled",
+        ),
+    ];
+    for (class, file, from, to, expected) in cases {
+        let text = &original[file];
+        assert!(text.contains(&from), "{class}: {from:?} not in {file}");
+        std::fs::write(tf.join(file), text.replacen(&from, &to, 1)).expect("write");
+        let (code, report) = iam_check(&out);
+        assert_eq!(code, 1, "{class}: not caught\n{report}");
+        assert!(report.contains(expected), "{class}: expected {expected:?} in\n{report}");
+        std::fs::write(tf.join(file), text).expect("restore");
+    }
+    assert_eq!(iam_check(&out).0, 0, "restored");
+}
+
+/// Auto-rotation exists only for keys in virtual private vaults: a DEFAULT vault's key claims
+/// none. And a spec whose data needs no customer-managed key gets none: no vault, no key.
+#[test]
+fn keys_exist_only_when_the_spec_asks_and_claim_no_rotation_oci_would_refuse() {
+    for name in examples() {
+        let (_dir, files) = build(&format!("examples/{name}/genops.yaml"));
+        let security = &files["security.tf"];
+        assert!(!security.contains("is_auto_rotation_enabled"), "{name}: auto rotation on a DEFAULT vault");
+        assert!(!security.contains("rotated yearly"), "{name}");
+        let spec = std::fs::read_to_string(root().join(format!("examples/{name}/genops.yaml"))).expect("spec");
+        let cmk = spec.contains("encryption: customer-managed");
+        assert_eq!(security.contains("resource \"oci_kms_vault\""), cmk, "{name}: vault iff customer-managed");
+        assert_eq!(files["storage.tf"].contains("kms_key_id"), cmk, "{name}: buckets use the key iff it exists");
+    }
+}
+
+/// The gateway's principal is the API-key user of the LiteLLM config, in a group of its own:
+/// no dynamic group matching every instance of the compartment.
+#[test]
+fn the_gateway_is_granted_as_the_user_it_signs_with() {
+    for name in examples() {
+        let (dir, files) = build(&format!("examples/{name}/genops.yaml"));
+        let security = &files["security.tf"];
+        assert!(!security.contains("oci_identity_dynamic_group"), "{name}");
+        assert!(security.contains("user_id  = var.llm_gateway_user_ocid"), "{name}");
+        assert!(files["variables.tf"].contains("variable \"llm_gateway_user_ocid\""), "{name}");
+        let config =
+            std::fs::read_to_string(dir.path().join("out/gateway/litellm/config.yaml")).expect("LiteLLM config");
+        assert!(config.contains("os.environ/OCI_USER"), "{name}: the config signs with an API key");
+    }
+}
+
+/// HIPAA's six years of audit: OCI Audit keeps 365 days, so a service connector copies the
+/// events to an archive bucket whose retention rule keeps them the full period (not versioned:
+/// Object Storage refuses retention rules on versioned buckets); decision logging writes a
+/// custom log archived the same way, which the gateway may write.
+#[test]
+fn audit_and_decisions_are_kept_as_long_as_the_framework_requires() {
+    let (_dir, files) = build("examples/clinical-triage/genops.yaml");
+    let storage = &files["storage.tf"];
+    let archive = storage.split("resource \"oci_objectstorage_bucket\" \"archive\"").nth(1).expect("archive bucket");
+    let archive = &archive[..archive.find("\n}\n").expect("end")];
+    assert!(archive.contains("versioning            = \"Disabled\""), "{archive}");
+    assert!(archive.contains("time_amount = 2190"), "{archive}");
+    let logging = &files["logging.tf"];
+    assert!(logging.contains("resource \"oci_sch_service_connector\" \"audit_archive\""));
+    assert!(logging.contains("log_group_id   = \"_Audit\""));
+    assert!(logging.contains("resource \"oci_sch_service_connector\" \"decisions_archive\""));
+    assert!(logging.contains("log_type           = \"CUSTOM\""));
+    assert!(files["security.tf"].contains("to use log-content in"));
+    assert!(files["outputs.tf"].contains("output \"decision_log_id\""));
+
+    // 365 days of audit fit in OCI Audit: no audit connector, but the decision log still has one.
+    let (_dir, files) = build("examples/support-assistant/genops.yaml");
+    assert!(!files["logging.tf"].contains("\"audit_archive\""));
+    assert!(files["logging.tf"].contains("\"decisions_archive\""));
+    // No decision logging and 365 days of audit: nothing to archive.
+    let (_dir, files) = build("examples/coding-assistant/genops.yaml");
+    assert!(!files["storage.tf"].contains("\"archive\""));
+    assert!(!files["logging.tf"].contains("oci_sch_service_connector"));
+}
+
+/// A new prompt version changes the prompt's one resource instead of destroying the old
+/// object's resource; the registry is versioned, and the provider deletes the old key without
+/// its versions, so every version stays in the bucket.
+#[test]
+fn a_new_prompt_version_keeps_the_old_one() {
+    let (_dir, files) = build("examples/support-assistant/genops.yaml");
+    let storage = &files["storage.tf"];
+    assert!(storage.contains("resource \"oci_objectstorage_object\" \"prompt_answer\""), "{storage}");
+    assert!(storage.contains("object                     = \"prompts/answer/2.1.0.md\""), "{storage}");
+    assert!(storage.contains("delete_all_object_versions = false"));
+    let prompts = storage.split("resource \"oci_objectstorage_bucket\" \"prompts\"").nth(1).expect("registry");
+    assert!(prompts[..prompts.find("\n}\n").expect("end")].contains("versioning            = \"Enabled\""));
+    assert!(!storage.contains("oci_objectstorage_object_lifecycle_policy\" \"prompts\""), "nothing ages prompts out");
+}
+
+/// Every `oci os` command of a runbook that puts a retention rule on a bucket names a bucket
+/// that is not versioned (Object Storage refuses the rule otherwise); the data-breach runbook
+/// holds the traces by removing their lifecycle policy instead.
+#[test]
+fn runbook_object_storage_commands_fit_the_generated_buckets() {
+    let mut checked = 0;
+    for name in examples() {
+        let (dir, files) = build(&format!("examples/{name}/genops.yaml"));
+        let storage = &files["storage.tf"];
+        for entry in std::fs::read_dir(dir.path().join("out/runbooks")).expect("runbooks") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("runbook");
+            // Each command up to the end of its inline code or code block: prose wraps lines.
+            for command in text.split("oci os ").skip(1) {
+                let line =
+                    command.split(['`', '\\']).next().unwrap_or_default().split("\n\n").next().unwrap_or_default();
+                let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+                let bucket = line.split("--bucket-name ").nth(1).and_then(|b| b.split_whitespace().next());
+                let Some(bucket) = bucket else { continue };
+                checked += 1;
+                let block = storage
+                    .split("resource \"oci_objectstorage_bucket\"")
+                    .find(|b| b.contains(&format!("name                  = \"{bucket}\"")))
+                    .unwrap_or_else(|| panic!("{name} {}: no bucket {bucket} in storage.tf", path.display()));
+                if line.contains("retention-rule create") {
+                    assert!(block.contains("versioning            = \"Disabled\""), "{name}: {line}");
+                }
+                if line.contains("object-lifecycle-policy delete") {
+                    assert!(
+                        storage.contains(&format!("bucket     = oci_objectstorage_bucket.{}.name", bucket_id(block))),
+                        "{name}: {line}: that bucket has no lifecycle policy"
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked >= 6, "only {checked} bucket commands found in the runbooks");
+}
+
+/// The Terraform name of a bucket block's resource (`"traces" {` → `traces`).
+fn bucket_id(block: &str) -> &str {
+    block.trim_start().trim_start_matches('"').split('"').next().unwrap_or_default()
+}
+
+/// The gateway reads the vault secrets of its models' API keys and no other: the grant names
+/// them by `target.secret.id`, and the on-call channels' secrets (read by Terraform at apply)
+/// are not in it.
+#[test]
+fn the_gateway_reads_only_its_models_secrets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("genops.yaml");
+    std::fs::write(
+        &spec,
+        r#"version: genops/v1
+system: { name: demo, owner: ai-platform, region: us-chicago-1 }
+models:
+  command-r: { provider: oci-genai, id: cohere.command-r-08-2024 }
+  gpt: { provider: external, id: gpt-4o, endpoint: "https://api.openai.com/v1", api_key: "vault:ocid1.vaultsecret.oc1.iad.gptkey" }
+routes:
+  chat: { path: /v1/chat, data_class: public, model: command-r, fallbacks: [gpt] }
+budgets:
+  monthly: { amount: 1000, period: monthly, alerts: [{ at: 80% }] }
+oncall:
+  rotations:
+    primary: { members: [a@example.com, b@example.com], coverage: 24x7, length: 1w }
+  escalation: [{ rotation: primary, after: 0m }]
+  channels:
+    alerts: { email: ops@example.com, webhook: "vault:ocid1.vaultsecret.oc1.iad.hook" }
+"#,
+    )
+    .expect("spec");
+    let (out, files) = build(&spec.to_string_lossy());
+    let security = &files["security.tf"];
+    assert!(
+        security.contains(
+            "\"Allow group demo-llm-gateway to read secret-bundles in tenancy where target.secret.id = 'ocid1.vaultsecret.oc1.iad.gptkey'\""
+        ),
+        "{security}"
+    );
+    assert!(!security.contains("iad.hook"), "the channel's webhook secret is Terraform's, not the gateway's");
+    assert_eq!(security.matches("secret-bundles").count(), 1);
+    let (code, report) = iam_check(&out.path().join("out"));
+    assert_eq!(code, 0, "{report}");
+}

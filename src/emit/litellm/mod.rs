@@ -61,7 +61,15 @@ pub fn environment(system: &System) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = Vec::new();
     if system.models.iter().any(|m| m.provider == Provider::OciGenai) {
         for (param, var) in OCI_ENV {
-            env.push((var.to_string(), format!("LiteLLM's OCI `{param}` (API-key signing)")));
+            let what = if var == "OCI_USER" {
+                format!(
+                    "LiteLLM's OCI `{param}`: the OCID of the user in group `{}`, the principal the policies grant (`llm_gateway_user_ocid` in Terraform)",
+                    conventions::display_name(system, "llm-gateway")
+                )
+            } else {
+                format!("LiteLLM's OCI `{param}` (API-key signing)")
+            };
+            env.push((var.to_string(), what));
         }
     }
     for m in &system.models {

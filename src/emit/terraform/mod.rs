@@ -18,6 +18,8 @@ mod storage;
 mod variables;
 mod versions;
 
+pub(crate) use logging::archive_sources;
+
 use super::Artifact;
 use super::derived::Derived;
 use super::hcl::{self, Block, FileWriter, Value};

@@ -1,5 +1,5 @@
 //! `outputs.tf`: what other tools read after `terraform apply`: each route's URL, the
-//! notification topics the alarms and the gateway use, the registry bucket.
+//! notification topics the alarms and the gateway use, the registry bucket, the decision log.
 
 use super::Tf;
 use super::gateway::gateway_of;
@@ -61,6 +61,13 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                     ),
             );
         }
+    }
+    if system.compliance.decision_logging {
+        out.push(
+            Block::new("output", &["decision_log_id"])
+                .attr("description", Value::str("OCID of the custom log the gateway writes its decisions to (PutLogs)"))
+                .attr("value", Value::expr("oci_logging_log.decisions.id")),
+        );
     }
     out.push(
         Block::new("output", &["prompt_registry_bucket"])

@@ -25,6 +25,12 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
             )),
         variable("gateway_subnet_ocid", "OCID of the subnet the API gateways are placed in (private subnet for private gateways).", None)
             .block(validation("startswith(var.gateway_subnet_ocid, \"ocid1.subnet.\")", "gateway_subnet_ocid must be a subnet OCID (ocid1.subnet.…).")),
+        variable(
+            "llm_gateway_user_ocid",
+            "OCID of the OCI user the LiteLLM gateway signs with (its OCI_USER); it joins the gateway's group, which the policies grant.",
+            None,
+        )
+        .block(validation("startswith(var.llm_gateway_user_ocid, \"ocid1.user.\")", "llm_gateway_user_ocid must be a user OCID (ocid1.user.…).")),
         variable("llm_gateway_url", "Base URL of the LiteLLM proxy the API gateway forwards to, e.g. https://litellm.internal.example.com.", None)
             .block(validation("can(regex(\"^https://[^/]+$\", var.llm_gateway_url))", "llm_gateway_url must be https://host[:port] without a trailing slash.")),
     ];

@@ -75,7 +75,10 @@ pub(super) fn compliance(system: &System) -> ComplianceCtx {
     let compliance = &system.compliance;
     let frameworks: Vec<String> = compliance.frameworks.iter().map(|f| f.to_string()).collect();
     let has = |name: &str| frameworks.iter().any(|f| f == name);
+    let archived = crate::emit::terraform::archive_sources(compliance);
     ComplianceCtx {
+        archive: !archived.is_empty(),
+        archived_audit: archived.iter().any(|(id, _)| *id == "audit"),
         gdpr: has("gdpr"),
         hipaa: has("hipaa"),
         soc2: has("soc2"),

@@ -469,6 +469,10 @@ template_struct! {
         pub audit_retention: Option<String>,
         pub decision_logging: bool,
         pub encryption: Option<String>,
+        /// The archive bucket exists (`<system>-archive`, retention rule): decision logs, and
+        /// audit events when `archived_audit`.
+        pub archive: bool,
+        pub archived_audit: bool,
     }
 }
 
