@@ -64,6 +64,7 @@ codes! {
     InvalidEmail = "GO0113", Error, "invalid email address";
     InvalidValue = "GO0114", Error, "a value does not have the required form";
     ConflictingFields = "GO0115", Error, "fields that cannot be used together";
+    InvalidOcid = "GO0116", Error, "an OCID does not have Oracle's shape";
     // References between named things.
     UnknownName = "GO0201", Error, "reference to a name that is not defined";
     FallbackCycle = "GO0202", Error, "fallbacks form a cycle";
