@@ -43,6 +43,8 @@ pub fn check(doc: &Document, inputs: &Inputs, sources: &SourceMap, diags: &mut D
         checker.check_costs(resolved);
         checker.check_slo_noise(resolved);
         checker.check_fallback_budgets(resolved);
+        checker.check_budget_recipients(resolved);
+        checker.check_budget_blind_spots(resolved);
         checker.check_gateway_limits(resolved);
         checker.check_alarm_operations(resolved);
         if checker.diags.has_errors() {

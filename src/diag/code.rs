@@ -92,6 +92,9 @@ codes! {
     PagesOutOfHours = "GO0318", Error, "pages go to a rotation that is not on call around the clock";
     UnbudgetedFallback = "GO0319", Error, "a pay-per-token fallback is not covered by any budget";
     GatewayTimeout = "GO0320", Error, "a route's worst case outlasts the API gateway's backend timeout";
+    BudgetActsUntold = "GO0325", Error, "a budget acts on pressure but its alerts reach nobody";
+    BudgetTellsNobody = "GO0326", Warning, "a budget's alerts reach nobody";
+    BudgetBlind = "GO0327", Warning, "a route-scoped budget cannot see part of its routes' spend";
     // Advice.
     Unused = "GO0401", Warning, "defined but never used";
     SloNoise = "GO0402", Warning, "an SLO objective is finer than the traffic can measure";

@@ -50,6 +50,20 @@ impl<'a, 's> Tf<'a, 's> {
     }
 }
 
+/// The `route` tag value of a resource of the whole system (not a route name: names are
+/// kebab-case).
+pub(crate) const ALL_ROUTES: &str = "all routes";
+
+/// OCI's longest defined tag value, in characters
+/// (<https://docs.oracle.com/en-us/iaas/Content/Tagging/Concepts/taggingoverview.htm#limits>).
+const TAG_VALUE_MAX: usize = 256;
+
+/// A `defined_tags` key, `"<namespace>.<key>"`, as an expression of the tag resources
+/// `security.tf` defines (the keys `owner`, `route` and `budget`).
+fn cost_tag_key(key: &str) -> String {
+    format!("\"${{oci_identity_tag_namespace.cost.name}}.${{oci_identity_tag.{key}.name}}\"")
+}
+
 impl Tf<'_, '_> {
     /// The expected traffic of the route of this name.
     pub fn traffic_of(&self, route: &str) -> Option<crate::model::Traffic> {
@@ -65,6 +79,33 @@ impl Tf<'_, '_> {
         text.push_str("route = ");
         hcl::write_string(&mut text, route);
         text.push_str(" })");
+        Value::expr(text)
+    }
+
+    /// `defined_tags` for a resource serving `routes` (none: the whole system), in the
+    /// cost-tracking namespace of `security.tf`: `owner`, `route` (the route's name, the names
+    /// of several joined by `+`, or [`ALL_ROUTES`]) and, when one route-scoped budget covers
+    /// all of them, `budget`, the tag that budget targets ([`crate::model::budgets`]). Keys
+    /// refer to the tag resources, so Terraform creates the tags first.
+    pub fn cost_tags(&self, routes: &[crate::model::RouteId]) -> Value {
+        let mut route = routes.iter().map(|r| self.system.route(*r).name.as_str()).collect::<Vec<_>>().join("+");
+        if routes.is_empty() {
+            route = ALL_ROUTES.to_string();
+        } else if route.len() > TAG_VALUE_MAX {
+            route = format!("{} routes", routes.len());
+        }
+        let budget = crate::model::budgets::budget_of(self.system, routes).map(|b| b.name.as_str());
+        let mut text = String::from("{ ");
+        let pairs = [("owner", Some(self.system.owner.as_str())), ("route", Some(route.as_str())), ("budget", budget)];
+        for (i, (key, value)) in pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&cost_tag_key(key));
+            text.push_str(" = ");
+            hcl::write_string(&mut text, value);
+        }
+        text.push_str(" }");
         Value::expr(text)
     }
 

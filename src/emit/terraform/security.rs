@@ -40,7 +40,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
             .attr("compartment_id", Tf::compartment())
             .attr("display_name", tf.display("vault"))
             .attr("vault_type", Value::str("DEFAULT"))
-            .attr("freeform_tags", tf.tags(None)),
+            .attr("freeform_tags", tf.tags(None))
+            .attr("defined_tags", tf.cost_tags(&[])),
         Block::new("resource", &["oci_kms_key", "data"])
             .comment("the key of the system's buckets; rotated yearly")
             .attr("compartment_id", Tf::compartment())
@@ -49,6 +50,7 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
             .attr("protection_mode", Value::str("HSM"))
             .attr("is_auto_rotation_enabled", Value::Bool(true))
             .attr("freeform_tags", tf.tags(None))
+            .attr("defined_tags", tf.cost_tags(&[]))
             .block(Block::new("key_shape", &[]).attr("algorithm", Value::str("AES")).attr("length", Value::Int(32)))
             .block(Block::new("auto_key_rotation_details", &[]).attr("rotation_interval_in_days", Value::Int(365))),
         Block::new("resource", &["oci_identity_dynamic_group", "llm_gateway"])
@@ -83,7 +85,11 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
             .attr("description", Value::str(format!("Cost attribution of {}", system.name)))
             .attr("freeform_tags", tf.tags(None)),
     ];
-    for (key, description) in [("route", "the spec route a resource serves"), ("owner", "the owning team")] {
+    for (key, description) in [
+        ("route", "the spec route a resource serves"),
+        ("owner", "the owning team"),
+        ("budget", "the route-scoped budget a resource's spend counts against"),
+    ] {
         out.push(
             Block::new("resource", &["oci_identity_tag", key])
                 .attr("tag_namespace_id", Value::expr("oci_identity_tag_namespace.cost.id"))

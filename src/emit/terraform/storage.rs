@@ -42,6 +42,7 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                 .attr("kms_key_id", Value::expr(format!("{KEY}.id")))
                 .attr("storage_tier", Value::str("Standard"))
                 .attr("freeform_tags", tf.tags(None))
+                .attr("defined_tags", tf.cost_tags(&[]))
                 .attr("depends_on", Value::List(vec![Value::expr("oci_identity_policy.storage_keys")])),
         );
         if let Some(retention) = retention {
