@@ -22,6 +22,7 @@ mod routes;
 mod slos;
 mod table;
 mod unused;
+mod waf;
 
 use crate::diag::Diagnostics;
 use crate::load::Inputs;
@@ -97,6 +98,7 @@ impl<'a> Checker<'a> {
         self.check_data_class_overrides();
         self.check_models();
         self.check_routes();
+        self.check_waf_opt_outs();
         self.check_fallback_cycles();
         self.check_slos();
         self.check_budgets();

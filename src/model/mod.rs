@@ -191,6 +191,8 @@ pub struct Route {
     pub logging: LoggingLevel,
     pub auth: Auth,
     pub cors: Option<Cors>,
+    /// Behind the web application firewall when its API gateway is public (`waf`, default on).
+    pub waf: bool,
 }
 
 /// Browser origins allowed to call a route.

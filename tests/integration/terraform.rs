@@ -235,7 +235,12 @@ fn routes_fill_api_gateways_twenty_at_a_time() {
     }
     for (deployment, gateway) in &deployments {
         let gateway = gateway.trim_end_matches(".id");
-        let url = format!("${{{gateway}.hostname}}${{oci_apigateway_deployment.{deployment}.path_prefix}}");
+        // A public gateway is behind the firewall's load balancer (waf.tf): the URL is its host.
+        let host = match gateway.strip_prefix("oci_apigateway_gateway.public") {
+            Some(n) => format!("oci_load_balancer_load_balancer.waf_public{n}.ip_address_details[0].ip_address"),
+            None => format!("{gateway}.hostname"),
+        };
+        let url = format!("${{{host}}}${{oci_apigateway_deployment.{deployment}.path_prefix}}");
         assert!(files["outputs.tf"].contains(&url), "the URL of {deployment} uses {gateway}");
     }
 }

@@ -34,8 +34,11 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
     }
     for (gateway, routes) in served.into_values() {
         let names: Vec<&str> = routes.iter().map(|r| system.route(*r).name.as_str()).collect();
+        // A public gateway behind the web application firewall is private: its load balancer
+        // (`waf.tf`) is the only public entry, so the firewall cannot be bypassed.
         let (endpoint, subnet) = match gateway.network {
             Network::Private => ("PRIVATE", "var.gateway_subnet_ocid"),
+            Network::Public if super::waf::fronted(tf, gateway) => ("PRIVATE", "var.gateway_subnet_ocid"),
             Network::Public => ("PUBLIC", "var.public_gateway_subnet_ocid"),
         };
         file.push(

@@ -17,6 +17,7 @@ mod security;
 mod storage;
 mod variables;
 mod versions;
+mod waf;
 
 use super::Artifact;
 use super::derived::Derived;
@@ -161,6 +162,7 @@ pub fn emit_each(derived: &Derived, sources: &SourceMap, sink: &dyn Sink) {
         ("variables.tf", |tf, f| all(f, variables::blocks(tf))),
         ("genai.tf", |tf, f| all(f, genai::blocks(tf))),
         ("gateway.tf", gateway::write),
+        ("waf.tf", waf::write),
         ("monitoring.tf", monitoring::write),
         ("notifications.tf", |tf, f| all(f, notifications::blocks(tf))),
         ("budgets.tf", |tf, f| all(f, budgets::blocks(tf))),
@@ -188,6 +190,7 @@ fn describe(file: &str) -> &'static str {
         "variables.tf" => "inputs to set before `terraform apply`",
         "genai.tf" => "dedicated AI clusters and endpoints",
         "gateway.tf" => "OCI API Gateway: one deployment per route",
+        "waf.tf" => "the web application firewall in front of public API gateways",
         "monitoring.tf" => "OCI Monitoring alarms for the SLOs and incident types",
         "notifications.tf" => "notification topics and subscriptions for the on-call channels",
         "budgets.tf" => "budgets and their alert rules",
