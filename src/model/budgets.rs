@@ -67,10 +67,22 @@ pub fn routes_of_model(system: &System, model: ModelId) -> Vec<RouteId> {
 
 /// The routes whose requests can reach a model hosted on `cluster`, in route order.
 pub fn routes_of_cluster(system: &System, cluster: ClusterId) -> Vec<RouteId> {
-    (0..system.routes.len())
-        .map(RouteId)
-        .filter(|r| models_of_route(system, *r).iter().any(|m| system.model(*m).serving == Serving::Dedicated(cluster)))
-        .collect()
+    routes_of_clusters(system).swap_remove(cluster.0)
+}
+
+/// [`routes_of_cluster`] of every cluster, in cluster order, in one pass over the routes.
+fn routes_of_clusters(system: &System) -> Vec<Vec<RouteId>> {
+    let mut out = vec![Vec::new(); system.clusters.len()];
+    for r in (0..system.routes.len()).map(RouteId) {
+        for m in models_of_route(system, r) {
+            if let Serving::Dedicated(c) = system.model(m).serving {
+                if out[c.0].last() != Some(&r) {
+                    out[c.0].push(r);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The route-scoped budget the spend of a resource serving `routes` counts against: the first
@@ -104,6 +116,7 @@ pub fn blind_spots(system: &System, budget: &Budget) -> Vec<BlindSpot> {
     if budget.routes.is_empty() {
         return out;
     }
+    let clusters = routes_of_clusters(system);
     for &route in &budget.routes {
         if let Some(index) = system.budgets.iter().position(|b| !b.routes.is_empty() && b.routes.contains(&route)) {
             if !std::ptr::eq(&system.budgets[index], budget) {
@@ -114,8 +127,7 @@ pub fn blind_spots(system: &System, budget: &Budget) -> Vec<BlindSpot> {
         for model in models_of_route(system, route) {
             match system.model(model).serving {
                 Serving::Dedicated(cluster) => {
-                    let other = routes_of_cluster(system, cluster).into_iter().find(|o| !budget.routes.contains(o));
-                    if let Some(other) = other {
+                    if let Some(&other) = clusters[cluster.0].iter().find(|o| !budget.routes.contains(o)) {
                         out.push(BlindSpot::SharedCluster { route, cluster, other });
                     }
                 }
