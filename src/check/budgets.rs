@@ -176,21 +176,20 @@ impl Checker<'_> {
         }
         let why = match &system.oncall {
             None => "the spec has no `oncall` section",
-            Some(_) => "the alerts channel has no `email` and no escalation step names a rotation with members",
+            Some(_) => "the alerts channel has no `email`, and no rotation with members is paged first",
         };
         for (budget, spec) in system.budgets.iter().zip(&self.doc.budgets.value.entries) {
-            let (code, message) = match &spec.value.as_ref().and_then(|b| b.on_pressure.as_ref()) {
-                Some(_) => (
+            let pressure = spec.value.as_ref().and_then(|b| b.on_pressure.as_ref());
+            let d = match pressure {
+                Some(p) => Diagnostic::new(
                     Code::BudgetActsUntold,
                     format!("budget `{}` acts on pressure, and its alerts reach nobody", budget.name),
-                ),
-                None => (Code::BudgetTellsNobody, format!("budget `{}` alerts nobody", budget.name)),
+                )
+                .label(budget.span, format!("OCI e-mails its alert rules to no address: {why}"))
+                .label(p.span, "acts on users without anyone told"),
+                None => Diagnostic::new(Code::BudgetTellsNobody, format!("budget `{}` alerts nobody", budget.name))
+                    .label(budget.span, format!("OCI e-mails its alert rules to no address: {why}")),
             };
-            let mut d = Diagnostic::new(code, message)
-                .label(budget.span, format!("OCI e-mails its alert rules to no address: {why}"));
-            if let Some(pressure) = spec.value.as_ref().and_then(|b| b.on_pressure.as_ref()) {
-                d = d.label(pressure.span, "acts on users without anyone told");
-            }
             self.diags.push(
                 d.help("give `oncall.channels.alerts` an `email`, or an escalation whose first rotation has members"),
             );
