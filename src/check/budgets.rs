@@ -165,3 +165,100 @@ impl Checker<'_> {
         }
     }
 }
+
+impl Checker<'_> {
+    /// OCI e-mails a budget's alert rules to their `recipients` and nothing else
+    /// ([`crate::model::budgets::recipients`]): a budget whose rules reach nobody is refused when
+    /// it acts on its own (`on_pressure`), and warned about otherwise.
+    pub(super) fn check_budget_recipients(&mut self, system: &System) {
+        if system.budgets.is_empty() || !crate::model::budgets::recipients(system).is_empty() {
+            return;
+        }
+        let why = match &system.oncall {
+            None => "the spec has no `oncall` section",
+            Some(_) => "the alerts channel has no `email`, and no rotation with members is paged first",
+        };
+        for (budget, spec) in system.budgets.iter().zip(&self.doc.budgets.value.entries) {
+            let pressure = spec.value.as_ref().and_then(|b| b.on_pressure.as_ref());
+            let d = match pressure {
+                Some(p) => Diagnostic::new(
+                    Code::BudgetActsUntold,
+                    format!("budget `{}` acts on pressure, and its alerts reach nobody", budget.name),
+                )
+                .label(budget.span, format!("OCI e-mails its alert rules to no address: {why}"))
+                .label(p.span, "acts on users without anyone told"),
+                None => Diagnostic::new(Code::BudgetTellsNobody, format!("budget `{}` alerts nobody", budget.name))
+                    .label(budget.span, format!("OCI e-mails its alert rules to no address: {why}")),
+            };
+            self.diags.push(
+                d.help("give `oncall.channels.alerts` an `email`, or an escalation whose first rotation has members"),
+            );
+        }
+    }
+
+    /// A route-scoped budget counts the resources tagged with it; what its routes spend
+    /// elsewhere (on-demand calls, shared clusters, another budget) it cannot see
+    /// ([`crate::model::budgets::blind_spots`]). One warning a budget, at its first blind route.
+    pub(super) fn check_budget_blind_spots(&mut self, system: &System) {
+        use crate::model::budgets::{BlindSpot, blind_spots};
+        for (budget, spec) in system.budgets.iter().zip(&self.doc.budgets.value.entries) {
+            let blind = blind_spots(system, budget);
+            let Some(first) = blind.first() else { continue };
+            let route_of = |b: &BlindSpot| match b {
+                BlindSpot::Untagged { route, .. }
+                | BlindSpot::SharedCluster { route, .. }
+                | BlindSpot::CountedElsewhere { route, .. } => *route,
+            };
+            let index = budget.routes.iter().position(|r| *r == route_of(first));
+            let spans = spec.value.as_ref().map(|b| &b.routes);
+            let span = index.and_then(|i| spans.and_then(|s| s.get(i))).map_or(budget.span, |r| r.span);
+            let mut untagged: Vec<String> = Vec::new();
+            let mut external = false;
+            let mut others: Vec<String> = Vec::new();
+            for spot in &blind {
+                match spot {
+                    BlindSpot::Untagged { model, .. } => {
+                        let m = system.model(*model);
+                        external |= m.serving == Serving::External;
+                        let billed = if m.serving == Serving::External { "external" } else { "on demand" };
+                        untagged.push(format!("`{}` ({billed})", m.name));
+                    }
+                    BlindSpot::SharedCluster { route, cluster, other } => others.push(format!(
+                        "cluster `{}` of route `{}` also serves `{}`, outside this budget: its hours count in no route budget",
+                        system.cluster(*cluster).name,
+                        system.route(*route).name,
+                        system.route(*other).name
+                    )),
+                    BlindSpot::CountedElsewhere { route, budget: other } => others.push(format!(
+                        "route `{}` counts against budget `{}`, listed first",
+                        system.route(*route).name,
+                        system.budgets[*other].name
+                    )),
+                }
+            }
+            untagged.sort();
+            untagged.dedup();
+            let mut reasons = Vec::new();
+            if !untagged.is_empty() {
+                let billed = if external {
+                    "billed per call to the compartment or outside OCI"
+                } else {
+                    "billed per call to the compartment"
+                };
+                reasons.push(format!("its routes call {}, {billed}, not to a tagged resource", untagged.join(", ")));
+            }
+            reasons.extend(others);
+            let mut d = Diagnostic::new(
+                Code::BudgetBlind,
+                format!("budget `{}` cannot see all of its routes' spend: {}", budget.name, reasons[0]),
+            )
+            .label(span, "OCI counts this budget by its cost-tracking tag");
+            for more in &reasons[1..] {
+                d = d.note(more.clone());
+            }
+            self.diags.push(d.help(
+                "watch that spend in a budget of the whole system (no `routes`), the routes' cost SLOs or LiteLLM's spend metrics; `genops explain GO0327`",
+            ));
+        }
+    }
+}

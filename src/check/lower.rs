@@ -195,6 +195,7 @@ pub(super) fn lower(c: &Checker) -> Option<System> {
                 origins: c.value.origins.value.iter().map(|o| o.value.0.clone()).collect(),
                 max_age: c.value.max_age.as_ref().map_or(Duration::from_millis(3_600_000), |m| m.value),
             }),
+            waf: r.waf.as_ref().is_none_or(|w| w.value.enabled.value),
         })
     })?;
 

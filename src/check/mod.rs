@@ -22,6 +22,7 @@ mod routes;
 mod slos;
 mod table;
 mod unused;
+mod waf;
 
 use crate::diag::Diagnostics;
 use crate::load::Inputs;
@@ -43,6 +44,8 @@ pub fn check(doc: &Document, inputs: &Inputs, sources: &SourceMap, diags: &mut D
         checker.check_costs(resolved);
         checker.check_slo_noise(resolved);
         checker.check_fallback_budgets(resolved);
+        checker.check_budget_recipients(resolved);
+        checker.check_budget_blind_spots(resolved);
         checker.check_gateway_limits(resolved);
         checker.check_alarm_operations(resolved);
         if checker.diags.has_errors() {
@@ -95,6 +98,7 @@ impl<'a> Checker<'a> {
         self.check_data_class_overrides();
         self.check_models();
         self.check_routes();
+        self.check_waf_opt_outs();
         self.check_fallback_cycles();
         self.check_slos();
         self.check_budgets();

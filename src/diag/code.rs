@@ -64,6 +64,7 @@ codes! {
     InvalidEmail = "GO0113", Error, "invalid email address";
     InvalidValue = "GO0114", Error, "a value does not have the required form";
     ConflictingFields = "GO0115", Error, "fields that cannot be used together";
+    InvalidOcid = "GO0116", Error, "an OCID does not have Oracle's shape";
     // References between named things.
     UnknownName = "GO0201", Error, "reference to a name that is not defined";
     FallbackCycle = "GO0202", Error, "fallbacks form a cycle";
@@ -92,6 +93,9 @@ codes! {
     UnbudgetedFallback = "GO0319", Error, "a pay-per-token fallback is not covered by any budget";
     GatewayTimeout = "GO0320", Error, "a route's worst case outlasts the API gateway's backend timeout";
     EncryptionConflict = "GO0321", Error, "Oracle-managed encryption for a system whose data needs customer-managed keys";
+    BudgetActsUntold = "GO0325", Error, "a budget acts on pressure but its alerts reach nobody";
+    BudgetTellsNobody = "GO0326", Warning, "a budget's alerts reach nobody";
+    BudgetBlind = "GO0327", Warning, "a route-scoped budget cannot see part of its routes' spend";
     EscalationTooLate = "GO0328", Warning, "an escalation step comes later than an OCI alarm can wait";
     // Advice.
     Unused = "GO0401", Warning, "defined but never used";

@@ -9,9 +9,11 @@
 //! defined once here so that `check` never reaches into `emit`: the cost of a query
 //! ([`cost`]), the worst-case latency of a route ([`latency`]), the API gateway of each route
 //! and the gateway's limits ([`gateways`]), the alert catalogue and its OCI alarm counts
-//! ([`alerts`]) and the metrics the alerts read ([`metrics`]).
+//! ([`alerts`]), the metrics the alerts read ([`metrics`]) and what an OCI budget counts and
+//! whom it tells ([`budgets`]).
 
 pub mod alerts;
+pub mod budgets;
 pub mod cost;
 pub mod gateways;
 pub mod latency;
@@ -189,6 +191,8 @@ pub struct Route {
     pub logging: LoggingLevel,
     pub auth: Auth,
     pub cors: Option<Cors>,
+    /// Behind the web application firewall when its API gateway is public (`waf`, default on).
+    pub waf: bool,
 }
 
 /// Browser origins allowed to call a route.

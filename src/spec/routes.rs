@@ -46,12 +46,15 @@ pub struct Route {
     pub auth: Option<Spanned<Auth>>,
     /// Browser origins allowed to call the route (CORS at the gateway). Default: none.
     pub cors: Option<Spanned<Cors>>,
+    /// The web application firewall in front of a route on a public API gateway. Default: on;
+    /// `{ enabled: false, reason: "…" }` opts out, and says why.
+    pub waf: Option<Spanned<Waf>>,
 }
 
 decode_struct!(Route "route" {
     path: req, description: opt, data_class: req, model: req, prompt: opt, fallbacks: default,
     timeout: opt, retries: opt, circuit_breaker: opt, rate_limit: opt, cache: opt, rollout: opt,
-    tiers: default, traffic: opt, logging: opt, auth: opt, cors: opt,
+    tiers: default, traffic: opt, logging: opt, auth: opt, cors: opt, waf: opt,
 });
 
 keyword_enum!(
@@ -238,3 +241,16 @@ pub struct Cors {
 }
 
 decode_struct!(Cors "CORS policy" { origins: req, max_age: opt });
+
+/// The OCI web application firewall of a public route (rate limit, request size, OWASP
+/// protection rules at the load balancer in front of its API gateway).
+#[derive(Clone, Debug, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Waf {
+    /// `false` to serve the route without the firewall.
+    pub enabled: Spanned<bool>,
+    /// Why the route goes without it; required when `enabled` is `false`.
+    pub reason: Option<Spanned<String>>,
+}
+
+decode_struct!(Waf "WAF setting" { enabled: req, reason: opt });

@@ -515,6 +515,42 @@ impl JsonSchema for Version {
     }
 }
 
+/// Why `text` is not an OCID of resource type `kind`, in the syntax of Oracle's Resource
+/// Identifiers (<https://docs.oracle.com/en-us/iaas/Content/General/Concepts/identifiers.htm>):
+/// `ocid1.<resource type>.<realm>.[region][.future use].<unique id>`. The realm is `oc` and a
+/// number (`oc1` commercial, `oc2` government …); the region is empty for resources that are not
+/// regional; the unique part's length varies by resource type, so only its characters are checked.
+pub fn ocid_problem(text: &str, kind: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let lower =
+        |p: &str, dash: bool| p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || (dash && b == b'-'));
+    if parts.first() != Some(&"ocid1") {
+        return Some("an OCID starts with `ocid1.`".into());
+    }
+    if !(5..=6).contains(&parts.len()) {
+        return Some(format!(
+            "{} dot-separated parts; an OCID has 5 (or 6): `ocid1.<type>.<realm>.<region>.<unique id>`",
+            parts.len()
+        ));
+    }
+    if parts[1] != kind {
+        return Some(format!("the resource type is `{}`; this field needs a `{kind}` OCID", parts[1]));
+    }
+    let realm = parts[2].strip_prefix("oc").unwrap_or("");
+    if realm.is_empty() || !realm.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!("realm `{}` is not `oc` and a number (`oc1` is the commercial realm)", parts[2]));
+    }
+    let middle = &parts[3..parts.len() - 1];
+    if let Some(bad) = middle.iter().find(|p| !lower(p, true)) {
+        return Some(format!("region `{bad}` is not lowercase letters, digits and `-`"));
+    }
+    let unique = parts[parts.len() - 1];
+    if unique.is_empty() || !lower(unique, false) {
+        return Some("the unique part (after the last `.`) is lowercase letters and digits".into());
+    }
+    None
+}
+
 /// A reference to a secret, never its value: `vault:<secret OCID>` or `env:NAME`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SecretRef {
@@ -525,10 +561,7 @@ pub enum SecretRef {
 impl SecretRef {
     pub fn parse(text: &str) -> Result<SecretRef, &'static str> {
         if let Some(ocid) = text.strip_prefix("vault:") {
-            if ocid.starts_with("ocid1.vaultsecret.")
-                && ocid.len() > "ocid1.vaultsecret.".len()
-                && ocid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
-            {
+            if ocid_problem(ocid, "vaultsecret").is_none() {
                 return Ok(SecretRef::Vault(ocid.to_string()));
             }
             return Err("a vault reference names a secret OCID: `vault:ocid1.vaultsecret.oc1...`");
@@ -561,7 +594,12 @@ impl Decode for SecretRef {
             Ok(s) => Some(s),
             Err(why) => {
                 let literal = !text.starts_with("vault:") && !text.starts_with("env:");
-                let diagnostic = if literal {
+                let ocid = text.trim().strip_prefix("vault:").and_then(|o| ocid_problem(o, "vaultsecret"));
+                let diagnostic = if let Some(problem) = ocid {
+                    Diagnostic::new(Code::InvalidOcid, "the secret's OCID does not have Oracle's shape")
+                        .label(node.span, problem)
+                        .help("copy the secret's OCID from OCI Vault: `vault:ocid1.vaultsecret.<realm>.<region>.<unique id>`; `genops explain GO0116`")
+                } else if literal {
                     Diagnostic::new(Code::LiteralSecret, "a secret is written into the spec as a literal value")
                         .label(node.span, "this value would be committed, rendered into generated files and logged")
                         .help("store the secret in OCI Vault and write `vault:<secret OCID>`, or pass it in the environment and write `env:NAME`")
@@ -584,7 +622,7 @@ impl JsonSchema for SecretRef {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "pattern": "^(vault:ocid1\\.vaultsecret\\.[A-Za-z0-9._-]+|env:[A-Z_][A-Z0-9_]*)$",
+            "pattern": "^(vault:ocid1\\.vaultsecret\\.oc[0-9]+\\.[a-z0-9-]*(\\.[a-z0-9-]*)?\\.[a-z0-9]+|env:[A-Z_][A-Z0-9_]*)$",
             "description": "A reference to a secret, never its value: vault:<secret OCID> or env:NAME."
         })
     }
@@ -847,6 +885,29 @@ mod tests {
         assert!(SecretRef::parse("env:PAGERDUTY_KEY").is_ok());
         assert!(SecretRef::parse("sk-live-1234").is_err());
         assert!(SecretRef::parse("env:lower").is_err());
+    }
+
+    #[test]
+    fn ocids_have_oracles_shape() {
+        let secret = "ocid1.vaultsecret.oc1.eu-frankfurt-1.amaaaaaa7ratcfya5ewjdpdvvzwbjlqbc3mbqo4yhbnvvfsy2dgaxyz3qa";
+        assert_eq!(ocid_problem(secret, "vaultsecret"), None);
+        assert_eq!(
+            ocid_problem("ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq", "tenancy"),
+            None
+        );
+        assert_eq!(ocid_problem("ocid1.vaultsecret.oc1.iad.future.abc", "vaultsecret"), None);
+        for bad in [
+            "ocid1.vaultsecret.xxx",
+            "ocid2.vaultsecret.oc1..abc",
+            "ocid1.vault.oc1..abc",
+            "ocid1.vaultsecret.aws.us-east-1.abc",
+            "ocid1.vaultsecret.oc1.EU-FRANKFURT-1.abc",
+            "ocid1.vaultsecret.oc1.eu-frankfurt-1.",
+            "ocid1.vaultsecret.oc1.eu-frankfurt-1.ABC_def",
+            "ocid1.vaultsecret.oc1.a.b.c.d",
+        ] {
+            assert!(ocid_problem(bad, "vaultsecret").is_some(), "{bad}");
+        }
     }
 
     #[test]

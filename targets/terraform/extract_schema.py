@@ -18,6 +18,8 @@ RESOURCES = [
     "oci_logging_log", "oci_logging_log_group", "oci_monitoring_alarm",
     "oci_objectstorage_bucket", "oci_objectstorage_object", "oci_objectstorage_object_lifecycle_policy",
     "oci_ons_notification_topic", "oci_ons_subscription", "oci_sch_service_connector",
+    "oci_load_balancer_backend", "oci_load_balancer_backend_set", "oci_load_balancer_listener",
+    "oci_load_balancer_load_balancer", "oci_waf_web_app_firewall", "oci_waf_web_app_firewall_policy",
 ]
 DATA_SOURCES = ["oci_generative_ai_models", "oci_objectstorage_namespace", "oci_secrets_secretbundle"]
 

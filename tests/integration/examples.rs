@@ -1,4 +1,5 @@
-//! Every shipped example is valid without a warning, and its graph is stable.
+//! Every shipped example is valid, without a warning but the one support-assistant shows on
+//! purpose, and its graph is stable.
 
 use crate::snapshot;
 use crate::support::{examples, genops, root};
@@ -15,7 +16,12 @@ fn every_example_validates_without_diagnostics() {
         let run = genops(&["validate", &spec, "--format", "json"]);
         let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
         assert_eq!(run.code, 0, "{spec}:\n{}", genops(&["validate", &spec]).stderr);
-        assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0), "{spec}: {}", run.stdout);
+        // One warning on purpose: support-assistant's help-center budget shows that OCI cannot
+        // attribute on-demand calls to a route's tag budget (GO0327); the spec keeps it.
+        let codes: Vec<&str> =
+            report["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
+        let expected: &[&str] = if name == "support-assistant" { &["GO0327"] } else { &[] };
+        assert_eq!(codes, expected, "{spec}: {}", run.stdout);
     }
 }
 

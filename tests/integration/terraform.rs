@@ -235,7 +235,12 @@ fn routes_fill_api_gateways_twenty_at_a_time() {
     }
     for (deployment, gateway) in &deployments {
         let gateway = gateway.trim_end_matches(".id");
-        let url = format!("${{{gateway}.hostname}}${{oci_apigateway_deployment.{deployment}.path_prefix}}");
+        // A public gateway is behind the firewall's load balancer (waf.tf): the URL is its host.
+        let host = match gateway.strip_prefix("oci_apigateway_gateway.public") {
+            Some(n) => format!("oci_load_balancer_load_balancer.waf_public{n}.ip_address_details[0].ip_address"),
+            None => format!("{gateway}.hostname"),
+        };
+        let url = format!("${{{host}}}${{oci_apigateway_deployment.{deployment}.path_prefix}}");
         assert!(files["outputs.tf"].contains(&url), "the URL of {deployment} uses {gateway}");
     }
 }
@@ -554,4 +559,151 @@ oncall:
     assert_eq!(security.matches("secret-bundles").count(), 1);
     let (code, report) = iam_check(&out.path().join("out"));
     assert_eq!(code, 0, "{report}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Budgets by cost-tracking tag, their recipients, and the defined tags every resource carries
+// (issue #20, findings 2 and 3, and the offline tag check). Resource blocks are read as text:
+// each starts at `resource "type" "name" {` at the start of a line and ends at the next `}` there.
+
+/// Every `resource`/`data` block of a file: (type, name, body).
+fn blocks_of(text: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("resource \"").or_else(|| line.strip_prefix("data \"")) else { continue };
+        let labels: Vec<&str> = rest.split('"').collect();
+        let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "}").collect();
+        out.push((labels[0].to_string(), labels[2].to_string(), body.join("\n")));
+    }
+    out
+}
+
+/// The `defined_tags` of a block: tag key resource name (`oci_identity_tag.<key>`) → value.
+fn defined_tags(body: &str) -> Option<BTreeMap<String, String>> {
+    let line = body.lines().find(|l| l.trim_start().starts_with("defined_tags"))?;
+    let object = line.split_once('=')?.1.trim().trim_start_matches('{').trim_end_matches('}');
+    let mut tags = BTreeMap::new();
+    for pair in object.split("\", \"") {
+        let key = pair.split("${oci_identity_tag.").nth(1).and_then(|k| k.split('.').next()).expect("a tag key");
+        assert!(pair.contains("${oci_identity_tag_namespace.cost.name}."), "key outside the namespace: {pair}");
+        let value = pair.rsplit(" = \"").next().expect("a value").trim_end_matches([' ', '"']);
+        tags.insert(key.to_string(), value.to_string());
+    }
+    Some(tags)
+}
+
+/// The offline tag check: every `defined_tags` key is a tag `security.tf` defines in the cost
+/// namespace, cost-tracking; every budget that targets a tag targets a cost-tracking key of that
+/// namespace and a value some resource carries (otherwise it counts nothing).
+fn check_tags(what: &str, files: &BTreeMap<String, String>) -> usize {
+    let all: Vec<(String, String, String)> = files.values().flat_map(|t| blocks_of(t)).collect();
+    let keys: BTreeMap<&str, &str> =
+        all.iter().filter(|(t, _, _)| t == "oci_identity_tag").map(|(_, n, b)| (n.as_str(), b.as_str())).collect();
+    for (name, body) in &keys {
+        assert!(body.contains("tag_namespace_id = oci_identity_tag_namespace.cost.id"), "{what}: tag {name}");
+        assert!(body.contains("is_cost_tracking = true"), "{what}: tag {name} is not cost-tracking");
+    }
+    let mut carried = std::collections::BTreeSet::new();
+    let mut tagged = 0;
+    for (kind, name, body) in &all {
+        let Some(tags) = defined_tags(body) else { continue };
+        for (key, value) in tags {
+            assert!(keys.contains_key(key.as_str()), "{what}: {kind}.{name} uses tag `{key}`, not defined");
+            carried.insert(format!("{key}.{value}"));
+        }
+        tagged += 1;
+    }
+    for (_, name, body) in all.iter().filter(|(t, _, _)| t == "oci_budget_budget") {
+        if !body.contains("target_type    = \"TAG\"") {
+            continue;
+        }
+        let target = body
+            .split("${oci_identity_tag.")
+            .nth(1)
+            .and_then(|t| t.split_once(".name}."))
+            .map(|(key, value)| format!("{key}.{}", value.split('"').next().unwrap_or_default()))
+            .expect("a tag target");
+        assert!(carried.contains(&target), "{what}: budget {name} targets `{target}`, which no resource carries");
+    }
+    tagged
+}
+
+#[test]
+fn every_defined_tag_is_a_cost_tracking_tag_of_the_namespace_and_every_tag_budget_counts_something() {
+    let mut specs: Vec<String> = examples().iter().map(|n| format!("examples/{n}/genops.yaml")).collect();
+    specs.push("tests/cases/valid/escaping/genops.yaml".into());
+    let synthetic = tempfile::tempdir().expect("temp dir");
+    let synth = std::process::Command::new(env!("CARGO_BIN_EXE_genops-synth"))
+        .args(["60", &synthetic.path().to_string_lossy()])
+        .output()
+        .expect("genops-synth runs");
+    assert!(synth.status.success());
+    specs.push(synthetic.path().join("genops.yaml").to_string_lossy().into_owned());
+    for spec in specs {
+        let (_dir, files) = build(&spec);
+        assert!(check_tags(&spec, &files) > 5, "{spec}: resources carry defined tags");
+    }
+}
+
+#[test]
+fn the_tag_check_fails_on_an_undefined_key_and_on_a_budget_nobody_carries() {
+    let (_dir, files) = build("examples/support-assistant/genops.yaml");
+    let mut undefined = files.clone();
+    let genai = undefined.get_mut("genai.tf").expect("genai.tf");
+    *genai = genai.replace("oci_identity_tag.route.name", "oci_identity_tag.team.name");
+    assert!(std::panic::catch_unwind(|| check_tags("undefined", &undefined)).is_err());
+    let mut orphan = files.clone();
+    for text in orphan.values_mut() {
+        *text = text
+            .replace("oci_identity_tag.budget.name}\" = \"help-center\"", "oci_identity_tag.budget.name}\" = \"x\"");
+    }
+    assert!(std::panic::catch_unwind(|| check_tags("orphan", &orphan)).is_err());
+}
+
+/// support-assistant's help-center budget (2,500 EUR) counts help-center's resources only: it
+/// targets the `budget` tag, which the resources of help-center alone carry; the 2 × 12 EUR/h
+/// chat cluster and the shared resources do not.
+#[test]
+fn a_route_scoped_budget_targets_its_routes_tag_and_only_their_resources_carry_it() {
+    let (_dir, files) = build("examples/support-assistant/genops.yaml");
+    let budgets = blocks_of(&files["budgets.tf"]);
+    let (_, _, help) = budgets.iter().find(|(t, n, _)| t == "oci_budget_budget" && n == "help_center").expect("budget");
+    assert!(help.contains("target_type    = \"TAG\""), "{help}");
+    assert!(
+        help.contains("\"${oci_identity_tag_namespace.cost.name}.${oci_identity_tag.budget.name}.help-center\""),
+        "{help}"
+    );
+    let (_, _, monthly) = budgets.iter().find(|(t, n, _)| t == "oci_budget_budget" && n == "monthly").expect("budget");
+    assert!(monthly.contains("target_type    = \"COMPARTMENT\"") && monthly.contains("[var.compartment_ocid]"));
+    let mut counted = Vec::new();
+    for (file, text) in &files {
+        for (kind, name, body) in blocks_of(text) {
+            let Some(tags) = defined_tags(&body) else { continue };
+            if tags.get("budget").map(String::as_str) == Some("help-center") {
+                assert_eq!(tags["route"], "help-center", "{file}: {kind}.{name}");
+                counted.push(format!("{kind}.{name}"));
+            } else {
+                assert_ne!(tags["route"], "help-center", "{file}: {kind}.{name} serves help-center alone");
+            }
+        }
+    }
+    assert!(counted.contains(&"oci_apigateway_deployment.help_center".to_string()), "{counted:?}");
+    let cluster = blocks_of(&files["genai.tf"]);
+    let (_, _, chat) = cluster.iter().find(|(t, _, _)| t == "oci_generative_ai_dedicated_ai_cluster").expect("cluster");
+    assert_eq!(defined_tags(chat).expect("tagged")["route"], "chat");
+}
+
+#[test]
+fn every_budget_alert_rule_is_emailed_to_someone() {
+    for name in examples() {
+        let (_dir, files) = build(&format!("examples/{name}/genops.yaml"));
+        let rules: Vec<_> =
+            blocks_of(&files["budgets.tf"]).into_iter().filter(|(t, _, _)| t == "oci_budget_alert_rule").collect();
+        assert!(!rules.is_empty(), "{name}");
+        for (_, rule, body) in rules {
+            let recipients = body.lines().find_map(|l| l.trim().strip_prefix("recipients")).unwrap_or_default();
+            assert!(recipients.contains('@'), "{name}: budget alert rule {rule} is e-mailed to nobody");
+        }
+    }
 }

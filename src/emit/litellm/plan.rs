@@ -729,6 +729,10 @@ prompts:
   other: {{ path: /o, data_class: public, model: small, traffic: {{ per_day: 1000, input_tokens: 1000, output_tokens: 100 }} }}
 budgets:
   b: {{ amount: 1000, on_pressure: {{ at: 50%, downgrade: {{ route: chat, to: small }} }} }}
+oncall:
+  rotations: {{ ops: {{ members: [ops@x.example], coverage: 24x7 }} }}
+  escalation: [{{ rotation: ops }}]
+  channels: {{ alerts: {{ email: ops@x.example }} }}
 "
         ));
         let chat = plan_of(&s, "chat");

@@ -1,6 +1,16 @@
-//! `budgets.tf`: an OCI budget per spec budget on the system's compartment, an alert rule per
-//! threshold (actual or forecast spend), and one at the pressure threshold telling on-call
-//! which downgrade and rate limit apply.
+//! `budgets.tf`: an OCI budget per spec budget, an alert rule per threshold (actual or
+//! forecast spend), and one at the pressure threshold telling on-call which downgrade and rate
+//! limit apply.
+//!
+//! A budget of the whole system targets the system's compartment. A budget with `routes`
+//! targets the one cost-tracking tag every resource of its routes carries
+//! (`<namespace>.budget.<budget name>`, [`super::Tf::cost_tags`]): OCI takes exactly one
+//! target, a compartment OCID or `{tagNamespace}.{tagKey}.{tagValue}`
+//! (<https://docs.oracle.com/en-us/iaas/api/#/en/budgets/20190111/datatypes/CreateBudgetDetails>),
+//! and the tag key must be a cost-tracking one (`is_cost_tracking`, `security.tf`). What such a
+//! budget cannot see is in [`crate::model::budgets`]. Every alert rule is e-mailed to
+//! [`crate::model::budgets::recipients`]; a spec where nobody would be told is refused or
+//! warned about (GO0325, GO0326).
 
 use super::Tf;
 use crate::conventions::ident;
@@ -9,7 +19,10 @@ use crate::spec::units::format_number;
 
 pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
     let system = tf.system;
-    let recipients = system.oncall.as_ref().and_then(|o| o.channels.alerts.email.clone());
+    let recipients = crate::model::budgets::recipients(system);
+    // OCI's `recipients` is one string of addresses, "delimited by comma, space, TAB or semicolon"
+    // (https://docs.oracle.com/en-us/iaas/api/#/en/budgets/20190111/AlertRule/).
+    let recipients = (!recipients.is_empty()).then(|| Value::Str(recipients.join(", ")));
     let mut out = Vec::new();
     for budget in &system.budgets {
         let id = ident(budget.name.as_str());
@@ -18,10 +31,21 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
         } else {
             budget.routes.iter().map(|r| format!("`{}`", system.route(*r).name)).collect::<Vec<_>>().join(", ")
         };
+        let (comment, target_type, target) = if budget.routes.is_empty() {
+            ("counts the spend of the system's compartment", "COMPARTMENT", Tf::compartment())
+        } else {
+            (
+                "counts the resources tagged with this budget: its routes' dedicated clusters, API deployments and WAF, not their on-demand calls (GO0327)",
+                "TAG",
+                Value::expr(format!(
+                    "\"${{oci_identity_tag_namespace.cost.name}}.${{oci_identity_tag.budget.name}}.{}\"",
+                    budget.name
+                )),
+            )
+        };
         out.push(
             Block::new("resource", &["oci_budget_budget", &id])
-                .comment(format!("budgets.{}", budget.name))
-                .comment("OCI budgets count a compartment's spend; route scopes are attributed by the genops-route tag")
+                .comment(format!("budgets.{}: {comment}", budget.name))
                 .attr("compartment_id", Tf::tenancy())
                 .attr("display_name", tf.display(budget.name.as_str()))
                 .attr(
@@ -30,8 +54,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                 )
                 .attr("amount", Value::Num(budget.amount))
                 .attr("reset_period", Value::str("MONTHLY"))
-                .attr("target_type", Value::str("COMPARTMENT"))
-                .attr("targets", Value::List(vec![Tf::compartment()]))
+                .attr("target_type", Value::str(target_type))
+                .attr("targets", Value::List(vec![target]))
                 .attr("freeform_tags", tf.tags(None)),
         );
         let mut rules: Vec<(String, f64, bool, String)> = budget
@@ -102,7 +126,7 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                     .attr("type", Value::str(if forecast { "FORECAST" } else { "ACTUAL" }))
                     .attr("threshold", Value::Num(at * 100.0))
                     .attr("threshold_type", Value::str("PERCENTAGE"))
-                    .attr_if("recipients", recipients.clone().map(Value::Str))
+                    .attr_if("recipients", recipients.clone())
                     .attr("message", Value::str(message))
                     .attr("freeform_tags", tf.tags(None)),
             );

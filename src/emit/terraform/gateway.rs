@@ -27,24 +27,29 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
     // grows.
     file.reserve(system.routes.len() * 2560);
     // Each gateway once, private ones first, in order, with the routes it serves.
-    let mut served: std::collections::BTreeMap<(bool, usize), (Gateway, Vec<&str>)> = Default::default();
-    for (route, gateway) in system.routes.iter().zip(tf.gateways) {
+    let mut served: std::collections::BTreeMap<(bool, usize), (Gateway, Vec<RouteId>)> = Default::default();
+    for (i, gateway) in tf.gateways.iter().enumerate() {
         let key = (gateway.network == Network::Public, gateway.number);
-        served.entry(key).or_insert_with(|| (*gateway, Vec::new())).1.push(route.name.as_str());
+        served.entry(key).or_insert_with(|| (*gateway, Vec::new())).1.push(RouteId(i));
     }
     for (gateway, routes) in served.into_values() {
+        let names: Vec<&str> = routes.iter().map(|r| system.route(*r).name.as_str()).collect();
+        // A public gateway behind the web application firewall is private: its load balancer
+        // (`waf.tf`) is the only public entry, so the firewall cannot be bypassed.
         let (endpoint, subnet) = match gateway.network {
             Network::Private => ("PRIVATE", "var.gateway_subnet_ocid"),
+            Network::Public if super::waf::fronted(tf, gateway) => ("PRIVATE", "var.gateway_subnet_ocid"),
             Network::Public => ("PUBLIC", "var.public_gateway_subnet_ocid"),
         };
         file.push(
             &Block::new("resource", &["oci_apigateway_gateway", &gateway.resource()])
-                .comment(format!("routes {} ({} network)", routes.join(", "), gateway.network))
+                .comment(format!("routes {} ({} network)", names.join(", "), gateway.network))
                 .attr("compartment_id", Tf::compartment())
                 .attr("display_name", tf.display(&gateway.display()))
                 .attr("endpoint_type", Value::str(endpoint))
                 .attr("subnet_id", Value::expr(subnet))
-                .attr("freeform_tags", tf.tags(None)),
+                .attr("freeform_tags", tf.tags(None))
+                .attr("defined_tags", tf.cost_tags(&routes)),
         );
     }
     for (i, route) in system.routes.iter().enumerate() {
@@ -136,6 +141,7 @@ fn deployment(tf: &Tf, id: RouteId, route: &Route) -> Block {
         .attr("display_name", tf.display(name))
         .attr("path_prefix", Value::str(route.path.clone()))
         .attr("freeform_tags", tf.tags(Some(name)))
+        .attr("defined_tags", tf.cost_tags(&[id]))
         .block(spec)
 }
 

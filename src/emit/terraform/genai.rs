@@ -1,15 +1,18 @@
 //! `genai.tf`: a dedicated AI cluster per spec cluster and an endpoint per model served on one,
-//! with content moderation where the data classes of the routes using it ask for it.
+//! with content moderation where the data classes of the routes using it ask for it. Each is
+//! tagged with the routes that can reach it, so a route-scoped budget counts its cluster hours.
 
 use super::Tf;
 use crate::conventions::{ident, ident_of};
 use crate::emit::hcl::{Block, Value};
-use crate::model::{ModelId, Serving};
+use crate::model::budgets::{routes_of_cluster, routes_of_model};
+use crate::model::{ClusterId, ModelId, Serving};
 
 pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
     let system = tf.system;
     let mut out = Vec::new();
-    for cluster in &system.clusters {
+    for (i, cluster) in system.clusters.iter().enumerate() {
+        let routes = routes_of_cluster(system, ClusterId(i));
         out.push(
             Block::new("resource", &["oci_generative_ai_dedicated_ai_cluster", &ident(cluster.name.as_str())])
                 .comment(format!("clusters.{}", cluster.name))
@@ -19,7 +22,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                 .attr("type", Value::str("HOSTING"))
                 .attr("unit_shape", Value::str(cluster.shape.as_str()))
                 .attr("unit_count", Value::Int(cluster.units as i64))
-                .attr("freeform_tags", tf.tags(None)),
+                .attr("freeform_tags", tf.tags(None))
+                .attr("defined_tags", tf.cost_tags(&routes)),
         );
     }
     for (i, model) in system.models.iter().enumerate() {
@@ -51,6 +55,7 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                     Value::expr(format!("data.oci_generative_ai_models.{name}.model_collection[0].items[0].id")),
                 )
                 .attr("freeform_tags", tf.tags(None))
+                .attr("defined_tags", tf.cost_tags(&routes_of_model(system, ModelId(i))))
                 .block(Block::new("content_moderation_config", &[]).attr("is_enabled", Value::Bool(moderation))),
         );
     }

@@ -50,7 +50,8 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
             .attr("compartment_id", Tf::compartment())
             .attr("display_name", tf.display("logs"))
             .attr("description", Value::str(format!("Gateway logs of {}", system.name)))
-            .attr("freeform_tags", tf.tags(None)),
+            .attr("freeform_tags", tf.tags(None))
+            .attr("defined_tags", tf.cost_tags(&[])),
     );
     for (i, route) in system.routes.iter().enumerate() {
         let name = route.name.as_str();
@@ -70,6 +71,7 @@ pub(super) fn write(tf: &Tf, file: &mut FileWriter) {
                     .attr("is_enabled", Value::Bool(true))
                     .attr("retention_duration", Value::Int(retention))
                     .attr("freeform_tags", tf.tags(Some(name)))
+                    .attr("defined_tags", tf.cost_tags(&[crate::model::RouteId(i)]))
                     .block(
                         Block::new("configuration", &[]).attr("compartment_id", Tf::compartment()).block(
                             Block::new("source", &[])

@@ -17,6 +17,7 @@ mod security;
 mod storage;
 mod variables;
 mod versions;
+mod waf;
 
 pub(crate) use logging::archive_sources;
 
@@ -52,6 +53,20 @@ impl<'a, 's> Tf<'a, 's> {
     }
 }
 
+/// The `route` tag value of a resource of the whole system (not a route name: names are
+/// kebab-case).
+pub(crate) const ALL_ROUTES: &str = "all routes";
+
+/// OCI's longest defined tag value, in characters
+/// (<https://docs.oracle.com/en-us/iaas/Content/Tagging/Concepts/taggingoverview.htm#limits>).
+const TAG_VALUE_MAX: usize = 256;
+
+/// A `defined_tags` key, `"<namespace>.<key>"`, as an expression of the tag resources
+/// `security.tf` defines (the keys `owner`, `route` and `budget`).
+fn cost_tag_key(key: &str) -> String {
+    format!("\"${{oci_identity_tag_namespace.cost.name}}.${{oci_identity_tag.{key}.name}}\"")
+}
+
 impl Tf<'_, '_> {
     /// The expected traffic of the route of this name.
     pub fn traffic_of(&self, route: &str) -> Option<crate::model::Traffic> {
@@ -67,6 +82,33 @@ impl Tf<'_, '_> {
         text.push_str("route = ");
         hcl::write_string(&mut text, route);
         text.push_str(" })");
+        Value::expr(text)
+    }
+
+    /// `defined_tags` for a resource serving `routes` (none: the whole system), in the
+    /// cost-tracking namespace of `security.tf`: `owner`, `route` (the route's name, the names
+    /// of several joined by `+`, or [`ALL_ROUTES`]) and, when one route-scoped budget covers
+    /// all of them, `budget`, the tag that budget targets ([`crate::model::budgets`]). Keys
+    /// refer to the tag resources, so Terraform creates the tags first.
+    pub fn cost_tags(&self, routes: &[crate::model::RouteId]) -> Value {
+        let mut route = routes.iter().map(|r| self.system.route(*r).name.as_str()).collect::<Vec<_>>().join("+");
+        if routes.is_empty() {
+            route = ALL_ROUTES.to_string();
+        } else if route.len() > TAG_VALUE_MAX {
+            route = format!("{} routes", routes.len());
+        }
+        let budget = crate::model::budgets::budget_of(self.system, routes).map(|b| b.name.as_str());
+        let mut text = String::from("{ ");
+        let pairs = [("owner", Some(self.system.owner.as_str())), ("route", Some(route.as_str())), ("budget", budget)];
+        for (i, (key, value)) in pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&cost_tag_key(key));
+            text.push_str(" = ");
+            hcl::write_string(&mut text, value);
+        }
+        text.push_str(" }");
         Value::expr(text)
     }
 
@@ -122,6 +164,7 @@ pub fn emit_each(derived: &Derived, sources: &SourceMap, sink: &dyn Sink) {
         ("variables.tf", |tf, f| all(f, variables::blocks(tf))),
         ("genai.tf", |tf, f| all(f, genai::blocks(tf))),
         ("gateway.tf", gateway::write),
+        ("waf.tf", waf::write),
         ("monitoring.tf", monitoring::write),
         ("notifications.tf", |tf, f| all(f, notifications::blocks(tf))),
         ("budgets.tf", |tf, f| all(f, budgets::blocks(tf))),
@@ -149,6 +192,7 @@ fn describe(file: &str) -> &'static str {
         "variables.tf" => "inputs to set before `terraform apply`",
         "genai.tf" => "dedicated AI clusters and endpoints",
         "gateway.tf" => "OCI API Gateway: one deployment per route",
+        "waf.tf" => "the web application firewall in front of public API gateways",
         "monitoring.tf" => "OCI Monitoring alarms for the SLOs and incident types",
         "notifications.tf" => "notification topics and subscriptions for the on-call channels",
         "budgets.tf" => "budgets and their alert rules",

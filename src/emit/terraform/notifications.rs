@@ -28,7 +28,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                 .attr("compartment_id", Tf::compartment())
                 .attr("name", tf.display(role))
                 .attr("description", Value::str(format!("{} notifications of {}", role, tf.system.name)))
-                .attr("freeform_tags", tf.tags(None)),
+                .attr("freeform_tags", tf.tags(None))
+                .attr("defined_tags", tf.cost_tags(&[])),
         );
         for (protocol, endpoint, suffix) in endpoints(channel, &mut secrets) {
             out.push(
@@ -53,7 +54,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                     "description",
                     Value::str(format!("pages for the {} rotation ({})", rotation.name, rotation.coverage)),
                 )
-                .attr("freeform_tags", tf.tags(None)),
+                .attr("freeform_tags", tf.tags(None))
+                .attr("defined_tags", tf.cost_tags(&[])),
         );
         for (i, member) in rotation.members.iter().enumerate() {
             out.push(

@@ -2,7 +2,6 @@
 //! notification topics the alarms and the gateway use, the registry bucket, the decision log.
 
 use super::Tf;
-use super::gateway::gateway_of;
 use crate::conventions::{ident, ident_of};
 use crate::emit::hcl::{Block, Value};
 
@@ -17,8 +16,8 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
                 .attr(
                     "value",
                     Value::expr(format!(
-                        "\"https://${{oci_apigateway_gateway.{}.hostname}}${{oci_apigateway_deployment.{}.path_prefix}}\"",
-                        gateway_of(tf, i),
+                        "\"https://${{{}}}${{oci_apigateway_deployment.{}.path_prefix}}\"",
+                        super::waf::host_of(tf, i),
                         ident(name)
                     )),
                 ),

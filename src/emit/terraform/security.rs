@@ -54,7 +54,8 @@ fn key_blocks(tf: &Tf) -> Vec<Block> {
             .attr("compartment_id", Tf::compartment())
             .attr("display_name", tf.display("vault"))
             .attr("vault_type", Value::str("DEFAULT"))
-            .attr("freeform_tags", tf.tags(None)),
+            .attr("freeform_tags", tf.tags(None))
+            .attr("defined_tags", tf.cost_tags(&[])),
         Block::new("resource", &["oci_kms_key", "data"])
             .comment("the key of the system's buckets; a DEFAULT vault has no automatic rotation: rotate it with")
             .comment("`oci kms management key rotate --key-id <id> --endpoint <vault management endpoint>`")
@@ -63,6 +64,7 @@ fn key_blocks(tf: &Tf) -> Vec<Block> {
             .attr("management_endpoint", Value::expr("oci_kms_vault.data.management_endpoint"))
             .attr("protection_mode", Value::str("HSM"))
             .attr("freeform_tags", tf.tags(None))
+            .attr("defined_tags", tf.cost_tags(&[]))
             .block(Block::new("key_shape", &[]).attr("algorithm", Value::str("AES")).attr("length", Value::Int(32))),
     ]
 }
@@ -232,7 +234,11 @@ fn tag_blocks(tf: &Tf) -> Vec<Block> {
             .attr("description", Value::str(format!("Cost attribution of {}", system.name)))
             .attr("freeform_tags", tf.tags(None)),
     ];
-    for (key, description) in [("route", "the spec route a resource serves"), ("owner", "the owning team")] {
+    for (key, description) in [
+        ("route", "the spec route a resource serves"),
+        ("owner", "the owning team"),
+        ("budget", "the route-scoped budget a resource's spend counts against"),
+    ] {
         out.push(
             Block::new("resource", &["oci_identity_tag", key])
                 .attr("tag_namespace_id", Value::expr("oci_identity_tag_namespace.cost.id"))

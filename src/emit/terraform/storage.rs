@@ -123,7 +123,7 @@ pub(super) fn blocks(tf: &Tf) -> Vec<Block> {
         if cmk {
             block = block.attr("storage_tier", Value::str("Standard"));
         }
-        block = block.attr("freeform_tags", tf.tags(None));
+        block = block.attr("freeform_tags", tf.tags(None)).attr("defined_tags", tf.cost_tags(&[]));
         if cmk {
             block = block.attr("depends_on", Value::List(vec![Value::expr(OBJECT_STORAGE_POLICY)]));
         }

@@ -1,5 +1,6 @@
 //! The budgets in the context: amounts, alert rules, the pressure point with its downgrades
-//! and rate limits, and the estimated spend of the routes in scope.
+//! and rate limits, the estimated spend of the routes in scope, what OCI counts for it and whom
+//! its alert rules e-mail ([`crate::model::budgets`]).
 //!
 //! In: a spec budget, the LiteLLM plan (the downgrade deployments) and the cost model. Out:
 //! [`BudgetCtx`], its rule names as `terraform/budgets.tf` names them.
@@ -11,6 +12,7 @@ use super::format::{money, percent};
 use super::view::{BudgetAlertCtx, BudgetCtx, DowngradeCtx, LimitCtx, PressureCtx};
 use crate::conventions::{display_name, ident};
 use crate::emit::litellm;
+use crate::model::budgets;
 use crate::model::cost::Costs;
 use crate::model::{RouteId, System};
 use crate::spec::units::format_number;
@@ -71,8 +73,25 @@ pub(super) fn budget(system: &System, plan: &litellm::Plan, costs: &Costs, b: &c
         }),
         estimate,
         display_name: display_name(system, b.name.as_str()),
-        recipients: system.oncall.as_ref().and_then(|o| o.channels.alerts.email.clone()),
+        recipients: Some(budgets::recipients(system).join(", ")).filter(|r| !r.is_empty()),
+        tag: (!b.routes.is_empty()).then(|| format!("budget = {}", b.name)),
+        unseen: unseen(system, b),
     }
+}
+
+/// The models of a route budget's routes billed per call: OCI cannot attribute those calls
+/// to a tagged resource, so the budget does not count them.
+fn unseen(system: &System, b: &crate::model::Budget) -> List<String> {
+    let mut models: Vec<String> = budgets::blind_spots(system, b)
+        .into_iter()
+        .filter_map(|spot| match spot {
+            budgets::BlindSpot::Untagged { model, .. } => Some(system.model(model).name.to_string()),
+            _ => None,
+        })
+        .collect();
+    models.sort();
+    models.dedup();
+    models.into_iter().collect()
 }
 
 /// A budget's rate limit split over its routes by their expected traffic (evenly when no route

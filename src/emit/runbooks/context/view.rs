@@ -389,8 +389,13 @@ template_struct! {
         pub estimate: Option<String>,
         /// OCI budget display name.
         pub display_name: String,
-        /// The e-mail address OCI sends its alert rules to (`none`: the alerts channel has none).
+        /// The e-mail addresses OCI sends its alert rules to (`none`: the spec names nobody).
         pub recipients: Option<String>,
+        /// The cost-tracking tag a route budget counts (`budget = <name>`); `None`: the
+        /// budget counts the system's compartment.
+        pub tag: Option<String>,
+        /// The models of its routes billed per call, which a route budget does not see (GO0327).
+        pub unseen: List<String>,
     }
 }
 
