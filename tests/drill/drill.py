@@ -46,7 +46,6 @@ SCENARIOS = (
     "double_burn_tickets_not_pages",
     "recovery_resets_fast",
 )
-DEFAULT_PROMTOOL = "/root/.cache/offline-validators/promcheck/promtool"
 
 
 def percent(text):
@@ -252,15 +251,19 @@ class RouteDrill:
 
 
 class Drill:
-    def __init__(self, args):
+    def __init__(self, args, out, spec):
         self.args = args
-        with open(args.spec) as f:
+        self.out = out
+        with open(spec) as f:
             self.spec = yaml.safe_load(f)
         self.system = self.spec["system"]["name"]
-        self.rules = promtest.Rules(promtest.rule_files(args.out))
-        self.work = args.work or tempfile.mkdtemp(prefix=f"genops-drill-{self.system}-")
-        os.makedirs(self.work, exist_ok=True)
-        self.gw = gateway.Gateway(os.path.join(args.out, "gateway", "litellm", "config.yaml"), self.work)
+        self.rules = promtest.Rules(promtest.rule_files(out))
+        if args.work:
+            self.work = os.path.join(args.work, os.path.basename(os.path.normpath(out)))
+            os.makedirs(self.work, exist_ok=True)
+        else:
+            self.work = tempfile.mkdtemp(prefix=f"genops-drill-{self.system}-")
+        self.gw = gateway.Gateway(os.path.join(out, "gateway", "litellm", "config.yaml"), self.work)
         self.results = []  # (route, scenario, ok, detail, minutes to page/clear or None)
 
     async def run(self):
@@ -296,7 +299,7 @@ class Drill:
 
     def report(self):
         width = max([len(r[0]) for r in self.results] + [5])
-        print(f"\nfire drill of {self.system} ({self.args.out}); promtool files in {self.work}")
+        print(f"\nfire drill of {self.system} ({self.out}); promtool files in {self.work}")
         print(f"{'route':<{width}}  {'scenario':<38}  {'result':<6}  minutes")
         for route, scenario, ok, _detail, mins in self.results:
             m = "" if mins is None else f"{mins:g}"
@@ -320,19 +323,27 @@ def merge(per_route):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("out", help="a genops build output directory")
-    p.add_argument("spec", help="the spec OUT was built from (genops.yaml)")
+    p.add_argument("targets", nargs="+", metavar="OUT SPEC", help="a genops build output directory and the spec it was built from; several pairs share one start of LiteLLM")
     p.add_argument("--sample", type=int, default=20, help="real requests per driven minute per route (default 20)")
     p.add_argument("--max-routes", type=int, default=0, help="drill at most N routes, spread over the sorted names")
-    p.add_argument("--work", help="where to write the promtool tests (default: a new temporary directory)")
-    p.add_argument("--promtool", default=os.environ.get("PROMTOOL", DEFAULT_PROMTOOL))
+    p.add_argument("--work", help="where to write the promtool tests, one directory per OUT (default: new temporary directories)")
+    p.add_argument("--promtool", default=os.environ.get("PROMTOOL", "promtool"))
     args = p.parse_args()
-    started = time.monotonic()
-    d = Drill(args)
-    asyncio.run(d.run())
-    ok = d.report()
-    print(f"drill: {d.system}: {time.monotonic() - started:.0f}s")
-    sys.exit(0 if ok else 1)
+    if len(args.targets) % 2:
+        p.error("give OUT SPEC pairs")
+    sys.exit(0 if asyncio.run(drill_all(args)) else 1)
+
+
+async def drill_all(args):
+    """Every OUT SPEC pair in turn, in one event loop (LiteLLM's logging worker lives in it)."""
+    ok = True
+    for out, spec in zip(args.targets[::2], args.targets[1::2]):
+        started = time.monotonic()
+        d = Drill(args, out, spec)
+        await d.run()
+        ok = d.report() and ok
+        print(f"drill: {d.system}: {time.monotonic() - started:.0f}s")
+    return ok
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The generated LiteLLM gateway, driven offline through LiteLLM's own code.
 
-In: OUT/gateway/litellm/config.yaml. Out: per simulated minute, the samples LiteLLM's own
-PrometheusLogger exports for the requests of that minute, as the proxy would export them.
+In: OUT/gateway/litellm/config.yaml. Out: a proxy replica that takes user requests to a route,
+its deployments mocked as healthy, failing or timing out, and counts them in LiteLLM's own
+PrometheusLogger as the proxy does; and the simulated clock LiteLLM reads.
 
 The config is loaded by the proxy's own loader (litellm.proxy.proxy_server.ProxyConfig.load_config,
 what `litellm --config` runs), which builds the Router with the config's fallbacks, retry
@@ -12,7 +13,8 @@ it; on a failed request the drill calls the proxy-level hook the proxy calls,
 `PrometheusLogger.async_post_call_failure_hook` (litellm/integrations/prometheus.py:2849 in
 1.106.12), which counts `litellm_proxy_failed_requests_metric` and the failed part of
 `litellm_proxy_total_requests_metric`. The FastAPI app itself is not started: its request path
-adds auth and database work the drill has no use for, and nothing that changes these series.
+adds authentication and database work, and the labels it adds (key, team, user) are empty
+without a master key, as in the configs genops writes.
 
 What differs from production, on purpose:
 - Redis is not contacted: breaker counters, cooldowns and the cache live in the router's
