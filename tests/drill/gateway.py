@@ -79,6 +79,7 @@ import litellm.main  # noqa: E402
 from litellm.caching.redis_cache import RedisCache  # noqa: E402
 from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER  # noqa: E402
 from litellm.proxy._types import UserAPIKeyAuth  # noqa: E402
+from litellm.proxy.litellm_pre_call_utils import add_litellm_data_to_request  # noqa: E402
 from litellm.proxy import proxy_server  # noqa: E402
 from litellm.proxy.proxy_server import ProxyConfig  # noqa: E402
 from litellm.router import Router  # noqa: E402
@@ -117,6 +118,7 @@ def set_dummy_env(config_text):
             os.environ[name] = "6379" if name.endswith("PORT") else f"drill-placeholder-{name.lower()}"
 
 
+LITELLM_VERSION = "1.106.12"  # tests/drill/requirements.txt
 HEALTHY = "healthy"
 ERROR_5XX = "5xx"
 TIMEOUT = "timeout"
@@ -193,12 +195,20 @@ class Gateway:
                 raise ValueError(mode)
 
     async def request(self, route, fail=False):
-        """One user request to `route` as the proxy makes it; True when it succeeded."""
-        data = {
-            "model": route,
-            "messages": [{"role": "user", "content": "drill"}],
-            "metadata": {"user_api_key_dict": {}},
-        }
+        """One user request to `route` as the proxy handles it; True when it succeeded."""
+        # The OCI API gateway calls the route's Azure-style path (terraform/gateway.tf); the
+        # proxy's own add_litellm_data_to_request builds the request data from it, metadata and
+        # request_route included, as the proxy does before routing.
+        path = f"/openai/deployments/{route}/chat/completions"
+        user = UserAPIKeyAuth(request_route=path)
+        data = await add_litellm_data_to_request(
+            data={"model": route, "messages": [{"role": "user", "content": "drill"}]},
+            request=_http_request(path),
+            user_api_key_dict=user,
+            proxy_config=proxy_server.proxy_config,
+            general_settings={},
+            version=LITELLM_VERSION,
+        )
         kwargs = dict(data)
         if fail:
             # this one request fails on every deployment it reaches (retries and fallbacks too)
@@ -207,9 +217,7 @@ class Gateway:
             await self.router.acompletion(**kwargs)
             return True
         except Exception as e:  # what the proxy turns into an error response
-            await self.logger.async_post_call_failure_hook(
-                request_data=data, original_exception=e, user_api_key_dict=UserAPIKeyAuth()
-            )
+            await self.logger.async_post_call_failure_hook(request_data=data, original_exception=e, user_api_key_dict=user)
             return False
 
     async def flush(self):
@@ -218,6 +226,24 @@ class Gateway:
             await GLOBAL_LOGGING_WORKER.flush()
             for _ in range(5):  # callbacks scheduled as tasks run at the next turns of the loop
                 await asyncio.sleep(0)
+
+
+def _http_request(path):
+    from starlette.requests import Request
+
+    return Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json")],
+            "client": ("10.0.0.2", 40000),
+            "server": ("litellm", 4000),
+        }
+    )
 
 
 def prometheus_logger():
