@@ -66,14 +66,9 @@ class Route:
             if (d.get("model_info") or {}).get("genops_route") == name
         ]
         self.cooldown_minutes = max(cooldowns, default=0) / 60
-        fallback_targets = set()
-        self.has_fallback = False
-        for entry in gw.router.fallbacks or []:
-            for source, targets in entry.items():
-                fallback_targets.update(targets)
-                if source == name and targets:
-                    self.has_fallback = True
-        self.fallback_groups = fallback_targets
+        self.has_fallback = any(
+            source == name and targets for entry in gw.router.fallbacks or [] for source, targets in entry.items()
+        )
 
 
 def route_slos(spec):

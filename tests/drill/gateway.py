@@ -164,22 +164,15 @@ class Gateway:
         self.router = router
         self.logger = prometheus_logger()
 
-    def groups_of(self, route):
-        """Model groups serving `route` (its own, tiers, candidates, fallbacks)."""
-        out = []
-        for d in self.router.model_list:
-            info = d.get("model_info") or {}
-            if info.get("genops_route") == route:
-                out.append(d["model_name"])
-        return sorted(set(out))
-
     def set_mode(self, route, mode, only_primary=False):
-        """Mock every deployment of `route` (or only its own group) as healthy/5xx/timeout."""
+        """Mock every deployment of `route` as healthy/5xx/timeout; with `only_primary`, every
+        deployment of its own groups (model, tiers, candidates), not of its fallbacks."""
+        fallbacks = {t for entry in self.router.fallbacks or [] for targets in entry.values() for t in targets}
         for d in self.router.model_list:
             info = d.get("model_info") or {}
             if info.get("genops_route") != route:
                 continue
-            if only_primary and d["model_name"] != route:
+            if only_primary and d["model_name"] in fallbacks:
                 continue
             params = d["litellm_params"]
             for key in ("mock_response", "mock_timeout"):

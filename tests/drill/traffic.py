@@ -14,7 +14,7 @@ outage repeats itself with the cooldown's period). Requests chosen to fail on th
 without driving 500 requests a minute.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import gateway
 from prometheus_client import REGISTRY
@@ -26,10 +26,9 @@ MINUTE = 60.0
 class Phase:
     minutes: int
     mode: str = gateway.HEALTHY  # what every deployment of the route does
-    primary_only: bool = False  # only the route's own groups (not its fallbacks) take `mode`
+    primary_only: bool = False  # only the route's own groups take `mode`, not its fallbacks
     fail_ratio: float = 0.0  # share of requests that fail on every deployment (their own mock)
     driven: int = 3  # minutes driven for real; the rest repeat their mean
-    label: str = field(default="")
 
 
 def _snapshot():
