@@ -14,10 +14,11 @@ alert to know when a page is due:
 - healthy_is_quiet: healthy traffic fires no alert of the route's SLOs.
 - fallback_absorbs_primary_outage_quiet: every deployment of the route's own groups fails with a
   5xx, its fallbacks answer: no page (routes with a fallback only).
-- all_deployments_fail_pages_fast: every deployment fails with a 5xx: a page within the fast
-  page's short window + its `for` + 2 minutes (one scrape, one evaluation) of the onset.
+- all_deployments_fail_pages_fast: every deployment fails with a 5xx: a page by the deadline
+  (RouteDrill: the fast page's short window, or the time 100 % errors take to spend its share of
+  the budget when longer, + its `for` + 2 minutes for a scrape and an evaluation).
 - all_calls_time_out_pages_fast: every call times out (litellm.Timeout, 408): same deadline.
-- double_burn_tickets_not_pages: 2x the smallest error budget of the route's SLOs fails, as
+- double_burn_tickets_not_pages: routes with an availability SLO: 2x its error budget fails, as
   errors: no page (a ticket may fire).
 - recovery_resets_fast: after the outage of all_deployments_fail_pages_fast ends, the fast page
   clears within its short window + the route's breaker cooldown + 2 minutes.
@@ -37,6 +38,7 @@ import promtest
 import traffic
 from traffic import Phase
 
+FAST_BUDGET_SHARE_MINUTES = 0.02 * 30 * 24 * 60  # minutes of 100 % errors per unit of error budget
 HISTORY = 60  # healthy minutes before an incident: the fast page's long window full of good traffic
 SCENARIOS = (
     "healthy_is_quiet",
@@ -59,7 +61,9 @@ class Route:
         per_day = ((spec_route or {}).get("traffic") or {}).get("per_day")
         self.per_minute = float(per_day) / 1440 if per_day else None
         self.slos = sorted(slos)
+        # error budget (1 - objective) of each SLO that states an objective
         self.budgets = {n: 1 - percent(s["objective"]) for n, s in slos.items() if s.get("objective")}
+        self.availability_budgets = {n: b for n, b in self.budgets.items() if slos[n]["sli"] == "availability"}
         cooldowns = [
             float(d["litellm_params"].get("cooldown_time") or 0)
             for d in gw.router.model_list
@@ -116,10 +120,13 @@ class RouteDrill:
         self.drill = drill
         self.r = route
         self.fast_names, short, for_ = drill.rules.fast(route.slos)
-        # the fast page's short window, and the deadline of a page after an outage starts: the
-        # short window fills, the alert's `for` passes, one scrape and one evaluation later
+        # The deadline of a page after an outage starts: the fast page's short window has filled
+        # and, at 100 % errors, its long window has spent its share of the budget (the SRE
+        # workbook's 2 % of a 30-day budget; Sloth's 8 % of a 7-day one is about the same);
+        # then its `for` passes, and one scrape and one evaluation.
         self.short = ceil(short or 0)
-        self.deadline = self.short + ceil(for_ or 0) + 2
+        spend = min((ceil(FAST_BUDGET_SHARE_MINUTES * b) for b in route.budgets.values()), default=0)
+        self.deadline = max(self.short, spend) + ceil(for_ or 0) + 2
         self.outage = self.deadline + 3
         self.clear_deadline = self.short + 2 + ceil(route.cooldown_minutes)
         self.any_sel = promtest.selector(route.slos)
@@ -164,9 +171,12 @@ class RouteDrill:
             absorbed = await self.simulate([Phase(length, gateway.ERROR_5XX, primary_only=True, driven=5)])
             self.quiet(scenarios["fallback_absorbs_primary_outage_quiet"], history + absorbed, HISTORY, length, self.page_sel, "page")
 
-        if r.budgets:
+        # Availability budgets are shares of requests; a latency SLO's may be a share of time
+        # slices, where 2x as failed requests would be far more than 2x: errors burn the former.
+        if r.availability_budgets:
             length = 70  # past the fast page's long window; at 2x no longer window reaches a page
-            burn = await self.simulate([Phase(length, fail_ratio=2 * min(r.budgets.values()), driven=3)])
+            ratio = 2 * min(r.availability_budgets.values())
+            burn = await self.simulate([Phase(length, fail_ratio=ratio, driven=3)])
             self.quiet(scenarios["double_burn_tickets_not_pages"], history + burn, HISTORY, length, self.page_sel, "page")
 
     def quiet(self, sc, increases, start, length, sel, what):

@@ -43,58 +43,88 @@ def rule_files(out_dir):
     return files
 
 
+_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+_RANGE = re.compile(r"\[([0-9smhdwy]+)(?::[0-9smhdwy]*)?\]")
+_SELECTOR = re.compile(r"(" + _NAME + r")\s*(\{[^}]*\})?")
+_EQUAL = re.compile(r'(' + _NAME + r')\s*=\s*"([^"]*)"')
+
+
+def _top_level_and(expr):
+    """The operands of `a and b and c` at parenthesis depth 0 (the whole expr when none)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(expr):
+        c = expr[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and expr.startswith(" and ", i):
+            parts.append(expr[start:i])
+            start = i + 5
+            i += 4
+        i += 1
+    return parts + [expr[start:]]
+
+
 class Rules:
-    """What the drill reads of the rule files: the series names they read, and the page alerts
-    with the shortest window each one reads."""
+    """What the drill reads of the rule files: the series names they read, and for each page
+    alert the SLOs it can carry and its short window.
+
+    An alert's short window is the smallest lookback among the operands of its top-level `and`
+    (the window whose clearing ends the alert); an operand's lookback is its longest range plus
+    the lookback of the recorded series it reads (a 5m average of a 5m rate looks back 10m).
+    An alert carries slo X when its own labels say so, or when a recorded series it joins in
+    (matching the selector's `label="value"` matchers) has the static label slo=X."""
 
     def __init__(self, files):
         self.files = files
         self.names_read = set()
-        records = {}
-        self._slo_records = set()  # recording rules that put an `slo` label on their series
+        self._records = {}  # name -> [(expr, static labels)]
         alerts = []
         for path in files:
             with open(path) as f:
                 doc = yaml.safe_load(f) or {}
             for group in doc.get("groups") or []:
                 for rule in group.get("rules") or []:
-                    self.names_read.update(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", rule.get("expr", "")))
+                    self.names_read.update(re.findall(_NAME, rule.get("expr", "")))
                     if "record" in rule:
-                        records.setdefault(rule["record"], []).append(rule["expr"])
-                        if "slo" in (rule.get("labels") or {}):
-                            self._slo_records.add(rule["record"])
+                        self._records.setdefault(rule["record"], []).append((rule["expr"], rule.get("labels") or {}))
                     elif "alert" in rule:
                         alerts.append(rule)
-        self.pages = []  # (alert name, static slo label or None, shortest window min, for min)
+        self._lookbacks = {}
+        self.pages = []  # (alert name, SLOs it can carry, short window min, for min)
         for rule in alerts:
             labels = rule.get("labels") or {}
             if labels.get("severity") != "page":
                 continue
-            seen = set()
-            windows = self._windows(rule["expr"], records, seen)
-            slo = labels.get("slo")
-            # an alert without its own slo label carries one only if a series it reads has it
-            if not windows or (slo is None and not (seen & self._slo_records) and '"slo"' not in rule["expr"]):
-                continue
-            self.pages.append((rule["alert"], slo, min(windows), minutes(rule.get("for"))))
+            slos = {labels["slo"]} if "slo" in labels else self._slos_joined(rule["expr"])
+            short = min(self._lookback(op, set()) for op in _top_level_and(rule["expr"]))
+            if slos and short > 0:
+                self.pages.append((rule["alert"], slos, short, minutes(rule.get("for"))))
 
-    def _windows(self, expr, records, seen):
-        """Every range window `expr` reads, through the recording rules it names (into `seen`)."""
-        found = [minutes(w) for w in re.findall(r"\[([0-9smhdwy]+)(?::[0-9smhdwy]*)?\]", expr)]
-        for name in set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr)):
-            if name in records and name not in seen:
-                seen.add(name)
-                for sub in records[name]:
-                    found += self._windows(sub, records, seen)
-        return found
+    def _slos_joined(self, expr):
+        out = set()
+        for name, matchers in _SELECTOR.findall(expr):
+            want = dict(_EQUAL.findall(matchers or ""))
+            for _expr, labels in self._records.get(name, []):
+                if "slo" in labels and all(str(labels.get(k)) == v for k, v in want.items() if k in labels):
+                    out.add(str(labels["slo"]))
+        return out
 
-    def for_slos(self, slos):
-        """Page alerts that can carry one of `slos` (their own slo label, or one they join in)."""
-        return [p for p in self.pages if p[1] is None or p[1] in slos]
+    def _lookback(self, expr, seen):
+        inner = 0.0
+        for name in set(re.findall(_NAME, expr)):
+            if name in self._records and name not in seen:
+                if name not in self._lookbacks:
+                    self._lookbacks[name] = max(self._lookback(e, seen | {name}) for e, _l in self._records[name])
+                inner = max(inner, self._lookbacks[name])
+        ranges = [minutes(w) for w in _RANGE.findall(expr)]
+        return (max(ranges) if ranges else 0.0) + inner
 
     def fast(self, slos):
-        """(names of the fastest page alerts, their short window, their `for`), in minutes."""
-        pages = self.for_slos(slos)
+        """(names of the route's fastest page alerts, their short window, their `for`) in
+        minutes, among the page alerts that can carry one of `slos`."""
+        pages = [p for p in self.pages if p[1] & set(slos)]
         if not pages:
             return [], None, None
         short = min(p[2] for p in pages)
