@@ -162,7 +162,11 @@ class Gateway:
         # the proxy's startup sets this global; the exporter labels requested models it recognises
         proxy_server.llm_router = router
         self.router = router
-        self.logger = prometheus_logger()
+        if self.logger is None:
+            # this system's exporter: its histogram buckets are the config's, fixed when built
+            self.logger = prometheus_logger(fresh=True)
+        else:
+            assert prometheus_logger() is self.logger
 
     def set_mode(self, route, mode, only_primary=False):
         """Mock every deployment of `route` as healthy/5xx/timeout; with `only_primary`, every
@@ -239,10 +243,19 @@ def _http_request(path):
     )
 
 
-def prometheus_logger():
-    """The PrometheusLogger LiteLLM builds for `callbacks: ["prometheus"]` (one per process)."""
-    from litellm.litellm_core_utils.litellm_logging import _init_custom_logger_compatible_class
+def prometheus_logger(fresh=False):
+    """The PrometheusLogger LiteLLM builds for `callbacks: ["prometheus"]` (one per process);
+    `fresh` drops the previous system's, its series and its buckets, first."""
+    from litellm.integrations.prometheus import PrometheusLogger
+    from litellm.litellm_core_utils import litellm_logging
+    from prometheus_client import REGISTRY
 
     if "prometheus" not in litellm.callbacks:
         sys.exit("drill: the loaded config has no prometheus callback")
-    return _init_custom_logger_compatible_class("prometheus", internal_usage_cache=None, llm_router=None)
+    if fresh:
+        loggers = litellm_logging._in_memory_loggers
+        loggers[:] = [c for c in loggers if not isinstance(c, PrometheusLogger)]
+        for collector in list(REGISTRY._collector_to_names):
+            if any(n.startswith("litellm_") for n in REGISTRY._collector_to_names[collector]):
+                REGISTRY.unregister(collector)
+    return litellm_logging._init_custom_logger_compatible_class("prometheus", internal_usage_cache=None, llm_router=None)
