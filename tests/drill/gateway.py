@@ -17,8 +17,8 @@ adds authentication and database work, and the labels it adds (key, team, user) 
 without a master key, as in the configs genops writes.
 
 What differs from production, on purpose:
-- Redis is not contacted: breaker counters, cooldowns and the cache live in the router's
-  in-memory cache, as in a single proxy replica.
+- Redis is not contacted: breaker counters and cooldowns live in the router's in-memory cache,
+  as in a single proxy replica, and the response cache is off (every request reaches a model).
 - Time is simulated: the wall clock LiteLLM reads (`time.time`) is moved forward between calls,
   so cooldowns and per-minute failure counts expire in simulated time; a mocked timeout raises
   `litellm.Timeout` at once instead of sleeping, and retries do not wait. Latency observed by the
@@ -110,6 +110,7 @@ try:
     _redis.Redis.info = _no_redis
 except ImportError:
     pass
+
 
 def set_dummy_env(config_text):
     """Placeholders for the config's os.environ/NAME references: never used to reach anything."""
