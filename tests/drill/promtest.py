@@ -35,6 +35,8 @@ def minutes(duration):
 
 def rule_files(out_dir):
     d = os.path.join(out_dir, "alarms", "prometheus")
+    if not os.path.isdir(d):
+        raise SystemExit(f"drill: {out_dir} is not a genops build: no {d}")
     files = sorted(
         os.path.join(d, f) for f in os.listdir(d) if f.endswith((".yaml", ".yml")) and ".test." not in f
     )
