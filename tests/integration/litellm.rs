@@ -191,3 +191,42 @@ budgets:
         assert!(!line.chars().any(|c| c.is_control() && c != '\t'), "unescaped control character in {line:?}");
     }
 }
+
+/// `compliance.decision_logging` reaches the running gateway: the proxy callback that writes
+/// each answer's decision is written beside the config, exactly the one template, and the config
+/// loads it and tells it, per deployment, whether the answer itself may be kept; a system without
+/// decision logging gets neither (`tests/drill/run --decision-log` drives it through LiteLLM).
+#[test]
+fn decision_logging_puts_its_callback_beside_the_config() {
+    let callback = "gateway/litellm/genops_decision_log.py";
+    let template = std::fs::read_to_string(crate::support::root().join("targets/litellm/genops_decision_log.py"))
+        .expect("the callback's template");
+    for example in examples() {
+        let spec = format!("examples/{example}/genops.yaml");
+        let (out, config, _) = build(&spec);
+        let logs = std::fs::read_to_string(crate::support::root().join(&spec))
+            .expect("spec")
+            .lines()
+            .any(|l| l.trim_start().starts_with("decision_logging: true"));
+        let written = std::fs::read_to_string(out.path().join("out").join(callback)).ok();
+        let json = parse(&config);
+        let callbacks: Vec<&str> = json["litellm_settings"]["callbacks"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        let outputs: BTreeSet<&str> = json["model_list"]
+            .as_array()
+            .expect("model_list")
+            .iter()
+            .filter_map(|d| d["model_info"]["genops_decision_output"].as_str())
+            .collect();
+        if logs {
+            assert_eq!(written.as_deref(), Some(template.as_str()), "{example}: the callback is the template");
+            assert!(callbacks.contains(&"genops_decision_log.decision_log"), "{example}: {callbacks:?}");
+            assert!(!outputs.is_empty() && outputs.iter().all(|o| ["full", "sha256"].contains(o)), "{outputs:?}");
+        } else {
+            assert!(written.is_none(), "{example}: a decision-log callback without decision_logging");
+            assert!(!callbacks.contains(&"genops_decision_log.decision_log") && outputs.is_empty(), "{example}");
+        }
+    }
+}

@@ -24,6 +24,15 @@ use crate::spec::units::SecretRef;
 
 /// Where the target is written.
 pub const PATH: &str = "gateway/litellm/config.yaml";
+/// The proxy callback that writes the decision log (`compliance.decision_logging`), beside the
+/// config: LiteLLM loads `callbacks: ["genops_decision_log.decision_log"]` from the config's own
+/// directory (litellm/proxy/types_utils/utils.py `get_instance_fn`, 1.106.12).
+pub const DECISION_LOG_PATH: &str = "gateway/litellm/genops_decision_log.py";
+/// The callback's one definition (Python, the same for every system).
+const DECISION_LOG: &str = include_str!("../../../targets/litellm/genops_decision_log.py");
+/// The callback as `litellm_settings.callbacks` names it: module `genops_decision_log`, instance
+/// `decision_log`.
+pub(crate) const DECISION_LOG_CALLBACK: &str = "genops_decision_log.decision_log";
 /// The LiteLLM release the config is written for (and checked against by `litellmcheck`).
 pub const LITELLM_VERSION: &str = "1.106.12";
 
@@ -54,6 +63,11 @@ pub fn emit_into(derived: &Derived, sink: &dyn Sink) {
     let mut file = FileOut::to(sink, PATH.to_string());
     render::render(system, derived.routing(), &mut file);
     file.finish();
+    if system.compliance.decision_logging {
+        let mut file = FileOut::to(sink, DECISION_LOG_PATH.to_string());
+        file.text().push_str(DECISION_LOG);
+        file.finish();
+    }
 }
 
 /// The environment variables the config reads (`os.environ/NAME`), with what each holds.
@@ -87,6 +101,17 @@ pub fn environment(system: &System) -> Vec<(String, String)> {
             let (var, what) = api_key_env(m.name.as_str(), key);
             env.push((var, what));
         }
+    }
+    if system.compliance.decision_logging {
+        env.push((
+            "GENOPS_DECISION_LOG_ID".into(),
+            "OCID of the decision log the gateway writes every answer to: `terraform output -raw decision_log_id`"
+                .into(),
+        ));
+        env.push((
+            "GENOPS_OCI_REGION".into(),
+            format!("OCI region of the decision log's ingestion endpoint: `{}`", system.region),
+        ));
     }
     for (_, var) in REDIS_ENV {
         env.push((var.to_string(), "Redis shared by the proxy replicas (breaker counters, budgets, cache)".into()));

@@ -167,6 +167,11 @@ fn litellm_settings(m: &mut Map, system: &System, plan: &Plan) {
         }
         m.bool("turn_off_message_logging", true);
     }
+    if system.compliance.decision_logging {
+        m.comment("compliance.decision_logging: every answer is written to the decision log before it is returned");
+        m.comment("(genops_decision_log.py beside this file; it needs the `oci` package and GENOPS_DECISION_LOG_ID)");
+        m.flow("callbacks", |f| f.str(super::DECISION_LOG_CALLBACK));
+    }
     m.comment("the alarms read LiteLLM's latency histogram: its default buckets and every latency-SLO threshold");
     m.comment("the exporter itself (callbacks: [\"prometheus\"]) needs the prometheus_client package, which");
     m.comment(
@@ -287,6 +292,11 @@ fn deployment(m: &mut Map, system: &System, plan: &Plan, d: &Deployment) {
         if let Some(route) = route {
             m.str("genops_route", route.name.as_str());
             m.str("genops_data_class", &route.data_class.to_string());
+            if system.compliance.decision_logging {
+                // the decision log keeps the answer itself only where the route may log in full
+                let full = route.logging == LoggingLevel::Full;
+                m.str("genops_decision_output", if full { "full" } else { "sha256" });
+            }
         }
         m.str("genops_model", model.name.as_str());
         if let Some(p) = d.prompt {
