@@ -50,8 +50,11 @@ impl SloTexts {
     /// The texts of `slo`, whose alerts link `runbook`.
     pub(super) fn of(system: &System, slo: &Slo, runbook: &str, shared: &mut Shared) -> SloTexts {
         let measures = match (slo.sli, slo.threshold) {
-            (Sli::Latency, Some(t)) => shared.text(&format!("share of requests slower than {t}")),
-            _ => shared.text("share of requests failing with a 5xx"),
+            (Sli::Latency, Some(t)) => shared.text(&format!(
+                "share of 5-minute slices in which more than {}% of requests got no answer within {t}",
+                format_number(crate::model::alerts::tidy(100.0 - slo.percentile.unwrap_or(100.0)))
+            )),
+            _ => shared.text("share of requests that got no good answer (5xx, timeouts, the model's 429, no status)"),
         };
         SloTexts {
             route: shared.text(system.route(slo.route).name.as_str()),
