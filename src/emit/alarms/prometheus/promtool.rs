@@ -326,7 +326,11 @@ fn burn_tests(s: &mut Seq, system: &System, slo_alerts: &[Vec<SloAlert>], burn: 
                 s.json(&t);
             }
         };
+        tickets_test(system, slo_alerts, group, &slos, &what, &mut emit);
         for (j, alert) in slo_alerts[rep].iter().enumerate() {
+            if alert.window.severity != crate::model::alerts::Severity::Page {
+                continue;
+            }
             let rule = alert.prometheus_rule();
             let (long, short) = (in_minutes(alert.window.long), in_minutes(alert.window.short));
             let test = |name: String, traffic: &Traffic, at: &[u32]| {
@@ -334,7 +338,8 @@ fn burn_tests(s: &mut Seq, system: &System, slo_alerts: &[Vec<SloAlert>], burn: 
             };
             // 1. A full long window just under the factor (latency: every slice just under the
             // percentile's allowance) is quiet; then a burn fires in the computed minute and not
-            // the one before. Ten times the factor fills a tenth of the long window.
+            // the one before. Ten times the factor fills a tenth of the long window. (Tickets:
+            // `tickets_test`.)
             let near = if latency { allowed * 0.9 } else { alert.threshold * 0.9 };
             let burning = if latency { MAX_BAD } else { (10.0 * alert.threshold).min(MAX_BAD) };
             let can_burn = if latency { burning > allowed } else { burning > alert.threshold * (1.0 + MARGIN) };
@@ -370,9 +375,6 @@ fn burn_tests(s: &mut Seq, system: &System, slo_alerts: &[Vec<SloAlert>], burn: 
                     &Traffic { segments: vec![(long + 1, near)] },
                     &[long],
                 )),
-            }
-            if alert.window.severity != crate::model::alerts::Severity::Page {
-                continue;
             }
             // 2. A spike that fills the short window and not the long one: quiet (pages: they
             // are what a spike must not wake anyone for).
@@ -429,6 +431,76 @@ fn burn_tests(s: &mut Seq, system: &System, slo_alerts: &[Vec<SloAlert>], burn: 
             }
         }
     }
+}
+
+/// The ticket windows of a group in one test, as their days of history make each test costly:
+/// the longest ticket window's whole long window just under the lowest ticket factor is quiet;
+/// then ten times that factor fires each ticket in its computed minute and not the one before.
+fn tickets_test(
+    system: &System,
+    slo_alerts: &[Vec<SloAlert>],
+    group: &BurnGroup,
+    slos: &[usize],
+    what: &str,
+    emit: &mut dyn FnMut(Option<Value>),
+) {
+    let rep = group.slos[0];
+    let slo = &system.slos[rep];
+    let latency = slo.sli == Sli::Latency;
+    let tickets: Vec<(usize, &SloAlert)> = slo_alerts[rep]
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.window.severity == crate::model::alerts::Severity::Ticket)
+        .collect();
+    let Some(lowest) = tickets.iter().map(|(_, a)| a.threshold).reduce(f64::min) else { return };
+    let history = tickets.iter().map(|(_, a)| in_minutes(a.window.long)).max().unwrap_or(0);
+    let allowed = slow_share_allowed(slo);
+    let (near, burning) =
+        if latency { (allowed * 0.9, MAX_BAD) } else { (lowest * 0.9, (10.0 * lowest).min(MAX_BAD)) };
+    let horizon = tickets.iter().map(|(_, a)| in_minutes(a.window.long) + in_minutes(a.window.short)).max().unwrap_or(0);
+    let probe = Traffic { segments: vec![(history, near), (horizon + 1, burning)] };
+    let mut checks = Vec::new();
+    let mut end = history + 1;
+    let mut fired = Vec::new();
+    for &(j, alert) in &tickets {
+        let rule = alert.prometheus_rule();
+        checks.push((j, history));
+        let first = (history + 1..=history + horizon).find(|&t| probe.fires(alert, t) == Some(true));
+        let quiet = first.and_then(|f| (history..f).rev().find(|&t| probe.fires(alert, t) == Some(false)));
+        if let (Some(first), Some(quiet)) = (first, quiet) {
+            checks.push((j, quiet));
+            checks.push((j, first));
+            end = end.max(first + 1);
+            fired.push(format!("{rule} {} minutes in", first - history));
+        }
+    }
+    let traffic = Traffic { segments: vec![(history, near), (end - history, burning)] };
+    let rep_slo = &system.slos[rep];
+    let route = system.route(rep_slo.route).name.as_str();
+    let les = latency_les_of_route(system, slo_alerts, rep_slo);
+    let rep_le = slo_le(rep_slo);
+    let input = route_series(route, &traffic, rep_le.as_deref().map(|l| (l, les.as_slice())), true);
+    let mut tests = Vec::new();
+    for (j, t) in checks {
+        let Some(exp) = burn_expected(system, slo_alerts, slos, j, &traffic, t) else { return };
+        tests.push(json!({ "eval_time": minutes(t), "alertname": burn_rule(group, slo_alerts, j), "exp_alerts": exp }));
+    }
+    let history_text = if latency {
+        "every slice just under the percentile's allowance".to_string()
+    } else {
+        format!("a burn at 0.9x the lowest ticket factor ({}x)", ratio(lowest / (1.0 - slo.objective.unwrap_or(0.0))))
+    };
+    let how = if latency { "every slice slow".to_string() } else { "ten times that burn".to_string() };
+    emit(Some(json!({
+        "name": format!(
+            "{what}: {history_text} for {} tickets nothing; then {how} fires {}, not before",
+            minutes(history),
+            fired.join(", ")
+        ),
+        "interval": "1m",
+        "input_series": input,
+        "alert_rule_test": tests,
+    })));
 }
 
 /// One `promql_expr_test` per SLO: its data series holds the value the spec implies; and one

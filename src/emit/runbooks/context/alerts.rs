@@ -74,12 +74,28 @@ pub(super) fn threshold_alert(system: &System, a: &ThresholdAlert, shared: &mut 
             "average groundedness score over 1h".to_string(),
             format!("below {}", format_number(*min)),
         ),
-        Watch::HarmfulRate { route, max } => (
-            Some(route.clone()),
-            None,
-            "share of answers flagged harmful over 1h".to_string(),
-            format!("above {}", percent(*max)),
-        ),
+        Watch::HarmfulRate { route, max } => {
+            // The fast page window of the SLO's window (docs/alarms.md, "Burn-rate windows for
+            // any SLO window").
+            let window = a.slo_index.map(|i| system.slos[i].window);
+            let page = window.and_then(|w| {
+                crate::model::alerts::burn_factors(w).into_iter().find(|(b, _)| b.severity == Severity::Page)
+            });
+            match page {
+                Some((w, burn)) => (
+                    Some(route.clone()),
+                    None,
+                    format!("share of answers flagged harmful over both {} and {}", w.long, w.short),
+                    format!("above {}x {}", format_number(burn), percent(*max)),
+                ),
+                None => (
+                    Some(route.clone()),
+                    None,
+                    "share of answers flagged harmful over 1h".to_string(),
+                    format!("above {}", percent(*max)),
+                ),
+            }
+        }
         Watch::CostPerQuery { route, max } => (
             Some(route.clone()),
             None,
