@@ -106,11 +106,8 @@ pub fn burn_factors(slo_window: Duration) -> Vec<(&'static BurnWindow, f64)> {
         .filter(|w| w.long <= slo_window)
         .map(|w| (w, budget_share(w, slo_window) * slo_window.millis as f64 / w.long.millis as f64))
         .collect();
-    let ticket_max = kept
-        .iter()
-        .filter(|(w, _)| w.severity == Severity::Ticket)
-        .map(|(_, b)| b.max(1.0))
-        .fold(1.0, f64::max);
+    let ticket_max =
+        kept.iter().filter(|(w, _)| w.severity == Severity::Ticket).map(|(_, b)| b.max(1.0)).fold(1.0, f64::max);
     kept.into_iter()
         .filter_map(|(w, burn)| match w.severity {
             Severity::Ticket => Some((w, tidy(burn.max(1.0)))),
@@ -493,8 +490,10 @@ mod tests {
             let f = burn_factors(Duration::from_millis(days * 86_400_000));
             assert!(!f.is_empty(), "{days}d");
             assert!(f.iter().all(|(_, b)| *b >= 1.0), "{days}d: {f:?}");
-            let slowest_page = f.iter().filter(|(w, _)| w.severity == Severity::Page).map(|(_, b)| *b).fold(f64::MAX, f64::min);
-            let fastest_ticket = f.iter().filter(|(w, _)| w.severity == Severity::Ticket).map(|(_, b)| *b).fold(0.0, f64::max);
+            let slowest_page =
+                f.iter().filter(|(w, _)| w.severity == Severity::Page).map(|(_, b)| *b).fold(f64::MAX, f64::min);
+            let fastest_ticket =
+                f.iter().filter(|(w, _)| w.severity == Severity::Ticket).map(|(_, b)| *b).fold(0.0, f64::max);
             assert!(slowest_page > fastest_ticket, "{days}d: {f:?}");
             assert!(f.iter().all(|(w, _)| w.long.millis <= days * 86_400_000), "{days}d: {f:?}");
         }

@@ -43,27 +43,35 @@ const MARGIN: f64 = 1e-6;
 
 /// `a+bxn` counter notation for a counter growing at `rates[i].1` for `rates[i].0` minutes. A
 /// counter that stays put is written `axn`: promtool's lexer reads `+0x4` as the hex number 4.
+/// promtool expands `a+bxn` by adding `b` n times; each segment starts at or above the value
+/// the previous one reached that way, or float noise would read as a counter reset to rate().
 fn counter(segments: &[(u32, f64)]) -> String {
-    let step = |start: f64, per_minute: f64, n: u32| -> String {
-        match (per_minute == 0.0, n) {
-            (_, 0) => ratio(start),
-            (true, n) => format!("{}x{n}", ratio(start)),
-            (false, n) => format!("{}+{}x{n}", ratio(start), ratio(per_minute)),
-        }
-    };
     let mut parts = Vec::new();
-    let mut value = 0.0;
-    let mut first = true;
+    // The last value as promtool holds it.
+    let mut last: Option<f64> = None;
     for &(minutes, per_minute) in segments.iter().filter(|(m, _)| *m > 0) {
-        if first {
-            parts.push(step(0.0, per_minute, minutes));
-            value = per_minute * minutes as f64;
-            first = false;
-        } else {
-            value += per_minute;
-            parts.push(step(value, per_minute, minutes - 1));
-            value += per_minute * (minutes - 1) as f64;
+        let (start, n) = match last {
+            None => (0.0, minutes),
+            Some(v) => (v + per_minute, minutes - 1),
+        };
+        let mut text = ratio(start);
+        let mut value: f64 = text.parse().unwrap_or(start);
+        if last.is_some_and(|v| value < v) {
+            text = format!("{start}");
+            value = start;
         }
+        parts.push(match (per_minute == 0.0, n) {
+            (_, 0) => text,
+            // `0xn` would be the hex number n
+            (true, n) if value == 0.0 => vec!["0"; n as usize + 1].join(" "),
+            (true, n) => format!("{text}x{n}"),
+            (false, n) => format!("{text}+{}x{n}", ratio(per_minute)),
+        });
+        let step: f64 = ratio(per_minute).parse().unwrap_or(per_minute);
+        for _ in 0..n {
+            value += step;
+        }
+        last = Some(value);
     }
     parts.join(" ")
 }
@@ -181,7 +189,11 @@ fn route_series(route: &str, traffic: &Traffic, latency: Option<(&str, &[String]
         }
         None => {
             let good = |share: f64| TEST_RPM - caller - bad(share);
-            out.push(series(metrics::REQUESTS, &format!("requested_model={own}"), per(&|s| bad(s) + caller + good(s) / 2.0)));
+            out.push(series(
+                metrics::REQUESTS,
+                &format!("requested_model={own}"),
+                per(&|s| bad(s) + caller + good(s) / 2.0),
+            ));
             out.push(series(metrics::REQUESTS, &format!("requested_model={via}"), per(&|s| good(s) / 2.0)));
             for (status, class) in [("None", "RouterRateLimitError"), ("408", "Oci.Timeout")] {
                 out.push(series(
@@ -202,7 +214,11 @@ fn route_series(route: &str, traffic: &Traffic, latency: Option<(&str, &[String]
             out.push(series(metrics::REQUESTS, &format!("requested_model={own}"), per(&|_| TEST_RPM)));
             for l in les {
                 let values = if l == slow_le { per(&|s| TEST_RPM - bad(s)) } else { per(&|_| TEST_RPM) };
-                out.push(series(&format!("{}_bucket", metrics::LATENCY), &format!("requested_model={own},le={}", pq(l)), values));
+                out.push(series(
+                    &format!("{}_bucket", metrics::LATENCY),
+                    &format!("requested_model={own},le={}", pq(l)),
+                    values,
+                ));
             }
         }
         Some((slow_le, les)) => {
@@ -231,15 +247,15 @@ fn route_series(route: &str, traffic: &Traffic, latency: Option<(&str, &[String]
     out
 }
 
-/// The SLOs whose burn alerts the traffic of `rep` drives: same SLI, route and `le`.
+/// The SLOs whose burn alerts the traffic of `rep` drives: same SLI, route and `le`; `rep`
+/// first, whose windows the tests name.
 fn driven(system: &System, slo_alerts: &[Vec<SloAlert>], rep: usize) -> Vec<usize> {
     let r = &system.slos[rep];
-    (0..system.slos.len())
-        .filter(|&i| {
-            let s = &system.slos[i];
-            !slo_alerts[i].is_empty() && s.sli == r.sli && s.route == r.route && slo_le(s) == slo_le(r)
-        })
-        .collect()
+    let others = (0..system.slos.len()).filter(|&i| {
+        let s = &system.slos[i];
+        i != rep && !slo_alerts[i].is_empty() && s.sli == r.sli && s.route == r.route && slo_le(s) == slo_le(r)
+    });
+    std::iter::once(rep).chain(others).collect()
 }
 
 /// The alerts of the `j`th burn window that fire at minute `at`, as promtool must see them;
@@ -253,8 +269,13 @@ fn burn_expected(
     at: u32,
 ) -> Option<Vec<Value>> {
     let mut out = Vec::new();
+    let Some(window) = slos.first().and_then(|&r| slo_alerts[r].get(j)).map(|a| &a.window.name) else {
+        return Some(out);
+    };
     for &c in slos {
-        let Some(alert) = slo_alerts[c].get(j) else { continue };
+        // SLOs of another window have rules of the same name, whose windows may be numbered
+        // otherwise (a short SLO window drops some).
+        let Some(alert) = slo_alerts[c].iter().find(|a| &a.window.name == window) else { continue };
         if !traffic.fires(alert, at)? {
             continue;
         }
@@ -417,8 +438,9 @@ fn burn_tests(s: &mut Seq, system: &System, slo_alerts: &[Vec<SloAlert>], burn: 
                 else {
                     continue;
                 };
-                let traffic =
-                    Traffic { segments: vec![(long, normal), (recovery - long, burning), (cleared - recovery + 1, 0.0)] };
+                let traffic = Traffic {
+                    segments: vec![(long, normal), (recovery - long, burning), (cleared - recovery + 1, 0.0)],
+                };
                 emit(test(
                     format!(
                         "{what}: {rule} clears {} minutes after recovery (short window {})",
@@ -455,9 +477,9 @@ fn tickets_test(
     let Some(lowest) = tickets.iter().map(|(_, a)| a.threshold).reduce(f64::min) else { return };
     let history = tickets.iter().map(|(_, a)| in_minutes(a.window.long)).max().unwrap_or(0);
     let allowed = slow_share_allowed(slo);
-    let (near, burning) =
-        if latency { (allowed * 0.9, MAX_BAD) } else { (lowest * 0.9, (10.0 * lowest).min(MAX_BAD)) };
-    let horizon = tickets.iter().map(|(_, a)| in_minutes(a.window.long) + in_minutes(a.window.short)).max().unwrap_or(0);
+    let (near, burning) = if latency { (allowed * 0.9, MAX_BAD) } else { (lowest * 0.9, (10.0 * lowest).min(MAX_BAD)) };
+    let horizon =
+        tickets.iter().map(|(_, a)| in_minutes(a.window.long) + in_minutes(a.window.short)).max().unwrap_or(0);
     let probe = Traffic { segments: vec![(history, near), (horizon + 1, burning)] };
     let mut checks = Vec::new();
     let mut end = history + 1;
@@ -682,8 +704,13 @@ fn event_tests(s: &mut Seq, system: &System, alert: &ThresholdAlert) {
     };
     let burst = min.ceil().max(1.0) + 2.0;
     let cases = [
-        ("one event".to_string(), "0x9 1x10".to_string(), "source=\"guard\"", 1.0),
-        (format!("a burst of {}", ratio(burst)), format!("0x9 {}x10", ratio(burst)), "source=\"guard\"", burst),
+        ("one event".to_string(), format!("{} 1x10", counter(&[(9, 0.0)])), "source=\"guard\"", 1.0),
+        (
+            format!("a burst of {}", ratio(burst)),
+            format!("{} {}x10", counter(&[(9, 0.0)]), ratio(burst)),
+            "source=\"guard\"",
+            burst,
+        ),
         (
             format!("a new series appearing at {}", ratio(min.ceil().max(1.0))),
             format!("_x10 {}x10", ratio(min.ceil().max(1.0))),
@@ -735,8 +762,7 @@ fn absent_tests(s: &mut Seq, system: &System) {
         (labels, annotations)
     };
     let (labels, _) = alert_of(rep);
-    let mut exact: Vec<String> =
-        vec![format!("alertname={}", pq(ABSENT_RULE)), "alertstate=\"firing\"".to_string()];
+    let mut exact: Vec<String> = vec![format!("alertname={}", pq(ABSENT_RULE)), "alertstate=\"firing\"".to_string()];
     exact.extend(labels.iter().map(|(k, v)| format!("{k}={}", pq(v.as_str().unwrap_or_default()))));
     // Every route's alert exactly while that stays short; for a large system, their count and
     // the representative's labels.
@@ -790,7 +816,11 @@ fn threshold_series(system: &System, alert: &ThresholdAlert, n: u32) -> Option<(
     let requests = |route: &str, rpm: f64| {
         vec![
             series(metrics::REQUESTS, &format!("requested_model={}", pq(route)), steady(rpm / 2.0)),
-            series(metrics::REQUESTS, &format!("requested_model={}", pq(&format!("{route}--via-test"))), steady(rpm / 2.0)),
+            series(
+                metrics::REQUESTS,
+                &format!("requested_model={}", pq(&format!("{route}--via-test"))),
+                steady(rpm / 2.0),
+            ),
         ]
     };
     let pair = |make: &dyn Fn(f64) -> Vec<Value>, healthy: f64, breaching: Option<f64>| {
@@ -892,6 +922,9 @@ mod tests {
         assert_eq!(counter(&[(3, 2.0), (1, 10.0)]), "0+2x3 16");
         // never `+0x…`, which promtool reads as a hex number
         assert_eq!(counter(&[(3, 2.0), (3, 0.0)]), "0+2x3 6x2");
+        assert_eq!(counter(&[(2, 0.0), (1, 1.0)]), "0 0 0 1");
+        // 216 + 86.4 added 14 times is 1425.6000000000001: the next segment may not start lower
+        assert_eq!(counter(&[(60, 2.16), (15, 86.4), (5, 0.0)]), "0+2.16x60 216+86.4x14 1425.6000000000001x4");
     }
 
     #[test]

@@ -481,7 +481,12 @@ pub(super) fn threshold_annotations(system: &System, alert: &ThresholdAlert) -> 
 fn threshold_rules(s: &mut Seq, system: &System, alerts: &[ThresholdAlert], shared: &[usize]) {
     for a in alerts.iter().filter(|a| is_slo_kind(&a.watch)) {
         let slo = &system.slos[a.slo_index.unwrap_or_default()];
-        data_series(s, THRESHOLD, threshold_value(&a.watch), data_labels(system, slo, &a.runbook, is_windowed(&a.watch)));
+        data_series(
+            s,
+            THRESHOLD,
+            threshold_value(&a.watch),
+            data_labels(system, slo, &a.runbook, is_windowed(&a.watch)),
+        );
     }
     if alerts.iter().any(|a| matches!(a.watch, Watch::CostPerQuery { .. })) {
         for (route, hourly) in dedicated_costs(system) {
