@@ -150,11 +150,16 @@ fn generated_promtool_tests_catch_an_event_alert_that_misses_single_events() {
     // generated tests drive one event, a burst and a series born counting.
     let (passed, report) = promcheck_after(&["PromptInjection", "DataBreach"], |text| {
         let start = text.find("sum(clamp_min(genops_audit_anomalies_total").expect("the DataBreach expression");
-        let end = start + text[start..].find(" >= 1").expect("its threshold");
-        format!("{}sum(increase(genops_audit_anomalies_total[5m])){}", &text[..start], &text[end..])
+        let end = start + text[start..].find(" >= 1\"\n").expect("its threshold") + " >= 1\"\n".len();
+        format!(
+            "{}sum(increase(genops_audit_anomalies_total[5m])) >= 1\"\n        for: \"5m\"\n{}",
+            &text[..start],
+            &text[end..]
+        )
     });
     assert!(!passed, "promtool did not catch the dead event alert:\n{report}");
     assert!(report.contains("DataBreach: one event"), "{report}");
+    assert!(report.contains("DataBreach: a new series"), "{report}");
 }
 
 #[test]
