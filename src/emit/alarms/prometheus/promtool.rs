@@ -830,7 +830,8 @@ fn absent_tests(s: &mut Seq, system: &System) {
 /// input when the SLO cannot be breached (a harmful-rate ceiling so loose that its page factor
 /// would need more than every answer harmful).
 type Input = (Vec<Value>, f64);
-fn threshold_series(system: &System, alert: &ThresholdAlert, n: u32) -> Option<(Input, (Option<Vec<Value>>, f64))> {
+type MaybeInput = (Option<Vec<Value>>, f64);
+fn threshold_series(system: &System, alert: &ThresholdAlert, n: u32) -> Option<(Input, MaybeInput)> {
     let steady = |per_minute: f64| counter(&[(n, per_minute)]);
     // Requests of a route as LiteLLM counts them: half on the route's group, half served by another.
     let requests = |route: &str, rpm: f64| {
