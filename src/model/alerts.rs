@@ -43,8 +43,10 @@ impl Severity {
 pub struct BurnWindow {
     pub name: String,
     pub severity: Severity,
-    /// Share of the whole error budget this burn spends in `long`.
+    /// Share of the whole error budget this burn spends in `long`, for a 30-day SLO.
     pub budget: f64,
+    /// The same share for a 7-day SLO.
+    pub week_budget: f64,
     pub long: Duration,
     pub short: Duration,
 }
@@ -53,11 +55,12 @@ pub struct BurnWindow {
 struct BurnWindowSpec {
     severity: Spanned<String>,
     budget: Spanned<Percent>,
+    week_budget: Spanned<Percent>,
     long: Spanned<Duration>,
     short: Spanned<Duration>,
 }
 
-decode_struct!(BurnWindowSpec "burn window" { severity: req, budget: req, long: req, short: req });
+decode_struct!(BurnWindowSpec "burn window" { severity: req, budget: req, week_budget: req, long: req, short: req });
 
 /// The burn-rate windows, fastest first (`src/data/burn_rates.yaml`).
 pub fn burn_windows() -> &'static [BurnWindow] {
@@ -69,11 +72,58 @@ pub fn burn_windows() -> &'static [BurnWindow] {
                 name: name.value.to_string(),
                 severity: if w.severity.value == "page" { Severity::Page } else { Severity::Ticket },
                 budget: w.budget.value.fraction,
+                week_budget: w.week_budget.value.fraction,
                 long: w.long.value,
                 short: w.short.value,
             })
             .collect()
     })
+}
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// The share of the error budget `window`'s alert spends in its long window for an SLO over
+/// `slo_window`: the SRE workbook's share for 30 days and longer, Sloth's for 7 days and
+/// shorter, and in between interpolated on a log scale of the SLO window (a 14-day SLO sits
+/// halfway between the two sets).
+fn budget_share(window: &BurnWindow, slo_window: Duration) -> f64 {
+    let days = slo_window.millis as f64 / DAY_MS;
+    let t = ((days.ln() - 7f64.ln()) / (30f64.ln() - 7f64.ln())).clamp(0.0, 1.0);
+    window.week_budget + t * (window.budget - window.week_budget)
+}
+
+/// The burn factors of an SLO over `slo_window`, one per burn window it keeps, fastest first.
+///
+/// burn = share × SLO window ÷ long window ([`budget_share`]). A window longer than the SLO
+/// window is dropped (it would let more than the whole budget go before alerting). A ticket
+/// never burns below 1×: below 1× the SLO is met, so it is raised to 1×. A page must burn
+/// faster than every ticket, and faster than 1×: a page window that cannot (a short SLO
+/// window makes its share of the budget too small) is dropped rather than paging on a burn
+/// that tickets already cover. A 30-day SLO keeps the workbook's 14.4 / 6 / 3 / 1.
+pub fn burn_factors(slo_window: Duration) -> Vec<(&'static BurnWindow, f64)> {
+    let kept: Vec<(&'static BurnWindow, f64)> = burn_windows()
+        .iter()
+        .filter(|w| w.long <= slo_window)
+        .map(|w| (w, budget_share(w, slo_window) * slo_window.millis as f64 / w.long.millis as f64))
+        .collect();
+    let ticket_max =
+        kept.iter().filter(|(w, _)| w.severity == Severity::Ticket).map(|(_, b)| b.max(1.0)).fold(1.0, f64::max);
+    kept.into_iter()
+        .filter_map(|(w, burn)| match w.severity {
+            Severity::Ticket => Some((w, tidy(burn.max(1.0)))),
+            Severity::Page => (burn > ticket_max).then(|| (w, tidy(burn))),
+        })
+        .collect()
+}
+
+/// A factor or threshold without float noise, to 9 significant digits: `0.02 × 720` is 14.4,
+/// not 14.400000000000002, and `(1 − 0.995) × 36000` is 180, not 180.00000000000003.
+pub fn tidy(value: f64) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let scale = 10f64.powi(8 - value.abs().log10().floor() as i32);
+    (value * scale).round() / scale
 }
 
 /// A multi-window burn-rate alert of one SLO.
@@ -122,23 +172,20 @@ pub fn slo_alerts(system: &System) -> Vec<SloAlert<'_>> {
 /// The burn-rate alerts of each SLO, indexed like `system.slos` (empty for SLIs that have
 /// threshold alerts instead): emitters walk SLOs and their alerts together in linear time.
 pub fn slo_alerts_by_slo(system: &System) -> Vec<Vec<SloAlert<'_>>> {
-    let windows: Vec<(&BurnWindow, String)> = burn_windows().iter().map(|w| (w, camel(&w.name))).collect();
     let mut all = Vec::with_capacity(system.slos.len());
     for slo in &system.slos {
         let mut out = Vec::new();
         if let (Sli::Availability | Sli::Latency, Some(objective)) = (slo.sli, slo.objective) {
-            let budget = 1.0 - objective;
+            let budget = tidy(1.0 - objective);
             let name = camel(slo.name.as_str());
             let runbook = conventions::slo_runbook(slo.sli.as_str(), slo.name.as_str());
-            out.reserve_exact(windows.len());
-            for (window, window_name) in &windows {
-                let burn = window.budget * slo.window.millis as f64 / window.long.millis as f64;
+            for (window, burn) in burn_factors(slo.window) {
                 out.push(SloAlert {
                     slo,
                     window,
                     burn,
-                    threshold: burn * budget,
-                    alertname: format!("{name}BudgetBurn{window_name}"),
+                    threshold: tidy(burn * budget),
+                    alertname: format!("{name}BudgetBurn{}", camel(&window.name)),
                     runbook: runbook.clone(),
                 });
             }
@@ -381,7 +428,11 @@ pub fn oci_alarm_counts(system: &System) -> Vec<(OciAlarmOwner, usize)> {
     for (i, slo) in system.slos.iter().enumerate() {
         if let (Sli::Availability | Sli::Latency, Some(_)) = (slo.sli, slo.objective) {
             let n: usize =
-                burn_windows().iter().filter(|w| has_oci_alarm(slo.sli, w)).map(|w| alarms(w.severity, None)).sum();
+                burn_factors(slo.window)
+                    .iter()
+                    .filter(|(w, _)| has_oci_alarm(slo.sli, w))
+                    .map(|(w, _)| alarms(w.severity, None))
+                    .sum();
             if n > 0 {
                 out.push((OciAlarmOwner::SloBurnRate(i), n));
             }
@@ -443,6 +494,46 @@ mod tests {
         assert_eq!(burns, vec![14.4, 6.0, 3.0, 1.0]);
         assert_eq!(windows[0].severity, Severity::Page);
         assert_eq!(windows[3].severity, Severity::Ticket);
+    }
+
+    fn factors(days: u64) -> Vec<(String, f64)> {
+        burn_factors(Duration::from_millis(days * 86_400_000)).into_iter().map(|(w, b)| (w.name.clone(), b)).collect()
+    }
+
+    fn named(list: &[(&str, f64)]) -> Vec<(String, f64)> {
+        list.iter().map(|(n, b)| (n.to_string(), *b)).collect()
+    }
+
+    #[test]
+    fn thirty_days_keep_the_workbook_factors_and_seven_days_get_sloths_pages() {
+        assert_eq!(factors(30), named(&[("fast", 14.4), ("medium", 6.0), ("slow", 3.0), ("very-slow", 1.0)]));
+        // Sloth's 7d set is 13.44 / 3.5 / 1.4 / 0.98: the last ticket is raised to 1×.
+        assert_eq!(factors(7), named(&[("fast", 13.44), ("medium", 3.5), ("slow", 1.4), ("very-slow", 1.0)]));
+        // A 1-day SLO: the 3-day window is longer than the SLO, the 6-hour page would burn at
+        // 0.5× (no faster than the 1× ticket) and is dropped.
+        assert_eq!(factors(1), named(&[("fast", 1.92), ("slow", 1.0)]));
+    }
+
+    #[test]
+    fn no_factor_is_below_one_and_pages_burn_faster_than_tickets() {
+        for days in [1, 2, 3, 5, 7, 10, 14, 21, 28, 30, 60, 90, 365] {
+            let f = burn_factors(Duration::from_millis(days * 86_400_000));
+            assert!(!f.is_empty(), "{days}d");
+            assert!(f.iter().all(|(_, b)| *b >= 1.0), "{days}d: {f:?}");
+            let slowest_page =
+                f.iter().filter(|(w, _)| w.severity == Severity::Page).map(|(_, b)| *b).fold(f64::MAX, f64::min);
+            let fastest_ticket =
+                f.iter().filter(|(w, _)| w.severity == Severity::Ticket).map(|(_, b)| *b).fold(0.0, f64::max);
+            assert!(slowest_page > fastest_ticket, "{days}d: {f:?}");
+            assert!(f.iter().all(|(w, _)| w.long.millis <= days * 86_400_000), "{days}d: {f:?}");
+        }
+    }
+
+    #[test]
+    fn thresholds_have_no_float_noise() {
+        assert_eq!(tidy((1.0 - 0.995) * 36_000.0), 180.0);
+        assert_eq!(tidy(0.02 * 720.0), 14.4);
+        assert_eq!(tidy(0.0), 0.0);
     }
 
     #[test]

@@ -78,11 +78,32 @@ fn report(output: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
-/// Builds support-assistant, checks that promcheck passes, applies `edit` to the rules file and
-/// returns promcheck's report on the edited rules.
-fn promcheck_after(edit: impl Fn(&str) -> String) -> (bool, String) {
+/// Keeps the promtool tests of `file` whose name (quoted, as written) `keep` accepts: a test
+/// here runs the generated tests that can catch what it checks, not the days of traffic the
+/// ticket tests replay (`.ci/run` runs every generated test of every example).
+fn keep_tests(file: &Path, keep: impl Fn(&str) -> bool) {
+    let text = std::fs::read_to_string(file).expect("tests");
+    let at = text.find("tests:\n").expect("a tests list") + "tests:\n".len();
+    let (head, body) = text.split_at(at);
+    let blocks = format!("\n{body}");
+    let kept: Vec<String> = blocks
+        .split("\n  - name: ")
+        .skip(1)
+        .filter(|block| keep(block.lines().next().unwrap_or_default()))
+        .map(|block| format!("  - name: {block}\n"))
+        .collect();
+    assert!(!kept.is_empty(), "no generated test kept");
+    std::fs::write(file, format!("{head}{}", kept.join(""))).expect("write");
+}
+
+/// Builds support-assistant, keeps the generated tests named `names`, checks that promcheck
+/// passes, applies `edit` to the rules file and returns promcheck's report on the edited rules.
+fn promcheck_after(names: &[&str], edit: impl Fn(&str) -> String) -> (bool, String) {
     let (_dir, out) = build("support-assistant");
     let prom = out.join("alarms/prometheus");
+    keep_tests(&prom.join("support-assistant.rules.test.yaml"), |name| {
+        names.iter().any(|n| name.starts_with(&format!("\"{n}")))
+    });
     let ok = promcheck(&prom);
     assert!(ok.status.success(), "{}", report(&ok));
     let rules = prom.join("support-assistant.rules.yaml");
@@ -97,13 +118,14 @@ fn promcheck_after(edit: impl Fn(&str) -> String) -> (bool, String) {
 #[test]
 fn generated_promtool_tests_pass_and_catch_a_wrong_threshold() {
     // Tamper with the fast-burn factor of the 30-day availability SLOs: 14.4x becomes 144x.
-    let (passed, report) = promcheck_after(|text| {
-        text.replacen(
-            "group_right genops:slo_error_budget{sli=\\\"availability\\\",slo_window=\\\"30d\\\"}) > 14.4",
-            "group_right genops:slo_error_budget{sli=\\\"availability\\\",slo_window=\\\"30d\\\"}) > 144",
-            1,
-        )
-    });
+    let (passed, report) =
+        promcheck_after(&["availability SLOs over 30d (via chat-availability): a burn at 0.9x the 14.4x"], |text| {
+            text.replacen(
+                "group_right genops:slo_error_budget{sli=\\\"availability\\\",slo_window=\\\"30d\\\"}) > 14.4",
+                "group_right genops:slo_error_budget{sli=\\\"availability\\\",slo_window=\\\"30d\\\"}) > 144",
+                1,
+            )
+        });
     assert!(!passed, "promtool did not catch the wrong threshold:\n{report}");
     assert!(report.contains("AvailabilityBudgetBurnFast"), "{report}");
 }
@@ -113,13 +135,43 @@ fn generated_promtool_tests_catch_a_wrong_slo_budget() {
     // Hand-edit the data of an SLO that no alert test drives (help-center-availability: the
     // availability alert tests go through chat-availability): its budget 0.005 (99.5%) becomes
     // 0.05. Only the per-SLO data test can catch it, and it does.
-    let (passed, report) = promcheck_after(|text| {
+    let (passed, report) = promcheck_after(&["every SLO's data series"], |text| {
         let at = text.find("slo: \"help-center-availability\"").expect("help-center-availability data series");
         let start = text[..at].rfind("expr: \"vector(0.005)\"").expect("its budget");
         format!("{}expr: \"vector(0.05)\"{}", &text[..start], &text[start + "expr: \"vector(0.005)\"".len()..])
     });
     assert!(!passed, "promtool did not catch the wrong budget:\n{report}");
     assert!(report.contains("genops:slo_error_budget{slo=\\\"help-center-availability\\\"} == 0.005"), "{report}");
+}
+
+#[test]
+fn generated_promtool_tests_catch_an_event_alert_that_misses_single_events() {
+    // The construct issue #19 found dead: `increase()` over 5 minutes held for 5 minutes. The
+    // generated tests drive one event, a burst and a series born counting.
+    let (passed, report) = promcheck_after(&["PromptInjection", "DataBreach"], |text| {
+        let start = text.find("sum(clamp_min(genops_audit_anomalies_total").expect("the DataBreach expression");
+        let end = start + text[start..].find(" >= 1\"\n").expect("its threshold") + " >= 1\"\n".len();
+        format!(
+            "{}sum(increase(genops_audit_anomalies_total[5m])) >= 1\"\n        for: \"5m\"\n{}",
+            &text[..start],
+            &text[end..]
+        )
+    });
+    assert!(!passed, "promtool did not catch the dead event alert:\n{report}");
+    assert!(report.contains("DataBreach: one event"), "{report}");
+    assert!(report.contains("DataBreach: a new series"), "{report}");
+}
+
+#[test]
+fn generated_promtool_tests_catch_availability_that_ignores_timeouts() {
+    // Availability that counts 5xx only (issue #19: timeouts and breaker refusals burned no
+    // budget): the burn tests' failures are timeouts (408) and refusals with no status.
+    let (passed, report) =
+        promcheck_after(&["availability SLOs over 30d (via chat-availability): a burn at 0.9x the 14.4x"], |text| {
+            text.replace("exception_status!~\\\"400|401|403|404|413|422|429\\\"", "exception_status=~\\\"5..\\\"")
+        });
+    assert!(!passed, "promtool did not catch a 5xx-only availability SLI:\n{report}");
+    assert!(report.contains("AvailabilityBudgetBurnFast"), "{report}");
 }
 
 #[test]
@@ -147,6 +199,7 @@ fn shared_rules_serve_several_slo_windows_and_several_slos_per_route() {
     let prom = out.join("alarms/prometheus");
     let rules = std::fs::read_to_string(prom.join("support-assistant.rules.yaml")).expect("rules");
     assert_eq!(rules.matches("- alert: \"AvailabilityBudgetBurnFast\"").count(), 2, "one rule per SLO window");
+    keep_tests(&prom.join("support-assistant.rules.test.yaml"), |name| !name.contains("tickets nothing"));
     let ok = promcheck(&prom);
     assert!(ok.status.success(), "{}", report(&ok));
     let tests = std::fs::read_to_string(prom.join("support-assistant.rules.test.yaml")).expect("tests");

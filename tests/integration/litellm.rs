@@ -64,6 +64,14 @@ fn check_config(name: &str, text: &str, gateway: &str) {
                 );
             }
         }
+        // The SLIs attribute a series to the route before the first `--` of its group
+        // (docs/alarms.md, "Metric contract"): a route's deployments live in such groups only.
+        if let Some(route) = d["model_info"]["genops_route"].as_str() {
+            assert!(
+                group == route || group.starts_with(&format!("{route}--")),
+                "{name}: group {group} of route {route} would be counted for another route"
+            );
+        }
         if params["oci_serving_mode"] == "DEDICATED" {
             assert!(str_of(&params["oci_endpoint_id"], "oci_endpoint_id").starts_with("os.environ/GENOPS_ENDPOINT_"));
         }
@@ -82,6 +90,11 @@ fn check_config(name: &str, text: &str, gateway: &str) {
             }
         }
     }
+    assert_eq!(
+        config["litellm_settings"]["callbacks"][0],
+        serde_json::json!("prometheus"),
+        "{name}: the SLO alerts need LiteLLM's Prometheus exporter"
+    );
     let router = &config["router_settings"];
     for key in ["fallbacks", "context_window_fallbacks"] {
         for rule in router[key].as_array().into_iter().flatten() {

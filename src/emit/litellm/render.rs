@@ -167,16 +167,25 @@ fn litellm_settings(m: &mut Map, system: &System, plan: &Plan) {
         }
         m.bool("turn_off_message_logging", true);
     }
+    // The SLO alerts read the exporter's series, so it is on: without it they are silently
+    // dead. "prometheus" is a custom-logger callback LiteLLM 1.106.12 loads without a premium
+    // check (litellm/proxy/common_utils/callback_utils.py, `initialize_callbacks_on_proxy`);
+    // its proxy-level `async_post_call_failure_hook` is what counts failed requests. The
+    // exporter imports prometheus_client, which only the `proxy-runtime` extra installs
+    // (litellm-1.106.12.dist-info/METADATA: `prometheus-client ; extra == 'proxy-runtime'`).
+    m.comment("the SLO alerts read LiteLLM's Prometheus exporter (GET /metrics on the proxy):");
+    m.comment("install litellm[proxy,proxy-runtime]==1.106.12 (proxy-runtime brings prometheus_client)");
     if system.compliance.decision_logging {
         m.comment("compliance.decision_logging: every answer is written to the decision log before it is returned");
         m.comment("(genops_decision_log.py beside this file; it needs the `oci` package and GENOPS_DECISION_LOG_ID)");
-        m.flow("callbacks", |f| f.str(super::DECISION_LOG_CALLBACK));
     }
+    m.flow("callbacks", |f| {
+        f.str("prometheus");
+        if system.compliance.decision_logging {
+            f.str(super::DECISION_LOG_CALLBACK);
+        }
+    });
     m.comment("the alarms read LiteLLM's latency histogram: its default buckets and every latency-SLO threshold");
-    m.comment("the exporter itself (callbacks: [\"prometheus\"]) needs the prometheus_client package, which");
-    m.comment(
-        "litellm[proxy]==1.106.12 does not install: with it missing the proxy does not start, so it is not switched on here",
-    );
     m.flow("prometheus_latency_buckets", |f| latency_buckets(system).into_iter().for_each(|b| f.num(b)));
 }
 

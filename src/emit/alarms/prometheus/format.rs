@@ -46,8 +46,6 @@ pub(super) enum Fmt {
     Plain,
     /// `{{ $value | humanize }}`.
     Humanize,
-    /// `{{ $value | humanizePercentage }}`.
-    Percent,
 }
 
 /// A piece of an annotation: text, a label of the alert, or its value.
@@ -75,7 +73,6 @@ pub(super) fn template(parts: &[Part]) -> String {
             Part::Label(l) => out.push_str(&format!("{{{{ $labels.{l} }}}}")),
             Part::Value(Fmt::Plain) => out.push_str("{{ $value }}"),
             Part::Value(Fmt::Humanize) => out.push_str("{{ $value | humanize }}"),
-            Part::Value(Fmt::Percent) => out.push_str("{{ $value | humanizePercentage }}"),
         }
     }
     out
@@ -90,7 +87,6 @@ pub(super) fn render(parts: &[Part], labels: &Map<String, Value>, value: f64) ->
             Part::Label(l) => out.push_str(labels.get(*l).and_then(Value::as_str).unwrap_or_default()),
             Part::Value(Fmt::Plain) => out.push_str(&go_float(value)),
             Part::Value(Fmt::Humanize) => out.push_str(&humanize(value)),
-            Part::Value(Fmt::Percent) => out.push_str(&format!("{}%", go_g4(value * 100.0))),
         }
     }
     out

@@ -42,7 +42,7 @@ pub fn emit_from(derived: &Derived) -> Vec<Artifact> {
     let system = derived.system;
     let (slo_alerts, threshold_alerts) = (derived.slo_alerts(), derived.threshold_alerts());
     let burn = rules::burn_groups(system, slo_alerts);
-    let shared = rules::shared_threshold_rules(threshold_alerts);
+    let shared = rules::shared_threshold_rules(system, threshold_alerts);
     let rules_file = format!("{}.rules.yaml", system.name);
     let header = format!(
         "{HEADER}\nPrometheus rules of {}: SLI ratios, SLO data series, shared SLO burn-rate alerts and incident alerts",

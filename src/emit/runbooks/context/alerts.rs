@@ -50,8 +50,11 @@ impl SloTexts {
     /// The texts of `slo`, whose alerts link `runbook`.
     pub(super) fn of(system: &System, slo: &Slo, runbook: &str, shared: &mut Shared) -> SloTexts {
         let measures = match (slo.sli, slo.threshold) {
-            (Sli::Latency, Some(t)) => shared.text(&format!("share of requests slower than {t}")),
-            _ => shared.text("share of requests failing with a 5xx"),
+            (Sli::Latency, Some(t)) => shared.text(&format!(
+                "share of 5-minute slices in which more than {}% of requests got no answer within {t}",
+                format_number(crate::model::alerts::tidy(100.0 - slo.percentile.unwrap_or(100.0)))
+            )),
+            _ => shared.text("share of requests that got no good answer (5xx, timeouts, the model's 429, no status)"),
         };
         SloTexts {
             route: shared.text(system.route(slo.route).name.as_str()),
@@ -71,12 +74,28 @@ pub(super) fn threshold_alert(system: &System, a: &ThresholdAlert, shared: &mut 
             "average groundedness score over 1h".to_string(),
             format!("below {}", format_number(*min)),
         ),
-        Watch::HarmfulRate { route, max } => (
-            Some(route.clone()),
-            None,
-            "share of answers flagged harmful over 1h".to_string(),
-            format!("above {}", percent(*max)),
-        ),
+        Watch::HarmfulRate { route, max } => {
+            // The fast page window of the SLO's window (docs/alarms.md, "Burn-rate windows for
+            // any SLO window").
+            let window = a.slo_index.map(|i| system.slos[i].window);
+            let page = window.and_then(|w| {
+                crate::model::alerts::burn_factors(w).into_iter().find(|(b, _)| b.severity == Severity::Page)
+            });
+            match page {
+                Some((w, burn)) => (
+                    Some(route.clone()),
+                    None,
+                    format!("share of answers flagged harmful over both {} and {}", w.long, w.short),
+                    format!("above {}x {}", format_number(burn), percent(*max)),
+                ),
+                None => (
+                    Some(route.clone()),
+                    None,
+                    "share of answers flagged harmful over 1h".to_string(),
+                    format!("above {}", percent(*max)),
+                ),
+            }
+        }
         Watch::CostPerQuery { route, max } => (
             Some(route.clone()),
             None,
