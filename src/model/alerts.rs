@@ -427,12 +427,11 @@ pub fn oci_alarm_counts(system: &System) -> Vec<(OciAlarmOwner, usize)> {
     let mut out = Vec::new();
     for (i, slo) in system.slos.iter().enumerate() {
         if let (Sli::Availability | Sli::Latency, Some(_)) = (slo.sli, slo.objective) {
-            let n: usize =
-                burn_factors(slo.window)
-                    .iter()
-                    .filter(|(w, _)| has_oci_alarm(slo.sli, w))
-                    .map(|(w, _)| alarms(w.severity, None))
-                    .sum();
+            let n: usize = burn_factors(slo.window)
+                .iter()
+                .filter(|(w, _)| has_oci_alarm(slo.sli, w))
+                .map(|(w, _)| alarms(w.severity, None))
+                .sum();
             if n > 0 {
                 out.push((OciAlarmOwner::SloBurnRate(i), n));
             }

@@ -317,11 +317,9 @@ enum Indicator {
 fn indicator(system: &System, slo: &Slo, route: &str) -> Indicator {
     let total = route_sum(metrics::REQUESTS, route, "");
     match (slo.sli, slo.threshold) {
-        (Sli::Availability, _) => Indicator::Ratio {
-            events: "bad",
-            events_query: route_sum(metrics::FAILED, route, &format!(",exception_status!~\"{CALLER_CAUSED}\"")),
-            total_query: total,
-        },
+        (Sli::Availability, _) => {
+            Indicator::Ratio { events: "bad", events_query: availability_bad(route), total_query: total }
+        }
         (Sli::Latency, Some(Threshold::Duration(t))) => Indicator::Ratio {
             events: "good",
             events_query: route_sum(
@@ -355,11 +353,20 @@ fn indicator(system: &System, slo: &Slo, route: &str) -> Indicator {
     }
 }
 
-/// Failure statuses the caller caused (bad request, authentication, permission, unknown model,
-/// oversized or unprocessable input): they burn no availability budget. Every other failure
-/// does, including timeouts (408), throttling (429) and failures LiteLLM records with no status
-/// at all (a circuit breaker turning requests away), because the user got no answer.
-const CALLER_CAUSED: &str = "400|401|403|404|413|422";
+/// A route's failed requests that burn availability budget, as the Prometheus rules count them
+/// ([`metrics::availability_bad_selectors`]): every failure but the caller's own statuses
+/// ([`metrics::CALLER_STATUSES`]) and 429, plus the 429s that are not the proxy's own rate
+/// limiting. Timeouts (408), a model's 429 and failures with no status at all (a circuit breaker
+/// turning requests away) count: the user got no answer.
+fn availability_bad(route: &str) -> String {
+    let others = route_sum(metrics::FAILED, route, &format!(",exception_status!~\"{}|429\"", metrics::CALLER_STATUSES));
+    let throttled = route_sum(
+        metrics::FAILED,
+        route,
+        &format!(",exception_status=\"429\",exception_class!=\"{}\"", metrics::PROXY_RATE_LIMIT_CLASS),
+    );
+    format!("({others} or vector(0)) + ({throttled} or vector(0))")
+}
 
 /// A metric's series of one route, `extra` matchers appended. LiteLLM labels a request with the
 /// model group that served it (`chat--tier-2`, `chat--fallback--m`) or, failed, the group
