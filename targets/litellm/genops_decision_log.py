@@ -16,7 +16,8 @@ version, the deployment that answered, the request id, the SHA-256 of the reques
 allow full logging (`genops_decision_output` in the deployment's model_info).
 
 Fail closed: an answer whose decision cannot be logged is not returned (the hook raises, the
-proxy answers 500), so no decision escapes the trace; the availability alarms see it. Streaming
+proxy answers 500), so no decision escapes the trace; the availability alarms see it. The OCI
+SDK and the settings are read at the first answer, which fails without them. Streaming
 answers are not traced by this hook: the routes of such a system should not stream.
 """
 
@@ -29,13 +30,16 @@ import uuid
 
 from litellm.integrations.custom_logger import CustomLogger
 
-try:
-    import oci
-except ImportError as error:  # the proxy must not start without its decision log
-    raise ImportError(
-        "genops decision log: install the OCI SDK beside LiteLLM (pip install oci): "
-        "compliance.decision_logging needs it to write gateway/litellm decisions to OCI Logging"
-    ) from error
+
+def _oci():
+    try:
+        import oci
+    except ImportError as error:  # no answer leaves without its decision logged
+        raise ImportError(
+            "genops decision log: install the OCI SDK beside LiteLLM (pip install oci): "
+            "compliance.decision_logging needs it to write gateway/litellm decisions to OCI Logging"
+        ) from error
+    return oci
 
 
 def _env(name):
@@ -103,6 +107,11 @@ class DecisionLog(CustomLogger):
 
     def __init__(self):
         super().__init__()
+        self.client = None
+
+    def _connect(self):
+        """The ingestion client, made at the first answer: a missing SDK or setting fails that answer."""
+        oci = _oci()
         self.log_id = _env("GENOPS_DECISION_LOG_ID")
         config = {
             "user": _env("OCI_USER"),
@@ -114,8 +123,10 @@ class DecisionLog(CustomLogger):
         self.client = oci.loggingingestion.LoggingClient(config)
 
     def put(self, entry):
+        if self.client is None:
+            self._connect()
         now = datetime.datetime.now(datetime.timezone.utc)
-        models = oci.loggingingestion.models
+        models = _oci().loggingingestion.models
         details = models.PutLogsDetails(
             specversion="1.0",
             log_entry_batches=[
