@@ -94,7 +94,7 @@ async def drill(out, problems):
     try:
         # the proxy loads the callback from the config's own directory
         shutil.copy(callback, work)
-        gw = Gateway(config_path, work)
+        gw = Gateway(config_path, work, decision_log=True)
         await gw.start()
         loaded = [c for c in litellm.callbacks if type(c).__name__ == "DecisionLog"]
         if len(loaded) != 1:

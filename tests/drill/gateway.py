@@ -128,7 +128,7 @@ TIMEOUT = "timeout"
 class Gateway:
     """One proxy replica built from the generated config, its model calls mocked."""
 
-    def __init__(self, config_path, work_dir):
+    def __init__(self, config_path, work_dir, decision_log=False):
         with open(config_path) as f:
             text = f.read()
         set_dummy_env(text)
@@ -138,6 +138,13 @@ class Gateway:
         if isinstance(callbacks, str):
             callbacks = [callbacks]
         self.exports_metrics = "prometheus" in callbacks
+        # The decision-log callback (compliance.decision_logging) writes every answer to OCI
+        # Logging and fails the answer when it cannot: it has its own drill (decision_log.py),
+        # and here it would only turn every answer into a failure, so the replica runs without it
+        # unless asked (`decision_log`, by that drill).
+        if not decision_log:
+            callbacks = [c for c in callbacks if c != "genops_decision_log.decision_log"]
+        settings["callbacks"] = callbacks
         if not self.exports_metrics:
             # Attach the exporter anyway so the rules can be drilled; the missing callback is
             # reported by the drill as its own failure.
