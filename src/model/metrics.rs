@@ -61,11 +61,12 @@ pub const PROXY_RATE_LIMIT_CLASS: &str = "HTTPException";
 /// The failed requests that count against availability, as two selectors whose union is the
 /// bad events: every failure but the caller's statuses and 429, then the 429s that are not
 /// the proxy's own rate limiting. PromQL cannot say "not (429 and HTTPException)" in one
-/// selector.
-pub fn availability_bad_selectors() -> [String; 2] {
+/// selector. `matchers` (e.g. `requested_model=~"chat(--.*)?",`, empty for every route) come
+/// first in both.
+pub fn availability_bad_selectors(matchers: &str) -> [String; 2] {
     [
-        format!("{FAILED}{{exception_status!~\"{CALLER_STATUSES}|429\"}}"),
-        format!("{FAILED}{{exception_status=\"429\",exception_class!=\"{PROXY_RATE_LIMIT_CLASS}\"}}"),
+        format!("{FAILED}{{{matchers}exception_status!~\"{CALLER_STATUSES}|429\"}}"),
+        format!("{FAILED}{{{matchers}exception_status=\"429\",exception_class!=\"{PROXY_RATE_LIMIT_CLASS}\"}}"),
     ]
 }
 

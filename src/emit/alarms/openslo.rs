@@ -354,18 +354,13 @@ fn indicator(system: &System, slo: &Slo, route: &str) -> Indicator {
 }
 
 /// A route's failed requests that burn availability budget, as the Prometheus rules count them
-/// ([`metrics::availability_bad_selectors`]): every failure but the caller's own statuses
-/// ([`metrics::CALLER_STATUSES`]) and 429, plus the 429s that are not the proxy's own rate
-/// limiting. Timeouts (408), a model's 429 and failures with no status at all (a circuit breaker
-/// turning requests away) count: the user got no answer.
+/// ([`metrics::availability_bad_selectors`], on the route's series as [`route_selector`] selects
+/// them): every failure but the caller's own statuses and 429, plus the 429s that are not the
+/// proxy's own rate limiting. Timeouts (408), a model's 429 and failures with no status at all
+/// (a circuit breaker turning requests away) count: the user got no answer.
 fn availability_bad(route: &str) -> String {
-    let others = route_sum(metrics::FAILED, route, &format!(",exception_status!~\"{}|429\"", metrics::CALLER_STATUSES));
-    let throttled = route_sum(
-        metrics::FAILED,
-        route,
-        &format!(",exception_status=\"429\",exception_class!=\"{}\"", metrics::PROXY_RATE_LIMIT_CLASS),
-    );
-    format!("({others} or vector(0)) + ({throttled} or vector(0))")
+    let [others, throttled] = metrics::availability_bad_selectors(&format!("{},", route_matcher(route)));
+    format!("(sum({others}) or vector(0)) + (sum({throttled}) or vector(0))")
 }
 
 /// A metric's series of one route, `extra` matchers appended. LiteLLM labels a request with the
@@ -374,7 +369,12 @@ fn availability_bad(route: &str) -> String {
 /// `label_replace(X, "route", "$1", "requested_model", "(.+?)(--.*)?")` takes it, so this
 /// matcher selects exactly the series those rules give `route="<route>"`.
 fn route_selector(metric: &str, route: &str, extra: &str) -> String {
-    format!("{metric}{{requested_model=~\"{route}(--.*)?\"{extra}}}")
+    format!("{metric}{{{}{extra}}}", route_matcher(route))
+}
+
+/// The matcher of a route's model groups: the route's own and every `<route>--<role>`.
+fn route_matcher(route: &str) -> String {
+    format!("requested_model=~\"{route}(--.*)?\"")
 }
 
 /// The sum over a route's series ([`route_selector`]).

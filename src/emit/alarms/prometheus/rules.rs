@@ -94,7 +94,7 @@ pub(super) fn requests_by_route(fun: &str, window: &str) -> String {
 /// ([`metrics::availability_bad_selectors`]) ÷ every request answered.
 fn availability_expr(window: Duration) -> String {
     let w = prom_duration(window);
-    let [rest, model_429] = metrics::availability_bad_selectors();
+    let [rest, model_429] = metrics::availability_bad_selectors("");
     format!(
         "sum by (route) ({}) / {}",
         by_route(&format!("rate({rest}[{w}]) or rate({model_429}[{w}])")),
